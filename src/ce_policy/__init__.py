@@ -1,0 +1,76 @@
+"""ce_policy: the continuing-education rules of China's professional technical personnel, as versioned,
+declarative policies decided by durable-rules.
+
+The front door::
+
+    import ce_policy
+
+    decision = ce_policy.evaluate({"person": {...}, "year": 2025, "activities": [...]})
+    decision.compliant, decision.shortfall, decision.activities, decision.trace
+
+Everything public is importable from here; modules whose names start with ``_`` are private.
+"""
+
+from ce_policy._compiler import CompiledPolicy, compile_policy
+from ce_policy._decision import (
+    ActivityOutcome,
+    Decision,
+    HourTotals,
+    PolicyInfo,
+    Projection,
+    ReviewYear,
+    RouteStep,
+    TitleReviewDecision,
+    TraceEntry,
+)
+from ce_policy._errors import (
+    CePolicyError,
+    EngineError,
+    PolicyFileError,
+    PolicyNotFoundError,
+    PolicyProblem,
+    RecordError,
+    RecordProblem,
+)
+from ce_policy._evaluate import evaluate
+from ce_policy._messages import message
+from ce_policy._policy import Policy
+from ce_policy._record import Activity, Certificate, History, IntegrityFlag, Person, Record
+from ce_policy._registry import PolicyRegistry, default_registry, load_policies
+from ce_policy._title_review import evaluate_title_review
+from ce_policy._version import __version__
+
+__all__ = [
+    "Activity",
+    "ActivityOutcome",
+    "CePolicyError",
+    "Certificate",
+    "CompiledPolicy",
+    "Decision",
+    "EngineError",
+    "History",
+    "HourTotals",
+    "IntegrityFlag",
+    "Person",
+    "Policy",
+    "PolicyFileError",
+    "PolicyInfo",
+    "PolicyNotFoundError",
+    "PolicyProblem",
+    "PolicyRegistry",
+    "Projection",
+    "Record",
+    "RecordError",
+    "RecordProblem",
+    "ReviewYear",
+    "RouteStep",
+    "TitleReviewDecision",
+    "TraceEntry",
+    "__version__",
+    "compile_policy",
+    "default_registry",
+    "evaluate",
+    "evaluate_title_review",
+    "load_policies",
+    "message",
+]

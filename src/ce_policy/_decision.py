@@ -1,0 +1,191 @@
+"""What comes out: the decision on one person's year, and on a title applicant's history.
+
+The field names are a contract that other systems depend on (``docs/decision.md``). Hours serialise as JSON
+numbers (integers when whole); ``model_dump(mode="json")`` gives the documented shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ce_policy._hours import Hours
+
+__all__ = [
+    "ActivityOutcome",
+    "Decision",
+    "HourTotals",
+    "PolicyInfo",
+    "Projection",
+    "ReviewYear",
+    "RouteStep",
+    "TitleReviewDecision",
+    "TraceEntry",
+]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+Category = Literal["public", "professional"]
+
+
+class HourTotals(BaseModel):
+    """Hours by category: public subjects (公需科目), professional subjects (专业科目) and in all."""
+
+    model_config = _FROZEN
+
+    public: Hours
+    professional: Hours
+    total: Hours
+
+
+class Projection(BaseModel):
+    """The year as it would stand if every pending application were approved."""
+
+    model_config = _FROZEN
+
+    hours: HourTotals
+    compliant: bool
+
+
+class RouteStep(BaseModel):
+    """One step of an application's approval route (五)."""
+
+    model_config = _FROZEN
+
+    actor: Literal["individual", "employer", "prefecture_dept", "region_dept"]
+    action: Literal["apply", "review", "re_review", "recognise"]
+
+
+class ActivityOutcome(BaseModel):
+    """What the policy made of one input activity.
+
+    Attributes:
+        id: the activity's id, as given.
+        counted: whether its hours count towards the year now.
+        category: ``public`` or ``professional``; ``None`` when no rule classified it.
+        hours: the hours counted (0 when not counted).
+        registration: ``automatic`` or ``application``; ``None`` when no rule said.
+        route: the approval route of an application; empty for automatic registration.
+        reasons: codes of every reason it does not count (yet).
+    """
+
+    model_config = _FROZEN
+
+    id: str
+    counted: bool
+    category: Category | None
+    hours: Hours
+    registration: Literal["automatic", "application"] | None
+    route: tuple[RouteStep, ...]
+    reasons: tuple[str, ...]
+
+
+class TraceEntry(BaseModel):
+    """A rule that fired: its id, the clause it cites, and the activity it fired on (if any)."""
+
+    model_config = _FROZEN
+
+    rule: str
+    cite: str
+    activity: str | None
+
+
+class PolicyInfo(BaseModel):
+    """The policy that made a decision: its id, version, content digest and layer chain."""
+
+    model_config = _FROZEN
+
+    id: str
+    version: str
+    digest: str
+    chain: tuple[str, ...]
+
+
+class Decision(BaseModel):
+    """The decision on one person's year (the output of :func:`ce_policy.evaluate`).
+
+    Attributes:
+        person: the person's id.
+        year: the year decided.
+        as_of: the date the decision speaks for.
+        compliant: every floor of the year is met (二).
+        hours: counted hours; ``required``: the floors; ``shortfall``: what is missing of each floor.
+        projected: the year if every pending application were approved.
+        activities: one outcome per input activity, in input order.
+        consequences: codes of the consequences of the year's result (六).
+        policy: the policy that decided.
+        trace: the rules that fired, in firing order.
+        provisional: ids of the provisional parameters read by the rules that fired.
+    """
+
+    model_config = _FROZEN
+
+    person: str
+    year: int
+    as_of: dt.date
+    compliant: bool
+    hours: HourTotals
+    required: HourTotals
+    shortfall: HourTotals
+    projected: Projection
+    activities: tuple[ActivityOutcome, ...]
+    consequences: tuple[str, ...]
+    policy: PolicyInfo
+    trace: tuple[TraceEntry, ...]
+    provisional: tuple[str, ...]
+
+
+class ReviewYear(BaseModel):
+    """How one year of a title review's span is shown.
+
+    Attributes:
+        year: the year.
+        shown_by: ``record`` (evaluated), ``certificate`` or ``none``.
+        public: public subjects shown complete as of the application date.
+        professional: professional subjects shown complete as of the application date.
+        complete: the year counts for the review.
+        reasons: codes of why it does not count.
+        decision: the decision on the year's record, when it was shown by one.
+    """
+
+    model_config = _FROZEN
+
+    year: int
+    shown_by: Literal["record", "certificate", "none"]
+    public: bool
+    professional: bool
+    complete: bool
+    reasons: tuple[str, ...]
+    decision: Decision | None = None
+
+
+class TitleReviewDecision(BaseModel):
+    """Whether a person may apply for a title review (六(一)), and why.
+
+    Attributes:
+        person: the person's id.
+        review_year: the year of the review.
+        applied_on: the application date; everything is judged as of this date.
+        eligible: every required year is shown complete and no bar applies.
+        missing_years: the required years not shown complete.
+        years: the per-year account, oldest first.
+        bars: codes of what bars the application (e.g. a false-material finding).
+        policy: the policy whose title-review rules decided.
+        trace: the review rules that fired.
+        provisional: ids of provisional parameters the review rules read.
+    """
+
+    model_config = _FROZEN
+
+    person: str
+    review_year: int
+    applied_on: dt.date
+    eligible: bool
+    missing_years: tuple[int, ...]
+    years: tuple[ReviewYear, ...]
+    bars: tuple[str, ...]
+    policy: PolicyInfo
+    trace: tuple[TraceEntry, ...]
+    provisional: tuple[str, ...]

@@ -1,0 +1,315 @@
+"""``evaluate()``: one person's year in, a decision out, made by the policy's rules firing in the engine.
+
+The evaluation runs the stages of ``_vocabulary`` in one engine session. Between stages it only does
+what the engine cannot: it sums hours exactly (as decimals) and turns the outcomes of one stage into the facts
+of the next. Which activity counts, in which category, with which hours and route, which floor is short and
+which consequence follows are all decided by rules that fired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from decimal import Decimal
+from typing import Any
+
+from ce_policy._compiler import AS_OF_SUFFIX, Action, compile_policy, date_number
+from ce_policy._decision import (
+    ActivityOutcome,
+    Decision,
+    HourTotals,
+    PolicyInfo,
+    Projection,
+    RouteStep,
+    TraceEntry,
+)
+from ce_policy._engine import RulesEngine
+from ce_policy._errors import PolicyNotFoundError
+from ce_policy._hours import to_centi
+from ce_policy._policy import Policy
+from ce_policy._record import Activity, Person, Record, parse_model
+from ce_policy._registry import PolicyRegistry, default_registry
+from ce_policy._vocabulary import CATEGORIES, OPTIONAL_ACTIVITY_FIELDS
+
+__all__ = ["NO_APPLICABLE_RULE", "engine_for", "evaluate", "person_fields", "policy_info", "resolve_policy"]
+
+NO_APPLICABLE_RULE = "no_applicable_rule"
+"""The reason given to an activity that no rule classified (the policy does not know that way)."""
+
+_ENGINE_CACHE_SIZE = 64
+_engines: OrderedDict[tuple[str, str, int], RulesEngine] = OrderedDict()
+_engines_lock = threading.Lock()
+
+
+def engine_for(policy: Policy, day: dt.date) -> RulesEngine:
+    """The engine for ``policy`` as in force on ``day``: compiled once per period and reused (LRU-bounded)."""
+    key = (policy.id, policy.digest, policy.epoch(day))
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is not None:
+            _engines.move_to_end(key)
+            return engine
+        engine = RulesEngine(compile_policy(policy, day))
+        _engines[key] = engine
+        if len(_engines) > _ENGINE_CACHE_SIZE:
+            _, evicted = _engines.popitem(last=False)
+            evicted.close()
+        return engine
+
+
+def resolve_policy(policy: str | Policy | None, person: Person, year: int, registry: PolicyRegistry | None) -> Policy:
+    """The policy to use: the one given (by id or object), or the one for the person's region and the year."""
+    if isinstance(policy, Policy):
+        return policy
+    reg = registry or default_registry()
+    if policy is not None:
+        return reg.policy(policy)
+    return reg.resolve(person.region, year)
+
+
+def policy_info(policy: Policy) -> PolicyInfo:
+    """How a decision names its policy."""
+    return PolicyInfo(id=policy.id, version=policy.version, digest=policy.digest, chain=policy.chain)
+
+
+def person_fields(person: Person, year: int, region: str) -> dict[str, Any]:
+    """The person fields every fact of an evaluation carries."""
+    return {"title_level": person.title_level, "sector": person.sector, "region": region, "year": year}
+
+
+def _activity_fact(index: int, activity: Activity, common: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    fact: dict[str, Any] = {
+        "id": f"a{index}",
+        "stage": "activity",
+        "idx": index,
+        **common,
+        "kind": activity.kind,
+        "hours": to_centi(activity.hours),
+        "on_platform": activity.on_platform,
+        "passed": activity.passed,
+    }
+    for name in ("completed_on", "granted_on"):
+        day: dt.date | None = getattr(activity, name)
+        if day is not None:
+            fact[name] = date_number(day)
+            fact[name + AS_OF_SUFFIX] = (day - as_of).days
+    for name in OPTIONAL_ACTIVITY_FIELDS - {"granted_on"}:
+        fact[name] = getattr(activity, name) or ""
+    return fact
+
+
+class _ActivityState:
+    __slots__ = ("category", "deferred", "fact", "hours_rule", "reasons", "registration", "route", "standard_hours")
+
+    def __init__(self, fact: dict[str, Any]) -> None:
+        self.fact = fact
+        self.category: str | None = None
+        self.registration: str | None = None
+        self.hours_rule: tuple[str, Decimal | None] | None = None
+        self.route: tuple[tuple[str, str], ...] | None = None
+        self.reasons: list[str] = []
+        self.deferred: list[str] = []
+        self.standard_hours = Decimal(0)
+
+
+class _Evaluation:
+    """The mutable state of one evaluation, updated by the actions of the rules that fire."""
+
+    def __init__(self, record: Record, policy: Policy, as_of: dt.date, engine: RulesEngine) -> None:
+        self.record = record
+        self.policy = policy
+        self.as_of = as_of
+        self.actions: dict[str, Action] = engine.compiled.actions
+        self.engine = engine
+        self.activities: list[_ActivityState] = []
+        self.required: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}}
+        self.short: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}}
+        self.consequences: list[str] = []
+        self.trace: list[TraceEntry] = []
+        self.provisional: set[str] = set()
+
+    # --- the closed vocabulary of actions -----------------------------------------------------------------
+
+    def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
+        action = self.actions[name]
+        rule = action.rule
+        assert rule is not None
+        self.provisional.update(action.provisional)
+        stage = rule.stage
+        for fact in facts:
+            if stage == "year":
+                # The projection is reported but not traced: the trace explains the decision itself.
+                self._on_year(fact["scenario"], action)
+                if fact["scenario"] != "actual":
+                    continue
+            activity = self.record.activities[fact["idx"]].id if "idx" in fact else None
+            self.trace.append(TraceEntry(rule=rule.id, cite=rule.cite, activity=activity))
+            if stage in ("activity", "recognition"):
+                self._on_activity(self.activities[fact["idx"]], action)
+            elif stage == "consequence":
+                for outcome, value in action.outcomes:
+                    if outcome == "consequence" and value not in self.consequences:
+                        self.consequences.append(value)
+
+    def _on_activity(self, state: _ActivityState, action: Action) -> None:
+        for outcome, value in action.outcomes:
+            if outcome == "category" and state.category is None:
+                state.category = value
+            elif outcome == "registration" and state.registration is None:
+                state.registration = value
+            elif outcome == "hours" and state.hours_rule is None:
+                state.hours_rule = value
+            elif outcome == "route" and state.route is None:
+                state.route = value
+            elif outcome == "reject" and value not in state.reasons:
+                state.reasons.append(value)
+            elif outcome == "defer" and value not in state.deferred:
+                state.deferred.append(value)
+
+    def _on_year(self, scenario: str, action: Action) -> None:
+        if action.shortfall is not None:
+            category, floor = action.shortfall
+            self.short[scenario][category] = max(floor, self.short[scenario].get(category, Decimal(0)))
+            return
+        for outcome, value in action.outcomes:
+            if outcome == "require":
+                category, floor = value
+                self.required[scenario][category] = max(floor, self.required[scenario].get(category, Decimal(0)))
+
+    # --- the run ---------------------------------------------------------------------------------------
+
+    def run(self) -> Decision:
+        record = self.record
+        region = record.person.region or ""
+        common = person_fields(record.person, record.year, region)
+        facts = [_activity_fact(i, a, common, self.as_of) for i, a in enumerate(record.activities)]
+        self.activities = [_ActivityState(f) for f in facts]
+        with self.engine.session(self.fire) as session:
+            session.assert_facts([{"id": "person", "stage": "person", **common}, *facts])
+            session.assert_facts(self._recognition_facts())
+            actual, projected = self._totals()
+            year_facts = [
+                {"id": f"year.{scenario}", "stage": "year", "scenario": scenario, **common, **_centi(totals)}
+                for scenario, totals in (("actual", actual), ("projected", projected))
+            ]
+            session.assert_facts(year_facts)
+            complete = not self.short["actual"]
+            session.assert_facts([{"id": "verdict", "stage": "consequence", "complete": complete, **common}])
+        return self._decision(actual, projected, complete)
+
+    def _recognition_facts(self) -> list[dict[str, Any]]:
+        facts = []
+        for index, (activity, state) in enumerate(zip(self.record.activities, self.activities, strict=True)):
+            if state.category is None:
+                if not state.reasons and not state.deferred:
+                    state.reasons.append(NO_APPLICABLE_RULE)
+                continue
+            mode, amount = state.hours_rule or ("claimed", None)
+            if mode == "fixed" and amount is not None:
+                state.standard_hours = amount
+            elif mode == "at_most" and amount is not None:
+                state.standard_hours = min(activity.hours, amount)
+            else:
+                state.standard_hours = activity.hours
+            fact = dict(state.fact)
+            fact.update(
+                id=f"r{index}",
+                stage="recognition",
+                category=state.category,
+                registration=state.registration or "",
+                standard_hours=to_centi(state.standard_hours),
+            )
+            facts.append(fact)
+        return facts
+
+    def _totals(self) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        actual = dict.fromkeys(CATEGORIES, Decimal(0))
+        projected = dict.fromkeys(CATEGORIES, Decimal(0))
+        for state in self.activities:
+            if state.category is None or state.reasons:
+                continue
+            projected[state.category] += state.standard_hours
+            if not state.deferred:
+                actual[state.category] += state.standard_hours
+        actual["total"] = actual["public"] + actual["professional"]
+        projected["total"] = projected["public"] + projected["professional"]
+        return actual, projected
+
+    def _decision(self, actual: dict[str, Decimal], projected: dict[str, Decimal], complete: bool) -> Decision:
+        outcomes = []
+        for activity, state in zip(self.record.activities, self.activities, strict=True):
+            counted = state.category is not None and not state.reasons and not state.deferred
+            outcomes.append(
+                ActivityOutcome(
+                    id=activity.id,
+                    counted=counted,
+                    category=state.category,  # type: ignore[arg-type]
+                    hours=state.standard_hours if counted else Decimal(0),
+                    registration=state.registration,  # type: ignore[arg-type]
+                    route=tuple(RouteStep(actor=a, action=b) for a, b in state.route or ()),  # type: ignore[arg-type]
+                    reasons=(*state.reasons, *state.deferred),
+                )
+            )
+        required = self.required["actual"]
+        short = self.short["actual"]
+        shortfall = {c: short[c] - actual[c] if c in short else Decimal(0) for c in (*CATEGORIES, "total")}
+        return Decision(
+            person=self.record.person.id,
+            year=self.record.year,
+            as_of=self.as_of,
+            compliant=complete,
+            hours=HourTotals(**actual),
+            required=HourTotals(**{c: required.get(c, Decimal(0)) for c in (*CATEGORIES, "total")}),
+            shortfall=HourTotals(**shortfall),
+            projected=Projection(hours=HourTotals(**projected), compliant=not self.short["projected"]),
+            activities=tuple(outcomes),
+            consequences=tuple(self.consequences),
+            policy=policy_info(self.policy),
+            trace=tuple(self.trace),
+            provisional=tuple(sorted(self.provisional)),
+        )
+
+
+def _centi(totals: dict[str, Decimal]) -> dict[str, int]:
+    return {name: to_centi(value) for name, value in totals.items()}
+
+
+def evaluate(
+    record: Record | dict[str, Any],
+    *,
+    policy: str | Policy | None = None,
+    as_of: dt.date | None = None,
+    registry: PolicyRegistry | None = None,
+) -> Decision:
+    """Decide one person's year under the policy that applies to it.
+
+    Args:
+        record: a :class:`Record`, or the same as plain JSON data (a dict).
+        policy: a policy id (e.g. ``"xj.aksu.2025"``) or a loaded policy; by default the one for the person's
+            region and the record's year.
+        as_of: the date the decision speaks for (default: 31 December of the record's year). Activities
+            completed after it do not count; parameter values and rules in force on it apply.
+        registry: where to look policies up (default: the shipped policies and those added with
+            :func:`load_policies`).
+
+    Returns:
+        The :class:`Decision`, made by the policy's rules firing in durable-rules.
+
+    Raises:
+        RecordError: the record is invalid; every problem is listed with its JSON path.
+        PolicyNotFoundError: no policy has the id, or covers the person's region and the year.
+        PolicyFileError: the policy is invalid, or reads a parameter that has no value on ``as_of``.
+        EngineError: the rules engine failed; no decision was made.
+    """
+    parsed = parse_model(Record, record)
+    chosen = resolve_policy(policy, parsed.person, parsed.year, registry)
+    day = as_of or dt.date(parsed.year, 12, 31)
+    if not isinstance(day, dt.date):
+        raise TypeError("as_of must be a datetime.date")
+    if parsed.person.region is None:
+        region = (registry or default_registry()).default_region or ""
+        parsed = parsed.model_copy(update={"person": parsed.person.model_copy(update={"region": region})})
+    if not chosen.top.evaluable:
+        raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
+    return _Evaluation(parsed, chosen, day, engine_for(chosen, day)).run()

@@ -1,0 +1,72 @@
+"""Exact hours: 学时 as :class:`~decimal.Decimal` with at most two decimal places.
+
+The rules engine compares numbers as C doubles, where ten times 0.1 is not 1. ce_policy therefore keeps hours
+as decimals in Python, sums them exactly, and hands the engine whole *centi-hours* (hundredths of a 学时) as
+integers, which it compares exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+__all__ = ["MAX_HOURS", "Hours", "from_centi", "hours_to_json", "parse_hours", "to_centi"]
+
+MAX_HOURS = Decimal(10_000)
+_CENT = Decimal("0.01")
+
+
+def parse_hours(value: Any) -> Decimal:
+    """Turn a JSON number into exact hours, refusing anything that is not a finite, non-negative number.
+
+    Raises:
+        ValueError: with a message naming the rule that was broken.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("hours must be a number")  # noqa: TRY004 - pydantic expects ValueError
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("hours must be a finite number")
+        value = Decimal(repr(value))
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        raise ValueError("hours must be a number") from None
+    if not result.is_finite():
+        raise ValueError("hours must be a finite number")
+    if result < 0:
+        raise ValueError("hours must not be negative")
+    if result > MAX_HOURS:
+        raise ValueError(f"hours must not exceed {MAX_HOURS}")
+    if result != result.quantize(_CENT):
+        raise ValueError("hours may have at most two decimal places")
+    return result.quantize(_CENT).normalize() if result else Decimal(0)
+
+
+def hours_to_json(value: Decimal) -> int | float:
+    """Render hours as a JSON number: an integer when whole, otherwise the shortest float."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def to_centi(value: Decimal) -> int:
+    """Hours as an integer count of hundredths, which the engine compares exactly."""
+    return int(value * 100)
+
+
+def from_centi(value: int) -> Decimal:
+    """The inverse of :func:`to_centi`."""
+    return (Decimal(value) / 100).normalize() if value else Decimal(0)
+
+
+Hours = Annotated[
+    Decimal,
+    BeforeValidator(parse_hours),
+    PlainSerializer(hours_to_json, return_type=int | float, when_used="json"),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": int(MAX_HOURS), "multipleOf": 0.01}),
+]
+"""Hours (学时): a finite number ≥ 0 with at most two decimal places, held as :class:`~decimal.Decimal`."""

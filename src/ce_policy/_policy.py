@@ -1,0 +1,215 @@
+"""A loaded policy: the layers of law it stands on, merged into clauses, parameters, codes and rules.
+
+These are plain frozen dataclasses built by ``_loader``; nothing here reads files or talks to the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "AsOf",
+    "Clause",
+    "CodeMessage",
+    "Condition",
+    "Layer",
+    "Parameter",
+    "ParamRef",
+    "Policy",
+    "PolicyRef",
+    "Rule",
+    "Test",
+]
+
+Provenance = Literal["N", "R", "S", "P"]
+ParameterType = Literal["hours", "integer", "date", "choices", "route"]
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A clause of a legal document, with its text, as registered by a layer."""
+
+    id: str
+    layer: str
+    key: str
+    section: str
+    text: str
+    document: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class CodeMessage:
+    """A reason or consequence code with its messages and the clause it rests on."""
+
+    code: str
+    kind: Literal["reason", "consequence"]
+    zh: str
+    en: str
+    cite: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A named value of the law, with effective dates, citation and provenance."""
+
+    id: str
+    layer: str
+    type: ParameterType
+    description: str
+    cite: str
+    provenance: Provenance
+    values: tuple[tuple[dt.date, Any], ...]
+    file: str
+    line: int | None
+    checked_on: dt.date | None = None
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the value is an engineering default or a reading of unclear text ([P] in the brief)."""
+        return self.provenance == "P"
+
+    def value_at(self, day: dt.date) -> Any:
+        """The value in effect on ``day``, or ``None`` if it has none yet."""
+        current = None
+        for start, value in self.values:
+            if start <= day:
+                current = value
+        return current
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRef:
+    """A reference to a parameter inside a condition or an outcome."""
+
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AsOf:
+    """The evaluation date, usable as the operand of a date test."""
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """One test of one field of a fact, e.g. ``hours at_least 30``."""
+
+    field: str
+    op: str
+    operand: Any  # a literal, a tuple of literals, a ParamRef or AsOf
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """``all`` (every part holds) or ``any`` (some part holds) of tests and nested conditions."""
+
+    mode: Literal["all", "any"]
+    parts: tuple[Test | Condition, ...]
+
+    def tests(self) -> list[Test]:
+        """Every test in the condition, depth first."""
+        found: list[Test] = []
+        for part in self.parts:
+            found.extend(part.tests() if isinstance(part, Condition) else [part])
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule: on the facts of ``stage`` that satisfy ``when``, give the outcomes in ``then``."""
+
+    id: str
+    layer: str
+    cite: str
+    stage: str
+    description: str
+    when: Condition
+    then: tuple[tuple[str, Any], ...]
+    in_force_from: dt.date
+    in_force_to: dt.date | None
+    file: str
+    line: int | None
+    params: frozenset[str] = frozenset()
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Whether the rule applies on ``day``."""
+        return self.in_force_from <= day and (self.in_force_to is None or day <= self.in_force_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One layer of law: one legal document's folder."""
+
+    id: str
+    version: str
+    title: str
+    extends: str | None
+    document: dict[str, Any]
+    in_force_from: dt.date
+    in_force_to: dt.date | None
+    regions: tuple[str, ...]
+    years: tuple[int, ...]
+    folder: Path
+    files: tuple[Path, ...]
+
+    @property
+    def evaluable(self) -> bool:
+        """Whether records can be evaluated under this layer directly (it says where and when it applies)."""
+        return bool(self.regions and self.years)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRef:
+    """How a decision names the policy that made it."""
+
+    id: str
+    version: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A layer together with every layer it extends, merged and checked.
+
+    Attributes:
+        id: the top layer's id; also the policy's id.
+        version: the top layer's version.
+        digest: ``sha256:`` of every file of every layer in the chain.
+        layers: the chain, most general first.
+    """
+
+    id: str
+    version: str
+    digest: str
+    layers: tuple[Layer, ...]
+    clauses: dict[str, Clause]
+    parameters: dict[str, Parameter]
+    codes: dict[str, CodeMessage]
+    rules: tuple[Rule, ...]
+    breakpoints: tuple[dt.date, ...] = field(default=())
+
+    @property
+    def ref(self) -> PolicyRef:
+        """The id, version and digest of this policy."""
+        return PolicyRef(self.id, self.version, self.digest)
+
+    @property
+    def top(self) -> Layer:
+        """The most specific layer."""
+        return self.layers[-1]
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        """The ids of the layers, most general first."""
+        return tuple(layer.id for layer in self.layers)
+
+    def epoch(self, day: dt.date) -> int:
+        """The index of the period, between two dates on which a rule or value changes, that holds ``day``."""
+        index = 0
+        for point in self.breakpoints:
+            if point <= day:
+                index += 1
+        return index

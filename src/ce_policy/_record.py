@@ -1,0 +1,289 @@
+"""What goes in: a person, their activities, one year's record, and a title applicant's history.
+
+These models are the input contract. They are frozen and reject unknown fields; booleans and strings are
+strict (``"yes"`` is not ``true``); hours are exact decimals with at most two places (see ``_hours``).
+Which fields each kind of activity carries is part of the contract (``WAY_FIELDS``); what those fields *mean*
+for the law is decided by the policy's rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, model_validator
+
+from ce_policy._errors import RecordError, RecordProblem
+from ce_policy._hours import Hours
+
+__all__ = [
+    "ACTIVITY_KINDS",
+    "MAX_ACTIVITIES",
+    "WAY_FIELDS",
+    "Activity",
+    "Certificate",
+    "History",
+    "IntegrityFlag",
+    "Person",
+    "Record",
+    "parse_model",
+]
+
+MAX_ACTIVITIES = 1_000
+MAX_ID_LENGTH = 64
+
+ActivityKind = Literal[
+    "public_course",
+    "training",
+    "advanced_seminar",
+    "practice",
+    "lecture",
+    "degree_study",
+    "patent",
+    "research_project",
+    "publication",
+    "qualification_exam",
+    "other_recognised",
+]
+ACTIVITY_KINDS: tuple[str, ...] = ActivityKind.__args__  # type: ignore[attr-defined]
+
+TitleLevel = Literal["junior", "intermediate", "senior"]
+OrganiserLevel = Literal["national", "region", "prefecture", "county", "unit"]
+Role = Literal["lecturer", "attendee"]
+DegreeLevel = Literal[
+    "associate",
+    "bachelor",
+    "master",
+    "doctor",
+    "party_school_associate",
+    "party_school_bachelor",
+    "party_school_postgraduate",
+]
+PatentType = Literal["invention", "utility_model", "design"]
+PublicationType = Literal["paper", "book", "translation"]
+Journal = Literal["cn", "sector_recognised", "other"]
+Approval = Literal["pending", "approved", "rejected"]
+
+Identifier = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\s]+$")]
+Code = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[a-z][a-z0-9_.-]*$")]
+
+_APPLIED = ("approval",)
+WAY_FIELDS: dict[str, dict[str, bool]] = {
+    # kind -> {field: required?}; fields not listed are not allowed for that kind.
+    "public_course": {},
+    "training": {},
+    "advanced_seminar": {"organiser_level": True, "approval": False},
+    "practice": {"approval": False},
+    "lecture": {"organiser_level": True, "role": True, "approval": False},
+    "degree_study": {"degree_level": True, "approval": False},
+    "patent": {"patent_type": True, "granted_on": False, "approval": False},
+    "research_project": {"organiser_level": True, "approval": False},
+    "publication": {"publication_type": True, "journal": True, "approval": False},
+    "qualification_exam": {"approval": False},
+    "other_recognised": {"organiser_level": True, "approval": False},
+}
+_OPTIONAL_FIELDS = (
+    "organiser_level",
+    "role",
+    "degree_level",
+    "patent_type",
+    "granted_on",
+    "publication_type",
+    "journal",
+    "approval",
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+class Person(BaseModel):
+    """A professional technical person (专业技术人员).
+
+    Attributes:
+        id: the caller's identifier for the person.
+        title_level: ``junior`` (初级), ``intermediate`` (中级) or ``senior`` (副高 and 正高).
+        sector: the person's sector (行业); ``general`` when no sector rules apply.
+        region: the region code that picks the policy, e.g. ``xj.aksu``; ``None`` means the registry's default.
+    """
+
+    model_config = _FROZEN
+
+    id: Identifier
+    title_level: TitleLevel
+    sector: Code = "general"
+    region: Code | None = None
+
+
+class Activity(BaseModel):
+    """One continuing-education activity as registered on, or applied for through, the platform.
+
+    ``hours`` are the 学时 registered on the platform (public courses, training, advanced seminars) or, for the
+    ways registered by application, the hours the applicant claims; the policy may cap or convert them.
+    Which of the optional fields a kind must or may carry is given by ``WAY_FIELDS``.
+    """
+
+    model_config = _FROZEN
+
+    id: Identifier
+    kind: ActivityKind
+    hours: Hours
+    on_platform: StrictBool
+    passed: StrictBool
+    completed_on: dt.date
+    organiser_level: OrganiserLevel | None = None
+    role: Role | None = None
+    degree_level: DegreeLevel | None = None
+    patent_type: PatentType | None = None
+    granted_on: dt.date | None = None
+    publication_type: PublicationType | None = None
+    journal: Journal | None = None
+    approval: Approval | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_the_way(self) -> Activity:
+        allowed = WAY_FIELDS[self.kind]
+        missing = [name for name, required in allowed.items() if required and getattr(self, name) is None]
+        extra = [name for name in _OPTIONAL_FIELDS if name not in allowed and getattr(self, name) is not None]
+        problems = [f"{name} is required for kind {self.kind!r}" for name in missing]
+        problems += [f"{name} does not apply to kind {self.kind!r}" for name in extra]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class Record(BaseModel):
+    """One person's continuing education in one year: the input of :func:`ce_policy.evaluate`."""
+
+    model_config = _FROZEN
+
+    person: Person
+    year: Annotated[int, Field(strict=True, ge=1990, le=2100)]
+    activities: Annotated[tuple[Activity, ...], Field(max_length=MAX_ACTIVITIES)] = ()
+
+    @model_validator(mode="after")
+    def _activity_ids_unique(self) -> Record:
+        seen: set[str] = set()
+        for activity in self.activities:
+            if activity.id in seen:
+                raise ValueError(f"activity id {activity.id!r} appears more than once")
+            seen.add(activity.id)
+        return self
+
+
+class Certificate(BaseModel):
+    """A continuing-education certificate (合格证书) shown for a year instead of a full record.
+
+    Attributes:
+        year: the year the certificate covers.
+        public: the public-subject part (公需科目) was completed.
+        professional: the professional-subject part (专业科目) was completed.
+        issued_on: when it was issued; a certificate issued after the application date does not count.
+    """
+
+    model_config = _FROZEN
+
+    year: Annotated[int, Field(strict=True, ge=1990, le=2100)]
+    public: StrictBool
+    professional: StrictBool
+    issued_on: dt.date | None = None
+
+
+class IntegrityFlag(BaseModel):
+    """A finding that the person forged or supplied false continuing-education material (八(四))."""
+
+    model_config = _FROZEN
+
+    kind: Literal["false_ce_material"]
+    on: dt.date
+
+
+class History(BaseModel):
+    """What a title applicant shows for the years a title review looks at (六(一))."""
+
+    model_config = _FROZEN
+
+    person: Person
+    records: Annotated[tuple[Record, ...], Field(max_length=50)] = ()
+    certificates: Annotated[tuple[Certificate, ...], Field(max_length=100)] = ()
+    flags: Annotated[tuple[IntegrityFlag, ...], Field(max_length=100)] = ()
+
+    @model_validator(mode="after")
+    def _records_are_this_persons(self) -> History:
+        years: set[int] = set()
+        for record in self.records:
+            if record.person.id != self.person.id:
+                raise ValueError(f"record for {record.year} belongs to {record.person.id!r}, not {self.person.id!r}")
+            if record.year in years:
+                raise ValueError(f"more than one record for {record.year}")
+            years.add(record.year)
+        return self
+
+
+def json_path(loc: tuple[int | str, ...]) -> str:
+    """Turn a pydantic error location into a JSON path such as ``$.activities[2].hours``."""
+    path = "$"
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+_CODE_BY_TYPE = {
+    "missing": "missing_field",
+    "extra_forbidden": "unknown_field",
+    "literal_error": "invalid_choice",
+    "bool_type": "wrong_type",
+    "string_type": "wrong_type",
+    "int_type": "wrong_type",
+    "date_type": "wrong_type",
+    "model_type": "wrong_type",
+    "tuple_type": "wrong_type",
+    "date_from_datetime_parsing": "invalid_date",
+    "date_parsing": "invalid_date",
+    "date_from_datetime_inexact": "invalid_date",
+    "string_too_long": "too_long",
+    "string_too_short": "too_short",
+    "too_long": "too_many_items",
+    "string_pattern_mismatch": "invalid_format",
+    "greater_than_equal": "out_of_range",
+    "less_than_equal": "out_of_range",
+}
+
+
+def _problem_from(error: Mapping[str, Any]) -> RecordProblem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    message = str(error["msg"])
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith(("function-", "json-"))))
+        code = "hours_invalid" if loc and loc[-1] == "hours" else "invalid_value"
+        if "at most two decimal places" in message:
+            code = "hours_precision"
+        elif "appears more than once" in message:
+            code = "duplicate_activity_id"
+        elif "is required for kind" in message or "does not apply to kind" in message:
+            code = "way_fields"
+    else:
+        code = _CODE_BY_TYPE.get(kind, kind)
+    return RecordProblem(json_path(loc), code, message)
+
+
+def parse_model(model: type[M], data: Any) -> M:
+    """Validate ``data`` (a model instance or plain JSON data) as ``model``.
+
+    Raises:
+        RecordError: listing every problem with its JSON path.
+    """
+    if isinstance(data, model):
+        return data
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    if not isinstance(data, Mapping):
+        raise RecordError([RecordProblem("$", "wrong_type", f"expected a JSON object, got {type(data).__name__}")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RecordError([_problem_from(e) for e in exc.errors(include_url=False)]) from None

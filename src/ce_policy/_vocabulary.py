@@ -1,0 +1,199 @@
+"""The closed vocabulary that policy rules are written in: stages, the facts each stage sees, the tests a
+condition may apply to them, and the outcomes a rule may give.
+
+A policy officer writes a rule as ``when`` (a condition on one fact) and ``then`` (outcomes). Every rule works
+on the facts of one *stage*; ce_policy asserts the facts of each stage in turn and aggregates between stages
+in exact arithmetic, so every rule compares one fact with constants (the engine never joins facts).
+
+Stages, in order:
+
+* ``person`` — one fact for the person and year.
+* ``activity`` — one fact per activity: classify it (category, registration, hours) or reject it.
+* ``recognition`` — one fact per classified activity, with its category and registration: approval and route.
+* ``year`` — two facts (``scenario`` ``actual`` and ``projected``) with the year's counted hours: floors.
+* ``consequence`` — one fact saying whether the year is complete: consequences.
+* ``review_year`` — title review: one fact per year before the review year (``offset`` 0 is the review year).
+* ``review`` — title review: one fact for the application as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ce_policy._record import ACTIVITY_KINDS, WAY_FIELDS
+
+__all__ = [
+    "CATEGORIES",
+    "COMPARISON_OPS",
+    "DATE_OPS",
+    "FACTS",
+    "OUTCOMES",
+    "SET_OPS",
+    "STAGES",
+    "FieldSpec",
+    "OutcomeSpec",
+]
+
+FieldType = Literal["choice", "bool", "hours", "date", "int", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """A field of a fact: its type and, for choices, the values it can take (``""`` when absent)."""
+
+    type: FieldType
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+def _choice(*values: str, doc: str = "") -> FieldSpec:
+    return FieldSpec("choice", tuple(values), doc)
+
+
+STAGES: tuple[str, ...] = (
+    "person",
+    "activity",
+    "recognition",
+    "year",
+    "consequence",
+    "review_year",
+    "review",
+)
+
+CATEGORIES = ("public", "professional")
+
+_PERSON: dict[str, FieldSpec] = {
+    "title_level": _choice("junior", "intermediate", "senior", doc="the person's title level"),
+    "sector": FieldSpec("text", doc="the person's sector"),
+    "region": FieldSpec("text", doc="the person's region code"),
+    "year": FieldSpec("int", doc="the record's year"),
+}
+
+_OPTIONAL_CHOICES: dict[str, tuple[str, ...]] = {
+    "organiser_level": ("national", "region", "prefecture", "county", "unit"),
+    "role": ("lecturer", "attendee"),
+    "degree_level": (
+        "associate",
+        "bachelor",
+        "master",
+        "doctor",
+        "party_school_associate",
+        "party_school_bachelor",
+        "party_school_postgraduate",
+    ),
+    "patent_type": ("invention", "utility_model", "design"),
+    "publication_type": ("paper", "book", "translation"),
+    "journal": ("cn", "sector_recognised", "other"),
+    "approval": ("pending", "approved", "rejected"),
+}
+
+_ACTIVITY: dict[str, FieldSpec] = {
+    **_PERSON,
+    "kind": _choice(*ACTIVITY_KINDS, doc="the way of study"),
+    "hours": FieldSpec("hours", doc="registered or claimed hours"),
+    "on_platform": FieldSpec("bool", doc="enrolled and registered through the platform"),
+    "passed": FieldSpec("bool", doc="the assessment or exam was passed"),
+    "completed_on": FieldSpec("date", doc="the day the activity was completed"),
+    "granted_on": FieldSpec("date", doc="the day a patent was granted (absent if not granted)"),
+    **{name: _choice(*values, doc=f"{name}; absent when not given") for name, values in _OPTIONAL_CHOICES.items()},
+}
+
+_RECOGNITION: dict[str, FieldSpec] = {
+    **_ACTIVITY,
+    "category": _choice(*CATEGORIES, doc="the category the activity rules gave"),
+    "registration": _choice("automatic", "application", doc="how its hours are registered"),
+    "standard_hours": FieldSpec("hours", doc="hours after the policy's standard for the way"),
+}
+
+_YEAR: dict[str, FieldSpec] = {
+    **_PERSON,
+    "scenario": _choice("actual", "projected", doc="projected: as if every pending application were approved"),
+    "public": FieldSpec("hours", doc="counted public-subject hours"),
+    "professional": FieldSpec("hours", doc="counted professional-subject hours"),
+    "total": FieldSpec("hours", doc="counted hours in all"),
+}
+
+_CONSEQUENCE: dict[str, FieldSpec] = {
+    **_PERSON,
+    "complete": FieldSpec("bool", doc="every floor of the year is met"),
+}
+
+_REVIEW_YEAR: dict[str, FieldSpec] = {
+    "title_level": _PERSON["title_level"],
+    "sector": _PERSON["sector"],
+    "year": FieldSpec("int", doc="the year this fact is about"),
+    "offset": FieldSpec("int", doc="review year minus this year (0 = the review year)"),
+    "shown_by": _choice("record", "certificate", "none", doc="how the year is shown"),
+    "public": FieldSpec("bool", doc="public subjects shown complete as of the application date"),
+    "professional": FieldSpec("bool", doc="professional subjects shown complete as of the application date"),
+    "complete": FieldSpec("bool", doc="the year is shown complete as of the application date"),
+}
+
+_REVIEW: dict[str, FieldSpec] = {
+    "title_level": _PERSON["title_level"],
+    "sector": _PERSON["sector"],
+    "review_year": FieldSpec("int", doc="the year of the title review"),
+    "flag_age_years": FieldSpec(
+        "int", doc="whole years from the latest false-material finding to the application (absent if none)"
+    ),
+}
+
+FACTS: dict[str, dict[str, FieldSpec]] = {
+    "person": _PERSON,
+    "activity": _ACTIVITY,
+    "recognition": _RECOGNITION,
+    "year": _YEAR,
+    "consequence": _CONSEQUENCE,
+    "review_year": _REVIEW_YEAR,
+    "review": _REVIEW,
+}
+
+# Fields that are absent from the record unless given (``""`` in facts for choices, no key for dates).
+OPTIONAL_ACTIVITY_FIELDS = frozenset(
+    name for fields in WAY_FIELDS.values() for name in fields
+) | {"granted_on"}
+
+SET_OPS = ("is", "is_not", "in", "not_in", "present")
+COMPARISON_OPS = ("below", "at_most", "above", "at_least")
+DATE_OPS = ("before", "after", "on_or_before", "on_or_after")
+
+OutcomeKind = Literal["code", "choice", "hours_rule", "route", "require", "flag"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeSpec:
+    """An outcome a rule may give, the stages it is allowed in and what its value must be."""
+
+    stages: tuple[str, ...]
+    kind: OutcomeKind
+    choices: tuple[str, ...] = ()
+    single: bool = False
+    doc: str = ""
+
+
+OUTCOMES: dict[str, OutcomeSpec] = {
+    "category": OutcomeSpec(("activity",), "choice", CATEGORIES, True, "public or professional subject"),
+    "registration": OutcomeSpec(
+        ("activity",), "choice", ("automatic", "application"), True, "registered automatically or by application"
+    ),
+    "hours": OutcomeSpec(
+        ("activity",), "hours_rule", (), True, "claimed | {at_most: value} | {fixed: value}: the hours that count"
+    ),
+    "reject": OutcomeSpec(("activity", "recognition"), "code", (), False, "the activity does not count: reason"),
+    "defer": OutcomeSpec(
+        ("activity", "recognition"), "code", (), False, "the activity does not count yet (awaiting): reason"
+    ),
+    "route": OutcomeSpec(("recognition",), "route", (), True, "the approval route of an application"),
+    "require": OutcomeSpec(("year",), "require", (), False, "{category, at_least}: a floor for the year"),
+    "consequence": OutcomeSpec(("consequence",), "code", (), False, "a consequence of the year's result"),
+    "require_year": OutcomeSpec(("review_year",), "flag", (), True, "the year must be shown for the review"),
+    "missing_year": OutcomeSpec(("review_year",), "code", (), False, "the year is not shown: reason"),
+    "bar": OutcomeSpec(("review",), "code", (), False, "the applicant may not apply: reason"),
+}
+
+ROUTE_ACTORS = ("individual", "employer", "prefecture_dept", "region_dept")
+ROUTE_ACTIONS = ("apply", "review", "re_review", "recognise")
+
+REASON_OUTCOMES = ("reject", "defer", "missing_year", "bar")
+"""Outcomes whose value is a reason code (declared under ``reasons`` in a layer's ``codes.yaml``)."""
