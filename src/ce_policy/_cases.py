@@ -1,0 +1,230 @@
+"""YAML cases: a policy's own examples of expected decisions, readable by a policy officer.
+
+A case file sits in a layer's ``cases/`` folder. Each case gives a record (or a title-review history) and the
+parts of the decision it expects; only the parts named are compared. The format is documented in
+``docs/policy-format.md``::
+
+    defaults:                      # merged into every case (optional)
+      person: {id: p1, title_level: intermediate}
+      year: 2025
+      activity: {on_platform: true, passed: true, completed_on: 2025-06-01}
+    cases:
+      - name: 29.5 public hours fall short
+        clause: s2.quota           # the clause the case is about (for readers and coverage)
+        activities:
+          - {id: pub, kind: public_course, hours: 29.5}
+        expect:
+          compliant: false
+          shortfall: {public: 0.5}
+          activities: {pub: {counted: true}}
+          fired: [aksu.quota.public]
+
+A title-review case has ``title_review: {review_year, applied_on}`` and a ``history`` instead of activities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ce_policy._errors import CePolicyError, PolicyFileError
+from ce_policy._evaluate import evaluate
+from ce_policy._registry import PolicyRegistry
+from ce_policy._title_review import evaluate_title_review
+from ce_policy._yaml import read_yaml
+
+__all__ = ["Case", "CaseResult", "load_cases", "run_case"]
+
+_CASE_KEYS = {"name", "clause", "policy", "as_of", "person", "year", "activities", "record", "history", "title_review", "expect", "raises"}
+_EXPECT_EXTRA = {"fired", "not_fired", "cites"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case read from a case file."""
+
+    name: str
+    file: str
+    line: int | None
+    data: dict[str, Any]
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """The outcome of running one case.
+
+    Attributes:
+        case: the case.
+        passed: every expectation held.
+        mismatches: one line per expectation that did not hold.
+        actual: the decision (JSON data), or the error raised.
+    """
+
+    case: Case
+    passed: bool
+    mismatches: tuple[str, ...]
+    actual: Any
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read the cases of one case file.
+
+    Raises:
+        PolicyFileError: the file is not a valid case file.
+    """
+    doc = read_yaml(path)
+    data = doc.data
+    if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):
+        raise PolicyFileError.single(str(path), 1, "invalid_case_file", "a case file holds a list under `cases`")
+    unknown = set(data) - {"cases", "defaults", "policy"}
+    if unknown:
+        raise PolicyFileError.single(str(path), 1, "unknown_key", f"unknown keys: {', '.join(sorted(unknown))}")
+    defaults = dict(data.get("defaults") or {})
+    if "policy" in data:
+        defaults["policy"] = data["policy"]
+    cases = []
+    for i, item in enumerate(data["cases"]):
+        line = doc.source.line_of(("cases", i))
+        if not isinstance(item, Mapping) or "name" not in item or ("expect" not in item and "raises" not in item):
+            raise PolicyFileError.single(str(path), line, "invalid_case", "a case needs a name and an expect")
+        extra = set(item) - _CASE_KEYS
+        if extra:
+            raise PolicyFileError.single(str(path), line, "unknown_key", f"unknown case keys: {', '.join(sorted(extra))}")
+        cases.append(Case(str(item["name"]), str(path), line, dict(item), defaults))
+    return cases
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _record(case: Case) -> dict[str, Any]:
+    data, defaults = case.data, case.defaults
+    if "record" in data:
+        return _jsonable(data["record"])  # type: ignore[no-any-return]
+    base_activity = defaults.get("activity", {})
+    person = {**defaults.get("person", {}), **data.get("person", {})}
+    return {
+        "person": _jsonable(person),
+        "year": data.get("year", defaults.get("year")),
+        "activities": [_jsonable({**base_activity, **a}) for a in data.get("activities", [])],
+    }
+
+
+def _history(case: Case) -> dict[str, Any]:
+    history = dict(case.data["history"])
+    person = {**case.defaults.get("person", {}), **history.get("person", {})}
+    history["person"] = person
+    base_activity = case.defaults.get("activity", {})
+    records = []
+    for record in history.get("records", []):
+        record = dict(record)
+        record.setdefault("person", person)
+        record["activities"] = [{**base_activity, **a} for a in record.get("activities", [])]
+        records.append(record)
+    history["records"] = records
+    return _jsonable(history)  # type: ignore[no-any-return]
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual
+    if isinstance(expected, int | Decimal) and isinstance(actual, int | float):
+        return Decimal(str(expected)) == Decimal(str(actual))
+    return bool(expected == actual)
+
+
+def _compare(expected: Any, actual: Any, path: str, out: list[str]) -> None:
+    if isinstance(expected, Mapping):
+        if not isinstance(actual, Mapping):
+            out.append(f"{path}: expected a mapping, got {actual!r}")
+            return
+        for key, value in expected.items():
+            if key not in actual:
+                out.append(f"{path}.{key}: not in the decision")
+            else:
+                _compare(value, actual[key], f"{path}.{key}", out)
+        return
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            out.append(f"{path}: expected {expected!r}, got {actual!r}")
+        elif all(not isinstance(v, Mapping | list) for v in expected):
+            if sorted(map(str, expected)) != sorted(map(str, actual)):
+                out.append(f"{path}: expected {sorted(map(str, expected))}, got {sorted(map(str, actual))}")
+        elif len(expected) != len(actual):
+            out.append(f"{path}: expected {len(expected)} items, got {len(actual)}")
+        else:
+            for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
+                _compare(e, a, f"{path}[{i}]", out)
+        return
+    if not _same(expected, actual):
+        out.append(f"{path}: expected {expected!r}, got {actual!r}")
+
+
+def _check(expect: Mapping[str, Any], actual: dict[str, Any], out: list[str]) -> None:
+    fired = {entry["rule"] for entry in actual.get("trace", [])}
+    cites = {entry["cite"].split(":", 1)[-1] for entry in actual.get("trace", [])} | {
+        entry["cite"] for entry in actual.get("trace", [])
+    }
+    for rule in expect.get("fired", []):
+        if rule not in fired:
+            out.append(f"fired: rule {rule!r} did not fire (fired: {', '.join(sorted(fired))})")
+    for rule in expect.get("not_fired", []):
+        if rule in fired:
+            out.append(f"not_fired: rule {rule!r} fired")
+    for cite in expect.get("cites", []):
+        if cite not in cites:
+            out.append(f"cites: clause {cite!r} was not cited")
+    rest = {k: v for k, v in expect.items() if k not in _EXPECT_EXTRA}
+    if "activities" in rest and isinstance(rest["activities"], Mapping):
+        by_id = {a["id"]: a for a in actual.get("activities", [])}
+        for activity_id, wanted in rest.pop("activities").items():
+            if activity_id not in by_id:
+                out.append(f"activities.{activity_id}: no such activity in the decision")
+            else:
+                _compare(wanted, by_id[activity_id], f"activities.{activity_id}", out)
+    _compare(rest, actual, "$", out)
+
+
+def run_case(case: Case, *, registry: PolicyRegistry | None = None) -> CaseResult:
+    """Evaluate one case and compare the decision with what it expects."""
+    data = case.data
+    policy = data.get("policy", case.defaults.get("policy"))
+    mismatches: list[str] = []
+    try:
+        if "title_review" in data:
+            review = data["title_review"]
+            result = evaluate_title_review(
+                _history(case),
+                review_year=int(review["review_year"]),
+                applied_on=dt.date.fromisoformat(str(review["applied_on"])),
+                policy=policy,
+                registry=registry,
+            )
+        else:
+            as_of = dt.date.fromisoformat(str(data["as_of"])) if "as_of" in data else None
+            result = evaluate(_record(case), policy=policy, as_of=as_of, registry=registry)  # type: ignore[assignment]
+    except CePolicyError as exc:
+        codes = list(getattr(exc, "codes", [])) or [type(exc).__name__]
+        if "raises" not in data:
+            return CaseResult(case, False, (f"raised {type(exc).__name__}: {exc}",), {"error": str(exc), "codes": codes})
+        wanted = data["raises"]
+        wanted_codes = wanted if isinstance(wanted, list) else [wanted]
+        missing = [c for c in wanted_codes if c not in codes and c != type(exc).__name__]
+        if missing:
+            mismatches.append(f"raises: expected {missing}, got {codes}")
+        return CaseResult(case, not mismatches, tuple(mismatches), {"error": str(exc), "codes": codes})
+    actual = result.model_dump(mode="json")
+    if "raises" in data:
+        return CaseResult(case, False, (f"expected an error {data['raises']!r}, got a decision",), actual)
+    _check(data["expect"], actual, mismatches)
+    return CaseResult(case, not mismatches, tuple(mismatches), actual)
