@@ -144,7 +144,7 @@ class _Evaluation:
                 if fact["scenario"] != "actual":
                     continue
             activity = self.record.activities[fact["idx"]].id if "idx" in fact else None
-            self.trace.append(TraceEntry(rule=rule.id, cite=rule.cite, activity=activity))
+            self.trace.append(TraceEntry(rule=name, cite=rule.cite, activity=activity))
             if stage in ("activity", "recognition"):
                 self._on_activity(self.activities[fact["idx"]], action)
             elif stage == "consequence":

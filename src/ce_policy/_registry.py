@@ -43,7 +43,7 @@ class PolicyRegistry:
         self._folders: dict[str, Path] = {}
         self._roots: list[Path] = []
         self._raw: dict[Path, RawLayer] = {}
-        self._ids: dict[str, Path] | None = None
+        self._ids: dict[str, Path] = {}
         self._policies: dict[str, Policy] = {}
         self.default_region: str | None = None
         for root in roots:
@@ -88,9 +88,12 @@ class PolicyRegistry:
             return sorted(found)
 
     def _index(self) -> dict[str, Path]:
-        if self._ids is None:
-            self._ids = {}
         return self._ids
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders indexed, in the order they were added."""
+        return tuple(self._roots)
 
     def layer_ids(self) -> list[str]:
         """Every layer id known."""

@@ -1,0 +1,176 @@
+"""The ``ce-policy`` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import TypeAdapter
+
+from ce_policy._decision import Decision, TitleReviewDecision
+from ce_policy._errors import CePolicyError, PolicyFileError, RecordError, RecordProblem
+from ce_policy._evaluate import evaluate
+from ce_policy._record import History, Record
+from ce_policy._registry import PolicyRegistry, default_registry
+from ce_policy._render import render_decision, render_title_review
+from ce_policy._title_review import evaluate_title_review
+
+__all__ = ["main"]
+
+_SCHEMAS: dict[str, type[Any]] = {
+    "record": Record,
+    "decision": Decision,
+    "history": History,
+    "title-review": TitleReviewDecision,
+}
+
+
+def _registry(extra: tuple[Path, ...]) -> PolicyRegistry:
+    registry = default_registry()
+    for folder in extra:
+        registry.add_root(folder)
+    return registry
+
+
+def _read_json(source: str) -> Any:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        problem = RecordProblem("$", "invalid_json", f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+        raise RecordError([problem]) from None
+
+
+def _fail(exc: CePolicyError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+_policies_option = click.option(
+    "--policies",
+    "policy_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of extra policy layers to load next to the shipped ones (repeatable).",
+)
+_lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+
+@click.group()
+@click.version_option(package_name="ce-policy")
+def main() -> None:
+    """Continuing-education policies for professional technical personnel (专业技术人员继续教育)."""
+
+
+@main.command("evaluate")
+@click.argument("source", metavar="FILE|-")
+@click.option("--policy", "policy_id", help="Evaluate under this policy id instead of the one for the region and year.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the decision speaks for.")
+@_lang_option
+@_format_option
+@_policies_option
+def evaluate_command(
+    source: str, policy_id: str | None, as_of: dt.datetime | None, lang: str, fmt: str, policy_dirs: tuple[Path, ...]
+) -> None:
+    """Evaluate one record (a JSON file, or - for standard input)."""
+    try:
+        registry = _registry(policy_dirs)
+        decision = evaluate(_read_json(source), policy=policy_id, as_of=as_of.date() if as_of else None, registry=registry)
+        if fmt == "json":
+            click.echo(decision.model_dump_json(indent=2))
+        else:
+            click.echo(render_decision(decision, registry.policy(decision.policy.id), lang))  # type: ignore[arg-type]
+    except CePolicyError as exc:
+        _fail(exc)
+
+
+@main.command("title-review")
+@click.argument("source", metavar="FILE|-")
+@click.option("--review-year", type=int, required=True, help="The year of the title review.")
+@click.option("--applied-on", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="The application date.")
+@_lang_option
+@_format_option
+@_policies_option
+def title_review_command(
+    source: str, review_year: int, applied_on: dt.datetime, lang: str, fmt: str, policy_dirs: tuple[Path, ...]
+) -> None:
+    """Decide whether a history (JSON) allows applying for a title review (六(一))."""
+    try:
+        registry = _registry(policy_dirs)
+        decision = evaluate_title_review(
+            _read_json(source), review_year=review_year, applied_on=applied_on.date(), registry=registry
+        )
+        if fmt == "json":
+            click.echo(decision.model_dump_json(indent=2))
+        else:
+            click.echo(render_title_review(decision, registry.policy(decision.policy.id), lang))  # type: ignore[arg-type]
+    except CePolicyError as exc:
+        _fail(exc)
+
+
+@main.command("policies")
+@_format_option
+@_policies_option
+def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
+    """List the policies that can evaluate records: id, version, digest, regions, years and layer chain."""
+    try:
+        rows = [
+            {
+                "id": p.id,
+                "version": p.version,
+                "digest": p.digest,
+                "regions": list(p.top.regions),
+                "years": list(p.top.years),
+                "chain": list(p.chain),
+            }
+            for p in _registry(policy_dirs).policies()
+        ]
+    except CePolicyError as exc:
+        _fail(exc)
+        return
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']}  {row['version']}  {row['digest']}")
+        click.echo(f"    regions: {', '.join(row['regions'])}  years: {', '.join(map(str, row['years']))}")
+        click.echo(f"    chain: {' → '.join(row['chain'])}")
+
+
+@main.command("schema")
+@click.argument("which", type=click.Choice(sorted(_SCHEMAS)), default="record")
+def schema_command(which: str) -> None:
+    """Print the JSON Schema of a record, decision, history or title-review decision."""
+    mode = "validation" if which in ("record", "history") else "serialization"
+    schema = TypeAdapter(_SCHEMAS[which]).json_schema(mode=mode)
+    click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
+
+
+@main.command("check")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def check_command(folder: Path) -> None:
+    """Validate every policy layer in FOLDER (strictly; every problem is listed with file and line)."""
+    try:
+        registry = PolicyRegistry()
+        if folder.resolve() != default_registry().roots[0].resolve():
+            for root in default_registry().roots:
+                registry.add_root(root)
+        ids = registry.add_root(folder)
+        problems = []
+        for layer_id in ids:
+            try:
+                registry.policy(layer_id)
+            except PolicyFileError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise PolicyFileError(problems)
+    except CePolicyError as exc:
+        _fail(exc)
+        return
+    click.echo(f"ok: {len(ids)} layer(s) valid: {', '.join(ids)}")
