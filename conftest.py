@@ -23,7 +23,7 @@ class PolicyCaseFile(pytest.File):
             yield PolicyCaseItem.from_parent(self, name=case.name, case=case)
 
 
-class PolicyCaseFailed(Exception):
+class PolicyCaseError(Exception):
     pass
 
 
@@ -35,10 +35,10 @@ class PolicyCaseItem(pytest.Item):
     def runtest(self) -> None:
         result = run_case(self.case)
         if not result.passed:
-            raise PolicyCaseFailed(result)
+            raise PolicyCaseError(result)
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
-        if isinstance(excinfo.value, PolicyCaseFailed):
+        if isinstance(excinfo.value, PolicyCaseError):
             result = excinfo.value.args[0]
             lines = [f"case {result.case.name!r} ({result.case.file}:{result.case.line}) failed:"]
             lines += [f"  - {m}" for m in result.mismatches]

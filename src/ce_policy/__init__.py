@@ -1,5 +1,6 @@
-"""ce_policy: the continuing-education rules of China's professional technical personnel, as versioned,
-declarative policies decided by durable-rules.
+"""ce_policy: continuing-education rules for professional technical personnel, decided by durable-rules.
+
+The rules of China's continuing education (继续教育) live as versioned, declarative policies.
 
 The front door::
 

@@ -39,7 +39,20 @@ from ce_policy._yaml import read_yaml
 
 __all__ = ["Case", "CaseResult", "load_cases", "run_case"]
 
-_CASE_KEYS = {"name", "clause", "policy", "as_of", "person", "year", "activities", "record", "history", "title_review", "expect", "raises"}
+_CASE_KEYS = {
+    "name",
+    "clause",
+    "policy",
+    "as_of",
+    "person",
+    "year",
+    "activities",
+    "record",
+    "history",
+    "title_review",
+    "expect",
+    "raises",
+}
 _EXPECT_EXTRA = {"fired", "not_fired", "cites"}
 
 
@@ -80,21 +93,31 @@ def load_cases(path: Path) -> list[Case]:
     doc = read_yaml(path)
     data = doc.data
     if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):
-        raise PolicyFileError.single(str(path), 1, "invalid_case_file", "a case file holds a list under `cases`")
+        raise PolicyFileError.single(
+            str(path), 1, "invalid_case_file", "a case file holds a list under `cases`"
+        )
     unknown = set(data) - {"cases", "defaults", "policy"}
     if unknown:
-        raise PolicyFileError.single(str(path), 1, "unknown_key", f"unknown keys: {', '.join(sorted(unknown))}")
+        raise PolicyFileError.single(
+            str(path), 1, "unknown_key", f"unknown keys: {', '.join(sorted(unknown))}"
+        )
     defaults = dict(data.get("defaults") or {})
     if "policy" in data:
         defaults["policy"] = data["policy"]
     cases = []
     for i, item in enumerate(data["cases"]):
         line = doc.source.line_of(("cases", i))
-        if not isinstance(item, Mapping) or "name" not in item or ("expect" not in item and "raises" not in item):
+        if (
+            not isinstance(item, Mapping)
+            or "name" not in item
+            or ("expect" not in item and "raises" not in item)
+        ):
             raise PolicyFileError.single(str(path), line, "invalid_case", "a case needs a name and an expect")
         extra = set(item) - _CASE_KEYS
         if extra:
-            raise PolicyFileError.single(str(path), line, "unknown_key", f"unknown case keys: {', '.join(sorted(extra))}")
+            raise PolicyFileError.single(
+                str(path), line, "unknown_key", f"unknown case keys: {', '.join(sorted(extra))}"
+            )
         cases.append(Case(str(item["name"]), str(path), line, dict(item), defaults))
     return cases
 
@@ -126,11 +149,10 @@ def _history(case: Case) -> dict[str, Any]:
     history["person"] = person
     base_activity = case.defaults.get("activity", {})
     records = []
-    for record in history.get("records", []):
-        record = dict(record)
-        record.setdefault("person", person)
-        record["activities"] = [{**base_activity, **a} for a in record.get("activities", [])]
-        records.append(record)
+    for given in history.get("records", []):
+        built = {"person": person, **given}
+        built["activities"] = [{**base_activity, **a} for a in given.get("activities", [])]
+        records.append(built)
     history["records"] = records
     return _jsonable(history)  # type: ignore[no-any-return]
 
@@ -216,7 +238,9 @@ def run_case(case: Case, *, registry: PolicyRegistry | None = None) -> CaseResul
     except CePolicyError as exc:
         codes = list(getattr(exc, "codes", [])) or [type(exc).__name__]
         if "raises" not in data:
-            return CaseResult(case, False, (f"raised {type(exc).__name__}: {exc}",), {"error": str(exc), "codes": codes})
+            return CaseResult(
+                case, False, (f"raised {type(exc).__name__}: {exc}",), {"error": str(exc), "codes": codes}
+            )
         wanted = data["raises"]
         wanted_codes = wanted if isinstance(wanted, list) else [wanted]
         missing = [c for c in wanted_codes if c not in codes and c != type(exc).__name__]

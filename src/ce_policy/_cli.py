@@ -7,13 +7,13 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 from pydantic import TypeAdapter
 
 from ce_policy._decision import Decision, TitleReviewDecision
-from ce_policy._errors import CePolicyError, PolicyFileError, RecordError, RecordProblem
+from ce_policy._errors import CePolicyError, PolicyFileError, PolicyProblem, RecordError, RecordProblem
 from ce_policy._evaluate import evaluate
 from ce_policy._record import History, Record
 from ce_policy._registry import PolicyRegistry, default_registry
@@ -42,7 +42,9 @@ def _read_json(source: str) -> Any:
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        problem = RecordProblem("$", "invalid_json", f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+        problem = RecordProblem(
+            "$", "invalid_json", f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
+        )
         raise RecordError([problem]) from None
 
 
@@ -59,7 +61,9 @@ _policies_option = click.option(
     help="A folder of extra policy layers to load next to the shipped ones (repeatable).",
 )
 _lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+_format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 
 
 @click.group()
@@ -70,18 +74,27 @@ def main() -> None:
 
 @main.command("evaluate")
 @click.argument("source", metavar="FILE|-")
-@click.option("--policy", "policy_id", help="Evaluate under this policy id instead of the one for the region and year.")
+@click.option(
+    "--policy", "policy_id", help="Evaluate under this policy id instead of the one for the region and year."
+)
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the decision speaks for.")
 @_lang_option
 @_format_option
 @_policies_option
 def evaluate_command(
-    source: str, policy_id: str | None, as_of: dt.datetime | None, lang: str, fmt: str, policy_dirs: tuple[Path, ...]
+    source: str,
+    policy_id: str | None,
+    as_of: dt.datetime | None,
+    lang: str,
+    fmt: str,
+    policy_dirs: tuple[Path, ...],
 ) -> None:
     """Evaluate one record (a JSON file, or - for standard input)."""
     try:
         registry = _registry(policy_dirs)
-        decision = evaluate(_read_json(source), policy=policy_id, as_of=as_of.date() if as_of else None, registry=registry)
+        decision = evaluate(
+            _read_json(source), policy=policy_id, as_of=as_of.date() if as_of else None, registry=registry
+        )
         if fmt == "json":
             click.echo(decision.model_dump_json(indent=2))
         else:
@@ -93,7 +106,9 @@ def evaluate_command(
 @main.command("title-review")
 @click.argument("source", metavar="FILE|-")
 @click.option("--review-year", type=int, required=True, help="The year of the title review.")
-@click.option("--applied-on", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="The application date.")
+@click.option(
+    "--applied-on", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="The application date."
+)
 @_lang_option
 @_format_option
 @_policies_option
@@ -120,7 +135,7 @@ def title_review_command(
 def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
     """List the policies that can evaluate records: id, version, digest, regions, years and layer chain."""
     try:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": p.id,
                 "version": p.version,
@@ -147,7 +162,9 @@ def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
 @click.argument("which", type=click.Choice(sorted(_SCHEMAS)), default="record")
 def schema_command(which: str) -> None:
     """Print the JSON Schema of a record, decision, history or title-review decision."""
-    mode = "validation" if which in ("record", "history") else "serialization"
+    mode: Literal["validation", "serialization"] = (
+        "validation" if which in ("record", "history") else "serialization"
+    )
     schema = TypeAdapter(_SCHEMAS[which]).json_schema(mode=mode)
     click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
 
@@ -162,7 +179,7 @@ def check_command(folder: Path) -> None:
             for root in default_registry().roots:
                 registry.add_root(root)
         ids = registry.add_root(folder)
-        problems = []
+        problems: list[PolicyProblem] = []
         for layer_id in ids:
             try:
                 registry.policy(layer_id)

@@ -147,7 +147,11 @@ class _Compiler:
     def condition(self, condition: Condition, stage: str, rule: Rule) -> dict[str, Any] | None:
         parts = []
         for part in condition.parts:
-            compiled = self.condition(part, stage, rule) if isinstance(part, Condition) else self.test(part, stage, rule)
+            compiled = (
+                self.condition(part, stage, rule)
+                if isinstance(part, Condition)
+                else self.test(part, stage, rule)
+            )
             if compiled is not None:
                 parts.append(compiled)
         if not parts:
@@ -205,12 +209,19 @@ class _Compiler:
         return CompiledPolicy(self.policy, epoch, ruleset_name, {ruleset_name: ruleset}, actions)
 
 
+def _flat(key: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    flat: list[dict[str, Any]] = []
+    for part in parts:
+        flat.extend(part[key] if set(part) == {key} else [part])
+    return flat[0] if len(flat) == 1 else {key: flat}
+
+
 def _all(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    return parts[0] if len(parts) == 1 else {"$and": parts}
+    return _flat("$and", parts)
 
 
 def _any(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    return parts[0] if len(parts) == 1 else {"$or": parts}
+    return _flat("$or", parts)
 
 
 def compile_policy(policy: Policy, day: dt.date) -> CompiledPolicy:

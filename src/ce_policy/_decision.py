@@ -83,7 +83,10 @@ class ActivityOutcome(BaseModel):
 
 
 class TraceEntry(BaseModel):
-    """A rule that fired: its id, the clause it cites, and the activity it fired on (if any)."""
+    """A rule that fired: its id, the clause it cites, and the activity it fired on (if any).
+
+    A floor (``require``) that is not met fires a second time as ``<rule id>#short.<category>``.
+    """
 
     model_config = _FROZEN
 

@@ -118,7 +118,7 @@ class RulesEngine:
             matched = closure.m
             facts = [m._d for m in matched] if isinstance(matched, list) else [closure._m]
             session.handler(name, facts)
-        except BaseException as exc:  # noqa: BLE001 - the engine would swallow it; we report it instead
+        except BaseException as exc:
             session.errors.append(exc)
 
     @contextmanager
@@ -142,7 +142,9 @@ class RulesEngine:
     def _end(self, session: Session) -> None:
         try:
             if not session.fired:
-                self._host.assert_fact(self.ruleset_name, {"sid": session.sid, "id": "open", "stage": OPEN_RULE})
+                self._host.assert_fact(
+                    self.ruleset_name, {"sid": session.sid, "id": "open", "stage": OPEN_RULE}
+                )
             self._host.delete_state(self.ruleset_name, session.sid)
         except Exception as exc:
             raise EngineError(f"the rules engine could not close session {session.sid}: {exc}") from exc

@@ -58,7 +58,9 @@ def engine_for(policy: Policy, day: dt.date) -> RulesEngine:
         return engine
 
 
-def resolve_policy(policy: str | Policy | None, person: Person, year: int, registry: PolicyRegistry | None) -> Policy:
+def resolve_policy(
+    policy: str | Policy | None, person: Person, year: int, registry: PolicyRegistry | None
+) -> Policy:
     """The policy to use: the one given (by id or object), or the one for the person's region and the year."""
     if isinstance(policy, Policy):
         return policy
@@ -100,7 +102,16 @@ def _activity_fact(index: int, activity: Activity, common: dict[str, Any], as_of
 
 
 class _ActivityState:
-    __slots__ = ("category", "deferred", "fact", "hours_rule", "reasons", "registration", "route", "standard_hours")
+    __slots__ = (
+        "category",
+        "deferred",
+        "fact",
+        "hours_rule",
+        "reasons",
+        "registration",
+        "route",
+        "standard_hours",
+    )
 
     def __init__(self, fact: dict[str, Any]) -> None:
         self.fact = fact
@@ -134,7 +145,8 @@ class _Evaluation:
     def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
         action = self.actions[name]
         rule = action.rule
-        assert rule is not None
+        if rule is None:  # the engine's own catch-alls never reach here
+            return
         self.provisional.update(action.provisional)
         stage = rule.stage
         for fact in facts:
@@ -175,7 +187,9 @@ class _Evaluation:
         for outcome, value in action.outcomes:
             if outcome == "require":
                 category, floor = value
-                self.required[scenario][category] = max(floor, self.required[scenario].get(category, Decimal(0)))
+                self.required[scenario][category] = max(
+                    floor, self.required[scenario].get(category, Decimal(0))
+                )
 
     # --- the run ---------------------------------------------------------------------------------------
 
@@ -236,7 +250,9 @@ class _Evaluation:
         projected["total"] = projected["public"] + projected["professional"]
         return actual, projected
 
-    def _decision(self, actual: dict[str, Decimal], projected: dict[str, Decimal], complete: bool) -> Decision:
+    def _decision(
+        self, actual: dict[str, Decimal], projected: dict[str, Decimal], complete: bool
+    ) -> Decision:
         outcomes = []
         for activity, state in zip(self.record.activities, self.activities, strict=True):
             counted = state.category is not None and not state.reasons and not state.deferred
@@ -244,10 +260,10 @@ class _Evaluation:
                 ActivityOutcome(
                     id=activity.id,
                     counted=counted,
-                    category=state.category,  # type: ignore[arg-type]
+                    category=state.category,
                     hours=state.standard_hours if counted else Decimal(0),
-                    registration=state.registration,  # type: ignore[arg-type]
-                    route=tuple(RouteStep(actor=a, action=b) for a, b in state.route or ()),  # type: ignore[arg-type]
+                    registration=state.registration,
+                    route=tuple(RouteStep(actor=a, action=b) for a, b in state.route or ()),
                     reasons=(*state.reasons, *state.deferred),
                 )
             )
@@ -311,5 +327,7 @@ def evaluate(
         region = (registry or default_registry()).default_region or ""
         parsed = parsed.model_copy(update={"person": parsed.person.model_copy(update={"region": region})})
     if not chosen.top.evaluable:
-        raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
+        raise PolicyNotFoundError(
+            f"policy {chosen.id!r} is a base layer; it does not say where and when it applies"
+        )
     return _Evaluation(parsed, chosen, day, engine_for(chosen, day)).run()

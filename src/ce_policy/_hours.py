@@ -26,7 +26,7 @@ def parse_hours(value: Any) -> Decimal:
         ValueError: with a message naming the rule that was broken.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("hours must be a number")  # noqa: TRY004 - pydantic expects ValueError
+        raise ValueError("hours must be a number")
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError("hours must be a finite number")

@@ -1,8 +1,8 @@
-"""Reading policy folders strictly, and merging a layer with the layers it extends into a :class:`Policy`.
+"""Reading policy folders strictly, and merging a layer with the layers it extends into a `Policy`.
 
 A layer is a folder holding ``layer.yaml`` and, optionally, ``clauses.yaml``, ``codes.yaml``,
-``parameters.yaml`` and ``rules.yaml`` (the format is described in ``docs/policy-format.md``). Loading collects
-every problem it can find, each with file and line, before raising one :class:`PolicyFileError`.
+``parameters.yaml`` and ``rules.yaml`` (the format is described in ``docs/policy-format.md``). Loading
+collects every problem it can find, each with file and line, before raising one :class:`PolicyFileError`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
@@ -177,8 +177,7 @@ class RawLayer:
     def meta(self) -> _LayerFile:
         """The contents of ``layer.yaml``."""
         model = self.files["layer.yaml"][0]
-        assert isinstance(model, _LayerFile)
-        return model
+        return cast(_LayerFile, model)
 
     def get(self, name: str, kind: type[_T]) -> tuple[_T, SourceMap] | None:
         """A file's model and source map, if the layer has that file."""
@@ -186,8 +185,7 @@ class RawLayer:
         if found is None:
             return None
         model, source = found
-        assert isinstance(model, kind)
-        return model, source
+        return cast(_T, model), source
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:
@@ -243,7 +241,9 @@ def read_layer(folder: Path, display_root: Path) -> RawLayer:
             resolved = path.resolve(strict=True)
             resolved.relative_to(folder.resolve(strict=True))
         except (OSError, ValueError):
-            problems.append(PolicyProblem(shown, None, "path_escape", "file resolves outside its layer folder"))
+            problems.append(
+                PolicyProblem(shown, None, "path_escape", "file resolves outside its layer folder")
+            )
             continue
         try:
             doc: YamlDocument = read_yaml(path, display=shown)
@@ -393,7 +393,9 @@ class _Builder:
             for i, item in enumerate(entry.values):
                 value_path = (*path, "values", i, "value")
                 if previous is not None and item.from_ <= previous:
-                    self.problem(source, (*path, "values", i), "values_out_of_order", "values must be in date order")
+                    self.problem(
+                        source, (*path, "values", i), "values_out_of_order", "values must be in date order"
+                    )
                 previous = item.from_
                 try:
                     values.append((item.from_, _parameter_value(entry.type, item.value)))
@@ -422,7 +424,12 @@ class _Builder:
             path: tuple[str | int, ...] = ("rules", i)
             if entry.id in self.rule_origin:
                 file, line = self.rule_origin[entry.id]
-                self.problem(source, (*path, "id"), "duplicate_rule", f"rule {entry.id!r} is already defined ({file}:{line})")
+                self.problem(
+                    source,
+                    (*path, "id"),
+                    "duplicate_rule",
+                    f"rule {entry.id!r} is already defined ({file}:{line})",
+                )
                 continue
             self.rule_origin[entry.id] = (source.file, source.line_of(path))
             cite = self.cite(meta.id, entry.cite, source, (*path, "cite"))
@@ -431,8 +438,15 @@ class _Builder:
             then = checker.outcomes(entry.then, (*path, "then"))
             start = entry.in_force.from_ if entry.in_force else meta.in_force.from_
             end = entry.in_force.to if entry.in_force else meta.in_force.to
-            if start < meta.in_force.from_ or (meta.in_force.to is not None and (end is None or end > meta.in_force.to)):
-                self.problem(source, (*path, "in_force"), "in_force_outside_layer", "rule in-force dates fall outside its layer's")
+            if start < meta.in_force.from_ or (
+                meta.in_force.to is not None and (end is None or end > meta.in_force.to)
+            ):
+                self.problem(
+                    source,
+                    (*path, "in_force"),
+                    "in_force_outside_layer",
+                    "rule in-force dates fall outside its layer's",
+                )
             self.rules.append(
                 Rule(
                     id=entry.id,
@@ -460,7 +474,10 @@ class _Builder:
                         rule.file,
                         rule.line,
                         "stage_rule_limit",
-                        f"more than {MAX_RULES_PER_STAGE} rules in stage {rule.stage!r}; the engine cannot match them safely",
+                        (
+                            f"more than {MAX_RULES_PER_STAGE} rules in stage {rule.stage!r}; "
+                            "the engine cannot match them safely"
+                        ),
                     )
                 )
 
@@ -488,9 +505,13 @@ def _parameter_value(kind: str, value: Any) -> Any:
         if not isinstance(step, Mapping) or set(step) != {"actor", "action"}:
             raise ValueError("each step must be {actor: ..., action: ...}")
         if step["actor"] not in ROUTE_ACTORS:
-            raise ValueError(f"unknown actor {step['actor']!r}{_did_you_mean(str(step['actor']), ROUTE_ACTORS)}")
+            raise ValueError(
+                f"unknown actor {step['actor']!r}{_did_you_mean(str(step['actor']), ROUTE_ACTORS)}"
+            )
         if step["action"] not in ROUTE_ACTIONS:
-            raise ValueError(f"unknown action {step['action']!r}{_did_you_mean(str(step['action']), ROUTE_ACTIONS)}")
+            raise ValueError(
+                f"unknown action {step['action']!r}{_did_you_mean(str(step['action']), ROUTE_ACTIONS)}"
+            )
         steps.append((step["actor"], step["action"]))
     return tuple(steps)
 
@@ -530,7 +551,11 @@ class _RuleChecker:
             self.problem(path, "unknown_parameter", f"unknown parameter {pid!r}{hint}")
             return None
         if parameter.type != want:
-            self.problem(path, "parameter_type", f"parameter {pid!r} is of type {parameter.type}, {want} is needed here")
+            self.problem(
+                path,
+                "parameter_type",
+                f"parameter {pid!r} is of type {parameter.type}, {want} is needed here",
+            )
             return None
         self.params.add(pid)
         return ParamRef(pid)
@@ -584,7 +609,9 @@ class _RuleChecker:
                     return _INVALID
                 for choice in self.builder.parameters[ref.id].values[0][1] if spec.type == "choice" else ():
                     if choice not in spec.choices:
-                        self.problem(path, "invalid_operand", f"parameter {ref.id!r} holds {choice!r}, not a {name}")
+                        self.problem(
+                            path, "invalid_operand", f"parameter {ref.id!r} holds {choice!r}, not a {name}"
+                        )
                 return ref
             if not isinstance(operand, list) or not operand:
                 self.problem(path, "invalid_operand", f"{op} takes a non-empty list")
@@ -638,7 +665,9 @@ class _RuleChecker:
             sub = (*path, name)
             spec = OUTCOMES.get(name)
             if spec is None:
-                self.problem(sub, "unknown_outcome", f"unknown outcome {name!r}{_did_you_mean(name, OUTCOMES)}")
+                self.problem(
+                    sub, "unknown_outcome", f"unknown outcome {name!r}{_did_you_mean(name, OUTCOMES)}"
+                )
                 continue
             if self.stage not in spec.stages:
                 self.problem(sub, "outcome_stage", f"outcome {name!r} is not allowed in stage {self.stage!r}")
@@ -648,7 +677,9 @@ class _RuleChecker:
                 result.append((name, checked))
         return tuple(result)
 
-    def outcome_value(self, name: str, kind: str, choices: tuple[str, ...], value: Any, path: tuple[str | int, ...]) -> Any:
+    def outcome_value(
+        self, name: str, kind: str, choices: tuple[str, ...], value: Any, path: tuple[str | int, ...]
+    ) -> Any:
         if kind == "choice":
             if value not in choices:
                 self.problem(path, "invalid_outcome", f"{name} must be one of {', '.join(choices)}")
@@ -687,7 +718,9 @@ class _RuleChecker:
             self.problem(path, "invalid_outcome", "require takes {category: ..., at_least: ...}")
             return _INVALID
         if value["category"] not in (*CATEGORIES, "total"):
-            self.problem((*path, "category"), "invalid_outcome", "category must be public, professional or total")
+            self.problem(
+                (*path, "category"), "invalid_outcome", "category must be public, professional or total"
+            )
             return _INVALID
         amount = self.hours_amount(value["at_least"], (*path, "at_least"))
         return _INVALID if amount is _INVALID else (value["category"], amount)
@@ -713,4 +746,3 @@ def build_policy(chain: Sequence[RawLayer]) -> Policy:
         PolicyFileError: listing every dangling citation, unknown parameter or code, and every malformed rule.
     """
     return _Builder(chain).build()
-

@@ -104,9 +104,11 @@ class Person(BaseModel):
 
     Attributes:
         id: the caller's identifier for the person.
-        title_level: ``junior`` (初级), ``intermediate`` (中级) or ``senior`` (副高 and 正高).
+        title_level: ``junior`` (初级), ``intermediate`` (中级) or ``senior``
+            (副高 and 正高).
         sector: the person's sector (行业); ``general`` when no sector rules apply.
-        region: the region code that picks the policy, e.g. ``xj.aksu``; ``None`` means the registry's default.
+        region: the region code that picks the policy, e.g. ``xj.aksu``; ``None`` means the registry's
+            default.
     """
 
     model_config = _FROZEN
@@ -120,8 +122,9 @@ class Person(BaseModel):
 class Activity(BaseModel):
     """One continuing-education activity as registered on, or applied for through, the platform.
 
-    ``hours`` are the 学时 registered on the platform (public courses, training, advanced seminars) or, for the
-    ways registered by application, the hours the applicant claims; the policy may cap or convert them.
+    ``hours`` are the 学时 registered on the platform (public courses, training, advanced seminars)
+    or, for the ways registered by application, the hours the applicant claims; the policy may cap or
+    convert them.
     Which of the optional fields a kind must or may carry is given by ``WAY_FIELDS``.
     """
 
@@ -215,7 +218,9 @@ class History(BaseModel):
         years: set[int] = set()
         for record in self.records:
             if record.person.id != self.person.id:
-                raise ValueError(f"record for {record.year} belongs to {record.person.id!r}, not {self.person.id!r}")
+                raise ValueError(
+                    f"record for {record.year} belongs to {record.person.id!r}, not {self.person.id!r}"
+                )
             if record.year in years:
                 raise ValueError(f"more than one record for {record.year}")
             years.add(record.year)
@@ -282,7 +287,9 @@ def parse_model(model: type[M], data: Any) -> M:
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
     if not isinstance(data, Mapping):
-        raise RecordError([RecordProblem("$", "wrong_type", f"expected a JSON object, got {type(data).__name__}")])
+        raise RecordError(
+            [RecordProblem("$", "wrong_type", f"expected a JSON object, got {type(data).__name__}")]
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -1,5 +1,6 @@
-"""Where policies come from: the shipped ``policies/`` folder and folders users add, and which policy applies
-to a region and year.
+"""Where policies come from, and which policy applies to a region and year.
+
+Policies come from the shipped ``policies/`` folder and from folders users add.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _SETTINGS_FILE = "registry.yaml"
 
 
 def shipped_policy_root() -> Path:
-    """The folder of the policies shipped with ce_policy (inside the installed package, or the source tree)."""
+    """The folder of the shipped policies (inside the installed package, or in the source tree)."""
     here = Path(__file__).resolve().parent
     installed = here / "_policies"
     if installed.is_dir():
@@ -76,7 +77,12 @@ class PolicyRegistry:
                 layer_id = raw.meta.id
                 if layer_id in known or layer_id in found:
                     problems.append(
-                        PolicyProblem(f"{raw.display}/layer.yaml", 1, "duplicate_layer", f"layer id {layer_id!r} is already known")
+                        PolicyProblem(
+                            f"{raw.display}/layer.yaml",
+                            1,
+                            "duplicate_layer",
+                            f"layer id {layer_id!r} is already known",
+                        )
                     )
                     continue
                 found[layer_id] = folder
@@ -113,19 +119,27 @@ class PolicyRegistry:
                 return cached
             index = self._index()
             if policy_id not in index:
-                raise PolicyNotFoundError(f"no policy with id {policy_id!r}; known: {', '.join(sorted(index))}")
+                raise PolicyNotFoundError(
+                    f"no policy with id {policy_id!r}; known: {', '.join(sorted(index))}"
+                )
             chain: list[RawLayer] = []
             current: str | None = policy_id
             while current is not None:
                 if current not in index:
                     last = chain[-1]
                     raise PolicyFileError.single(
-                        f"{last.display}/layer.yaml", None, "unknown_layer", f"extends unknown layer {current!r}"
+                        f"{last.display}/layer.yaml",
+                        None,
+                        "unknown_layer",
+                        f"extends unknown layer {current!r}",
                     )
                 raw = self._raw[index[current]]
                 if raw in chain:
                     raise PolicyFileError.single(
-                        f"{raw.display}/layer.yaml", None, "extends_cycle", f"layer {current!r} extends itself"
+                        f"{raw.display}/layer.yaml",
+                        None,
+                        "extends_cycle",
+                        f"layer {current!r} extends itself",
                     )
                 chain.append(raw)
                 current = raw.meta.extends

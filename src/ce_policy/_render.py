@@ -89,7 +89,10 @@ def _msg(code: str, lang: Language, policy: Policy) -> str:
 
 def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
     """A readable account of ``decision`` made under ``policy``."""
-    t = lambda key: _t(key, lang)  # noqa: E731 - a local shorthand keeps the layout readable
+
+    def t(key: str) -> str:
+        return _t(key, lang)
+
     lines = [
         f"{t('header')}",
         f"{t('person')}: {decision.person}   {t('year')}: {decision.year}   {t('as_of')}: {decision.as_of}",
@@ -99,7 +102,11 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         _left(t("category"), 14) + "".join(_right(t(k), 10) for k in ("counted", "required", "shortfall")),
     ]
     for category in ("public", "professional", "total"):
-        values = (getattr(decision.hours, category), getattr(decision.required, category), getattr(decision.shortfall, category))
+        values = (
+            getattr(decision.hours, category),
+            getattr(decision.required, category),
+            getattr(decision.shortfall, category),
+        )
         lines.append(_left(t(category), 14) + "".join(_right(_h(v), 10) for v in values))
     projected = decision.projected
     lines += [
@@ -114,14 +121,21 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         category = t(activity.category) if activity.category else "—"
         status = t("yes") if activity.counted else t("no")
         registration = f" · {t(activity.registration)}" if activity.registration else ""
-        lines.append(f"  {activity.id}: {category} · {_h(activity.hours)} {t('hours_unit')} · {status}{registration}")
+        lines.append(
+            f"  {activity.id}: {category} · {_h(activity.hours)} {t('hours_unit')} · {status}{registration}"
+        )
         for code in activity.reasons:
             lines.append(f"      - {_msg(code, lang, policy)} [{code}]")
         if activity.route:
-            steps = " → ".join(f"{t(step.actor)}{t(step.action)}" if lang == "zh" else f"{t(step.actor)} {t(step.action)}" for step in activity.route)
+            steps = " → ".join(
+                f"{t(step.actor)}{t(step.action)}" if lang == "zh" else f"{t(step.actor)} {t(step.action)}"
+                for step in activity.route
+            )
             lines.append(f"      {t('route')}: {steps}")
     lines += ["", f"{t('consequences')}:"]
-    lines += [f"  - {_msg(code, lang, policy)} [{code}]" for code in decision.consequences] or [f"  {t('none')}"]
+    lines += [f"  - {_msg(code, lang, policy)} [{code}]" for code in decision.consequences] or [
+        f"  {t('none')}"
+    ]
     if decision.provisional:
         lines += ["", f"{t('provisional')}:"]
         for pid in decision.provisional:
@@ -141,7 +155,10 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
 
 def render_title_review(decision: TitleReviewDecision, policy: Policy, lang: Language = "zh") -> str:
     """A readable account of a title-review decision."""
-    t = lambda key: _t(key, lang)  # noqa: E731
+
+    def t(key: str) -> str:
+        return _t(key, lang)
+
     lines = [
         f"{t('person')}: {decision.person}   {t('review_year')}: {decision.review_year}   "
         f"{t('applied_on')}: {decision.applied_on}",
@@ -151,7 +168,9 @@ def render_title_review(decision: TitleReviewDecision, policy: Policy, lang: Lan
     ]
     for year in decision.years:
         mark = "✓" if year.complete else "✗"
-        lines.append(f"  {mark} {year.year}: {t('shown_by')} {t(year.shown_by) if year.shown_by != 'none' else '—'}")
+        lines.append(
+            f"  {mark} {year.year}: {t('shown_by')} {t(year.shown_by) if year.shown_by != 'none' else '—'}"
+        )
         lines += [f"      - {_msg(code, lang, policy)} [{code}]" for code in year.reasons]
     if decision.bars:
         lines += ["", f"{t('bars')}:"]

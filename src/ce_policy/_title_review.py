@@ -1,4 +1,4 @@
-"""``evaluate_title_review()``: may a person apply for a title review, given the years they can show? (六(一))
+"""``evaluate_title_review()``: may a person apply for a title review, given the years they show (六(一)).
 
 Each year is shown by a full record, evaluated under the policy in force for that year as of the application
 date (or the year's end, if earlier), or by a certificate issued by the application date. Which years must be
@@ -49,7 +49,8 @@ class _Review:
     def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
         action = self.actions[name]
         rule = action.rule
-        assert rule is not None
+        if rule is None:  # the engine's own catch-alls never reach here
+            return
         self.provisional.update(action.provisional)
         for fact in facts:
             self.trace.append(TraceEntry(rule=rule.id, cite=rule.cite, activity=None))
@@ -101,7 +102,10 @@ def evaluate_title_review(
         if certificate.issued_on is not None and certificate.issued_on > applied_on:
             continue  # not yet issued on the application date
         public, professional = certificates.get(certificate.year, (False, False))
-        certificates[certificate.year] = (public or certificate.public, professional or certificate.professional)
+        certificates[certificate.year] = (
+            public or certificate.public,
+            professional or certificate.professional,
+        )
     decisions: dict[int, Decision] = {}
     facts: list[dict[str, Any]] = []
     shown: dict[int, tuple[str, bool, bool]] = {}
@@ -156,7 +160,7 @@ def evaluate_title_review(
         years.append(
             ReviewYear(
                 year=year,
-                shown_by=shown_by,  # type: ignore[arg-type]
+                shown_by=shown_by,
                 public=public,
                 professional=professional,
                 complete=not reasons,

@@ -1,5 +1,7 @@
-"""The closed vocabulary that policy rules are written in: stages, the facts each stage sees, the tests a
-condition may apply to them, and the outcomes a rule may give.
+"""The closed vocabulary that policy rules are written in.
+
+It names the stages, the facts each stage sees, the tests a condition may apply to them, and the outcomes a
+rule may give.
 
 A policy officer writes a rule as ``when`` (a condition on one fact) and ``then`` (outcomes). Every rule works
 on the facts of one *stage*; ce_policy asserts the facts of each stage in turn and aggregates between stages
@@ -96,7 +98,10 @@ _ACTIVITY: dict[str, FieldSpec] = {
     "passed": FieldSpec("bool", doc="the assessment or exam was passed"),
     "completed_on": FieldSpec("date", doc="the day the activity was completed"),
     "granted_on": FieldSpec("date", doc="the day a patent was granted (absent if not granted)"),
-    **{name: _choice(*values, doc=f"{name}; absent when not given") for name, values in _OPTIONAL_CHOICES.items()},
+    **{
+        name: _choice(*values, doc=f"{name}; absent when not given")
+        for name, values in _OPTIONAL_CHOICES.items()
+    },
 }
 
 _RECOGNITION: dict[str, FieldSpec] = {
@@ -108,7 +113,9 @@ _RECOGNITION: dict[str, FieldSpec] = {
 
 _YEAR: dict[str, FieldSpec] = {
     **_PERSON,
-    "scenario": _choice("actual", "projected", doc="projected: as if every pending application were approved"),
+    "scenario": _choice(
+        "actual", "projected", doc="projected: as if every pending application were approved"
+    ),
     "public": FieldSpec("hours", doc="counted public-subject hours"),
     "professional": FieldSpec("hours", doc="counted professional-subject hours"),
     "total": FieldSpec("hours", doc="counted hours in all"),
@@ -150,9 +157,9 @@ FACTS: dict[str, dict[str, FieldSpec]] = {
 }
 
 # Fields that are absent from the record unless given (``""`` in facts for choices, no key for dates).
-OPTIONAL_ACTIVITY_FIELDS = frozenset(
-    name for fields in WAY_FIELDS.values() for name in fields
-) | {"granted_on"}
+OPTIONAL_ACTIVITY_FIELDS = frozenset(name for fields in WAY_FIELDS.values() for name in fields) | {
+    "granted_on"
+}
 
 SET_OPS = ("is", "is_not", "in", "not_in", "present")
 COMPARISON_OPS = ("below", "at_most", "above", "at_least")
@@ -175,12 +182,22 @@ class OutcomeSpec:
 OUTCOMES: dict[str, OutcomeSpec] = {
     "category": OutcomeSpec(("activity",), "choice", CATEGORIES, True, "public or professional subject"),
     "registration": OutcomeSpec(
-        ("activity",), "choice", ("automatic", "application"), True, "registered automatically or by application"
+        ("activity",),
+        "choice",
+        ("automatic", "application"),
+        True,
+        "registered automatically or by application",
     ),
     "hours": OutcomeSpec(
-        ("activity",), "hours_rule", (), True, "claimed | {at_most: value} | {fixed: value}: the hours that count"
+        ("activity",),
+        "hours_rule",
+        (),
+        True,
+        "claimed | {at_most: value} | {fixed: value}: the hours that count",
     ),
-    "reject": OutcomeSpec(("activity", "recognition"), "code", (), False, "the activity does not count: reason"),
+    "reject": OutcomeSpec(
+        ("activity", "recognition"), "code", (), False, "the activity does not count: reason"
+    ),
     "defer": OutcomeSpec(
         ("activity", "recognition"), "code", (), False, "the activity does not count yet (awaiting): reason"
     ),

@@ -40,7 +40,7 @@ PathKey = tuple[str | int, ...]
 class _Loader(yaml.SafeLoader):
     """Composes nodes only, marking implicitly-typed nodes so explicit tags can be told apart."""
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:  # noqa: ARG002 - PyYAML's signature
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         return _AUTO_TAG
 
 
@@ -95,8 +95,7 @@ class _Converter:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        return self._scalar(node)
+        return self._scalar(node)  # type: ignore[arg-type]
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -163,8 +162,10 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise PolicyFileError.single(name, line, "yaml_syntax", f"YAML syntax error: {exc.problem}") from None
+        where = mark.line + 1 if mark is not None else None
+        raise PolicyFileError.single(
+            name, where, "yaml_syntax", f"YAML syntax error: {exc.problem}"
+        ) from None
     except yaml.YAMLError as exc:
         raise PolicyFileError.single(name, None, "yaml_syntax", f"YAML error: {exc}") from None
     if node is None:
