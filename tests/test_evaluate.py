@@ -91,6 +91,11 @@ def test_as_of_defaults_to_the_last_day_of_the_year() -> None:
     assert {a.reasons for a in early.activities} == {("not_yet_completed",)}
 
 
+def test_as_of_must_be_a_date() -> None:
+    with pytest.raises(TypeError, match="datetime"):
+        ce_policy.evaluate(complete_record(), as_of=dt.datetime(2025, 6, 1, 12, 0))
+
+
 def test_a_base_layer_cannot_evaluate_records() -> None:
     with pytest.raises(ce_policy.PolicyNotFoundError):
         ce_policy.evaluate(complete_record(), policy="cn.mohrss-25")

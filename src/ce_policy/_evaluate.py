@@ -321,8 +321,8 @@ def evaluate(
     parsed = parse_model(Record, record)
     chosen = resolve_policy(policy, parsed.person, parsed.year, registry)
     day = as_of or dt.date(parsed.year, 12, 31)
-    if not isinstance(day, dt.date):
-        raise TypeError("as_of must be a datetime.date")
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise TypeError(f"as_of must be a datetime.date, not {type(day).__name__}")
     if parsed.person.region is None:
         region = (registry or default_registry()).default_region or ""
         parsed = parsed.model_copy(update={"person": parsed.person.model_copy(update={"region": region})})
