@@ -607,7 +607,8 @@ class _RuleChecker:
                 ref = self.param(operand, path, "choices")
                 if ref is None:
                     return _INVALID
-                for choice in self.builder.parameters[ref.id].values[0][1] if spec.type == "choice" else ():
+                held = {c for _, value in self.builder.parameters[ref.id].values for c in value}
+                for choice in sorted(held) if spec.type == "choice" else ():
                     if choice not in spec.choices:
                         self.problem(
                             path, "invalid_operand", f"parameter {ref.id!r} holds {choice!r}, not a {name}"
