@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 __all__ = ["MAX_HOURS", "Hours", "from_centi", "hours_to_json", "parse_hours", "to_centi"]
 
@@ -23,27 +24,37 @@ def parse_hours(value: Any) -> Decimal:
     """Turn a JSON number into exact hours, refusing anything that is not a finite, non-negative number.
 
     Raises:
-        ValueError: with a message naming the rule that was broken.
+        PydanticCustomError: a ``ValueError`` coded ``wrong_type``, ``hours_invalid`` or
+            ``hours_precision``.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("hours must be a number")
+        raise PydanticCustomError(
+            "wrong_type", "hours must be a number, not {kind}", {"kind": type(value).__name__}
+        )
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError("hours must be a finite number")
+            raise PydanticCustomError("hours_invalid", "hours must be a finite number")
         value = Decimal(repr(value))
     try:
         result = Decimal(value)
     except InvalidOperation:
-        raise ValueError("hours must be a number") from None
+        raise PydanticCustomError("wrong_type", "hours must be a number") from None
     if not result.is_finite():
-        raise ValueError("hours must be a finite number")
+        raise PydanticCustomError("hours_invalid", "hours must be a finite number")
     if result < 0:
-        raise ValueError("hours must not be negative")
+        raise PydanticCustomError("hours_invalid", "hours must not be negative")
     if result > MAX_HOURS:
-        raise ValueError(f"hours must not exceed {MAX_HOURS}")
+        raise PydanticCustomError("hours_invalid", "hours must not exceed {limit}", {"limit": str(MAX_HOURS)})
     if result != result.quantize(_CENT):
-        raise ValueError("hours may have at most two decimal places")
-    return result.quantize(_CENT).normalize() if result else Decimal(0)
+        raise PydanticCustomError("hours_precision", "hours may have at most two decimal places")
+    return _plain(result)
+
+
+def _plain(value: Decimal) -> Decimal:
+    """The value with no trailing zeros and no exponent: ``10``, ``29.5``, ``0.01``."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
 
 
 def hours_to_json(value: Decimal) -> int | float:
@@ -60,7 +71,7 @@ def to_centi(value: Decimal) -> int:
 
 def from_centi(value: int) -> Decimal:
     """The inverse of :func:`to_centi`."""
-    return (Decimal(value) / 100).normalize() if value else Decimal(0)
+    return _plain(Decimal(value) / 100)
 
 
 Hours = Annotated[

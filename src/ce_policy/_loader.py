@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
 
 from ce_policy._errors import PolicyFileError, PolicyProblem
 from ce_policy._hours import parse_hours
@@ -45,7 +54,15 @@ from ce_policy._vocabulary import (
 )
 from ce_policy._yaml import SourceMap, YamlDocument, read_yaml
 
-__all__ = ["LAYER_FILES", "MAX_RULES_PER_STAGE", "RawLayer", "build_policy", "discover_layers", "read_layer"]
+__all__ = [
+    "LAYER_FILES",
+    "MAX_RULES_PER_STAGE",
+    "RawLayer",
+    "build_policy",
+    "did_you_mean",
+    "discover_layers",
+    "read_layer",
+]
 
 LAYER_FILES = ("layer.yaml", "clauses.yaml", "codes.yaml", "parameters.yaml", "rules.yaml")
 MAX_RULES_PER_STAGE = 60
@@ -57,13 +74,27 @@ Text = Annotated[StrictStr, Field(min_length=1, max_length=20_000)]
 Key = Annotated[StrictStr, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.\-\u4e00-\u9fff]+$")]
 LayerId = Annotated[StrictStr, Field(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
 Cite = Annotated[StrictStr, Field(min_length=1, max_length=260)]
-Version = Annotated[StrictStr, Field(pattern=r"^\d+\.\d+\.\d+$")]
+
+
+def _version_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError('write the version as a quoted string, e.g. version: "1.0.0"')
+    return value
+
+
+Version = Annotated[StrictStr, BeforeValidator(_version_text), Field(pattern=r"^\d+\.\d+\.\d+$")]
 
 
 class _InForce(BaseModel):
     model_config = _STRICT
     from_: dt.date = Field(alias="from")
     to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _InForce:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError("'to' falls before 'from'")
+        return self
 
 
 class _Document(BaseModel):
@@ -188,7 +219,7 @@ class RawLayer:
         return cast(_T, model), source
 
 
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
+def did_you_mean(word: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -212,8 +243,13 @@ def _validation_problems(exc: ValidationError, source: SourceMap) -> list[Policy
 
 
 def discover_layers(root: Path) -> dict[str, Path]:
-    """Find every layer folder (a folder holding ``layer.yaml``) under ``root``, keyed by folder path."""
-    return {str(p.parent): p.parent for p in sorted(root.rglob("layer.yaml")) if p.is_file()}
+    """Find every layer folder under ``root``, keyed by folder path.
+
+    A folder holding any of the layer files is a layer folder; one without ``layer.yaml`` is reported as such
+    by :func:`read_layer`, rather than skipped in silence.
+    """
+    found = {p.parent for name in LAYER_FILES for p in root.rglob(name) if p.is_file()}
+    return {str(folder): folder for folder in sorted(found)}
 
 
 def read_layer(folder: Path, display_root: Path) -> RawLayer:
@@ -283,7 +319,7 @@ class _Builder:
     def cite(self, layer: str, cite: str, source: SourceMap, path: tuple[str | int, ...]) -> str:
         qualified = cite if ":" in cite else f"{layer}:{cite}"
         if qualified not in self.clauses:
-            hint = _did_you_mean(qualified, self.clauses)
+            hint = did_you_mean(qualified, self.clauses)
             self.problem(source, path, "dangling_citation", f"cites unknown clause {cite!r}{hint}")
         return qualified
 
@@ -506,11 +542,11 @@ def _parameter_value(kind: str, value: Any) -> Any:
             raise ValueError("each step must be {actor: ..., action: ...}")
         if step["actor"] not in ROUTE_ACTORS:
             raise ValueError(
-                f"unknown actor {step['actor']!r}{_did_you_mean(str(step['actor']), ROUTE_ACTORS)}"
+                f"unknown actor {step['actor']!r}{did_you_mean(str(step['actor']), ROUTE_ACTORS)}"
             )
         if step["action"] not in ROUTE_ACTIONS:
             raise ValueError(
-                f"unknown action {step['action']!r}{_did_you_mean(str(step['action']), ROUTE_ACTIONS)}"
+                f"unknown action {step['action']!r}{did_you_mean(str(step['action']), ROUTE_ACTIONS)}"
             )
         steps.append((step["actor"], step["action"]))
     return tuple(steps)
@@ -547,7 +583,7 @@ class _RuleChecker:
         pid = ref["param"]
         parameter = self.builder.parameters.get(pid)
         if parameter is None:
-            hint = _did_you_mean(pid, self.builder.parameters)
+            hint = did_you_mean(pid, self.builder.parameters)
             self.problem(path, "unknown_parameter", f"unknown parameter {pid!r}{hint}")
             return None
         if parameter.type != want:
@@ -576,7 +612,7 @@ class _RuleChecker:
             elif key in self.fields:
                 parts.extend(self.field_tests(key, self.fields[key], value, sub))
             else:
-                hint = _did_you_mean(key, [*self.fields, "all", "any"])
+                hint = did_you_mean(key, [*self.fields, "all", "any"])
                 self.problem(sub, "unknown_field", f"stage {self.stage!r} has no field {key!r}{hint}")
         return Condition(mode, tuple(parts))
 
@@ -588,7 +624,7 @@ class _RuleChecker:
         for op, operand in value.items():
             sub = (*path, op)
             if op not in allowed:
-                hint = _did_you_mean(op, allowed)
+                hint = did_you_mean(op, allowed)
                 self.problem(sub, "unknown_operator", f"{op!r} cannot test {spec.type} field {name!r}{hint}")
                 continue
             checked = self.operand(name, spec, op, operand, sub)
@@ -637,7 +673,7 @@ class _RuleChecker:
         try:
             if spec.type == "choice":
                 if value not in spec.choices:
-                    raise ValueError(f"{value!r} is not a {name}{_did_you_mean(str(value), spec.choices)}")
+                    raise ValueError(f"{value!r} is not a {name}{did_you_mean(str(value), spec.choices)}")
                 return value
             if spec.type == "text":
                 if not isinstance(value, str):
@@ -667,7 +703,7 @@ class _RuleChecker:
             spec = OUTCOMES.get(name)
             if spec is None:
                 self.problem(
-                    sub, "unknown_outcome", f"unknown outcome {name!r}{_did_you_mean(name, OUTCOMES)}"
+                    sub, "unknown_outcome", f"unknown outcome {name!r}{did_you_mean(name, OUTCOMES)}"
                 )
                 continue
             if self.stage not in spec.stages:
@@ -690,7 +726,7 @@ class _RuleChecker:
             want = "reason" if name in REASON_OUTCOMES else "consequence"
             code = self.builder.codes.get(value) if isinstance(value, str) else None
             if code is None or code.kind != want:
-                hint = _did_you_mean(str(value), [c for c, m in self.builder.codes.items() if m.kind == want])
+                hint = did_you_mean(str(value), [c for c, m in self.builder.codes.items() if m.kind == want])
                 self.problem(path, "unknown_code", f"{value!r} is not a declared {want} code{hint}")
                 return _INVALID
             return value

@@ -12,7 +12,17 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from ce_policy._errors import RecordError, RecordProblem
 from ce_policy._hours import Hours
@@ -68,7 +78,25 @@ Approval = Literal["pending", "approved", "rejected"]
 Identifier = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\s]+$")]
 Code = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[a-z][a-z0-9_.-]*$")]
 
-_APPLIED = ("approval",)
+
+def _iso_date(value: Any) -> Any:
+    """Accept a date, or text ``YYYY-MM-DD``; refuse numbers (timestamps) and datetimes."""
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError("invalid_date", "expected a date (YYYY-MM-DD), not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "invalid_date", "expected a date written YYYY-MM-DD, got {value!r}", {"value": value}
+    )
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A calendar date, written ``YYYY-MM-DD`` in JSON."""
 WAY_FIELDS: dict[str, dict[str, bool]] = {
     # kind -> {field: required?}; fields not listed are not allowed for that kind.
     "public_course": {},
@@ -135,12 +163,12 @@ class Activity(BaseModel):
     hours: Hours
     on_platform: StrictBool
     passed: StrictBool
-    completed_on: dt.date
+    completed_on: IsoDate
     organiser_level: OrganiserLevel | None = None
     role: Role | None = None
     degree_level: DegreeLevel | None = None
     patent_type: PatentType | None = None
-    granted_on: dt.date | None = None
+    granted_on: IsoDate | None = None
     publication_type: PublicationType | None = None
     journal: Journal | None = None
     approval: Approval | None = None
@@ -153,7 +181,7 @@ class Activity(BaseModel):
         problems = [f"{name} is required for kind {self.kind!r}" for name in missing]
         problems += [f"{name} does not apply to kind {self.kind!r}" for name in extra]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise PydanticCustomError("way_fields", "; ".join(problems))
         return self
 
 
@@ -171,7 +199,9 @@ class Record(BaseModel):
         seen: set[str] = set()
         for activity in self.activities:
             if activity.id in seen:
-                raise ValueError(f"activity id {activity.id!r} appears more than once")
+                raise PydanticCustomError(
+                    "duplicate_activity_id", "activity id {id!r} appears more than once", {"id": activity.id}
+                )
             seen.add(activity.id)
         return self
 
@@ -191,7 +221,7 @@ class Certificate(BaseModel):
     year: Annotated[int, Field(strict=True, ge=1990, le=2100)]
     public: StrictBool
     professional: StrictBool
-    issued_on: dt.date | None = None
+    issued_on: IsoDate | None = None
 
 
 class IntegrityFlag(BaseModel):
@@ -200,7 +230,7 @@ class IntegrityFlag(BaseModel):
     model_config = _FROZEN
 
     kind: Literal["false_ce_material"]
-    on: dt.date
+    on: IsoDate
 
 
 class History(BaseModel):
@@ -257,23 +287,66 @@ _CODE_BY_TYPE = {
 }
 
 
+_OWN_CODES = frozenset(
+    {"wrong_type", "hours_invalid", "hours_precision", "invalid_date", "way_fields", "duplicate_activity_id"}
+)
+_FOUND_BEFORE_VALIDATION = frozenset({"way_fields", "duplicate_activity_id"})
+
+
 def _problem_from(error: Mapping[str, Any]) -> RecordProblem:
-    loc = tuple(error["loc"])
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "json-"))))
     kind = error["type"]
-    message = str(error["msg"])
-    if kind == "value_error":
-        message = message.removeprefix("Value error, ")
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith(("function-", "json-"))))
-        code = "hours_invalid" if loc and loc[-1] == "hours" else "invalid_value"
-        if "at most two decimal places" in message:
-            code = "hours_precision"
-        elif "appears more than once" in message:
-            code = "duplicate_activity_id"
-        elif "is required for kind" in message or "does not apply to kind" in message:
-            code = "way_fields"
-    else:
-        code = _CODE_BY_TYPE.get(kind, kind)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    code = (
+        kind
+        if kind in _OWN_CODES
+        else _CODE_BY_TYPE.get(kind, "invalid_value" if kind == "value_error" else kind)
+    )
     return RecordProblem(json_path(loc), code, message)
+
+
+def _activity_problems(activities: Any, prefix: str) -> list[RecordProblem]:
+    """Way fields and duplicate ids, checked on the raw data.
+
+    Pydantic runs model validators only once every field is valid; checking here reports these problems
+    together with every other one, each at its exact path.
+    """
+    problems: list[RecordProblem] = []
+    if not isinstance(activities, list | tuple):
+        return problems
+    seen: set[str] = set()
+    for i, activity in enumerate(activities):
+        if not isinstance(activity, Mapping):
+            continue
+        where = f"{prefix}.activities[{i}]"
+        kind = activity.get("kind")
+        allowed = WAY_FIELDS.get(kind) if isinstance(kind, str) else None
+        if allowed is not None:
+            for name in _OPTIONAL_FIELDS:
+                given = activity.get(name) is not None
+                if name not in allowed and given:
+                    message = f"{name} does not apply to kind {kind!r}"
+                    problems.append(RecordProblem(f"{where}.{name}", "way_fields", message))
+                elif allowed.get(name) and not given:
+                    message = f"{name} is required for kind {kind!r}"
+                    problems.append(RecordProblem(f"{where}.{name}", "way_fields", message))
+        activity_id = activity.get("id")
+        if isinstance(activity_id, str):
+            if activity_id in seen:
+                message = f"activity id {activity_id!r} appears more than once"
+                problems.append(RecordProblem(f"{where}.id", "duplicate_activity_id", message))
+            seen.add(activity_id)
+    return problems
+
+
+def _raw_problems(data: Mapping[str, Any]) -> list[RecordProblem]:
+    problems = _activity_problems(data.get("activities"), "$")
+    records = data.get("records")
+    if isinstance(records, list | tuple):
+        for i, record in enumerate(records):
+            if isinstance(record, Mapping):
+                problems += _activity_problems(record.get("activities"), f"$.records[{i}]")
+    return problems
 
 
 def parse_model(model: type[M], data: Any) -> M:
@@ -293,4 +366,6 @@ def parse_model(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise RecordError([_problem_from(e) for e in exc.errors(include_url=False)]) from None
+        found = [_problem_from(e) for e in exc.errors(include_url=False)]
+        problems = [p for p in found if p.code not in _FOUND_BEFORE_VALIDATION] + _raw_problems(data)
+        raise RecordError(problems or found) from None

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ce_policy._errors import PolicyFileError, PolicyNotFoundError, PolicyProblem
-from ce_policy._loader import RawLayer, build_policy, discover_layers, read_layer
+from ce_policy._loader import RawLayer, build_policy, did_you_mean, discover_layers, read_layer
 from ce_policy._policy import Policy
 from ce_policy._yaml import read_yaml
 
@@ -60,11 +60,7 @@ class PolicyRegistry:
         if not root.is_dir():
             raise PolicyFileError.single(str(root), None, "not_a_folder", "policy folder does not exist")
         with self._lock:
-            settings = root / _SETTINGS_FILE
-            if settings.is_file():
-                data: Any = read_yaml(settings, display=f"{root.name}/{_SETTINGS_FILE}").data
-                if isinstance(data, dict) and isinstance(data.get("default_region"), str):
-                    self.default_region = data["default_region"]
+            default_region = self._read_settings(root)
             found: dict[str, Path] = {}
             problems: list[PolicyProblem] = []
             known = self._index()
@@ -76,13 +72,10 @@ class PolicyRegistry:
                     continue
                 layer_id = raw.meta.id
                 if layer_id in known or layer_id in found:
+                    line = raw.files["layer.yaml"][1].line_of(("id",))
+                    message = f"layer id {layer_id!r} is already known"
                     problems.append(
-                        PolicyProblem(
-                            f"{raw.display}/layer.yaml",
-                            1,
-                            "duplicate_layer",
-                            f"layer id {layer_id!r} is already known",
-                        )
+                        PolicyProblem(f"{raw.display}/layer.yaml", line, "duplicate_layer", message)
                     )
                     continue
                 found[layer_id] = folder
@@ -91,7 +84,31 @@ class PolicyRegistry:
                 raise PolicyFileError(problems)
             self._roots.append(root)
             known.update(found)
+            if default_region is not None:
+                self.default_region = default_region
             return sorted(found)
+
+    @staticmethod
+    def _read_settings(root: Path) -> str | None:
+        settings = root / _SETTINGS_FILE
+        if not settings.is_file():
+            return None
+        display = f"{root.name}/{_SETTINGS_FILE}"
+        doc = read_yaml(settings, display=display)
+        data: Any = doc.data
+        if not isinstance(data, dict) or set(data) - {"default_region"}:
+            raise PolicyFileError.single(
+                display, 1, "unknown_key", "registry.yaml may only set default_region"
+            )
+        region = data.get("default_region")
+        if region is not None and not isinstance(region, str):
+            raise PolicyFileError.single(
+                display,
+                doc.source.line_of(("default_region",)),
+                "invalid_value",
+                "default_region must be a region code",
+            )
+        return region
 
     def _index(self) -> dict[str, Path]:
         return self._ids
@@ -127,19 +144,24 @@ class PolicyRegistry:
             while current is not None:
                 if current not in index:
                     last = chain[-1]
+                    line = last.files["layer.yaml"][1].line_of(("extends",))
+                    hint = did_you_mean(current, index)
                     raise PolicyFileError.single(
                         f"{last.display}/layer.yaml",
-                        None,
+                        line,
                         "unknown_layer",
-                        f"extends unknown layer {current!r}",
+                        f"extends unknown layer {current!r}{hint}",
                     )
                 raw = self._raw[index[current]]
                 if raw in chain:
+                    last = chain[-1]
+                    line = last.files["layer.yaml"][1].line_of(("extends",))
+                    cycle = " → ".join([*(r.meta.id for r in chain), current])
                     raise PolicyFileError.single(
-                        f"{raw.display}/layer.yaml",
-                        None,
+                        f"{last.display}/layer.yaml",
+                        line,
                         "extends_cycle",
-                        f"layer {current!r} extends itself",
+                        f"layers extend each other in a cycle: {cycle}",
                     )
                 chain.append(raw)
                 current = raw.meta.extends

@@ -3,7 +3,8 @@
 PyYAML only *composes* the document into nodes here; turning nodes into Python values is ours, so that:
 
 * no tag can construct an object (explicit tags are refused);
-* anchors and aliases are refused (no alias bombs, no hidden sharing);
+* anchors and aliases are refused, and so is nesting deeper than 32 levels, before any node is built (no
+  alias bombs, no hidden sharing, no stack exhaustion);
 * duplicate mapping keys are refused;
 * scalars follow a small, predictable typing: ``true``/``false``, ``null``, integers without leading zeros,
   decimals (as :class:`~decimal.Decimal`), and everything else a string, so ``NO`` stays ``"NO"`` and ``0123``
@@ -74,30 +75,22 @@ class _Converter:
         self.file = file
         self.lines: dict[PathKey, int] = {}
         self.problems: list[PolicyProblem] = []
-        self._seen: set[int] = set()
 
     def problem(self, node: yaml.Node, code: str, message: str) -> None:
         self.problems.append(PolicyProblem(self.file, node.start_mark.line + 1, code, message))
 
-    def convert(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+    def convert(self, node: yaml.Node, path: PathKey) -> Any:
         self.lines[path] = node.start_mark.line + 1
-        if depth > _MAX_DEPTH:
-            self.problem(node, "yaml_too_deep", f"nesting deeper than {_MAX_DEPTH} levels")
-            return None
-        if id(node) in self._seen:
-            self.problem(node, "yaml_alias", "anchors and aliases are not allowed in policy files")
-            return None
-        self._seen.add(id(node))
         if node.tag != _AUTO_TAG:
             self.problem(node, "yaml_tag", f"explicit YAML tags are not allowed: {node.tag}")
             return None
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
+            return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         return self._scalar(node)  # type: ignore[arg-type]
 
-    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _AUTO_TAG:
@@ -111,7 +104,8 @@ class _Converter:
                 first = self.lines.get((*path, key))
                 self.problem(key_node, "duplicate_key", f"duplicate key {key!r} (first on line {first})")
                 continue
-            result[key] = self.convert(value_node, (*path, key), depth + 1)
+            result[key] = self.convert(value_node, (*path, key))
+            self.lines[(*path, key)] = key_node.start_mark.line + 1  # a block value starts a line later
         return result
 
     @staticmethod
@@ -128,6 +122,37 @@ class _Converter:
         if _DECIMAL.fullmatch(text):
             return Decimal(text)
         return text
+
+
+def _check_events(text: str, name: str) -> None:
+    """Refuse anchors, aliases and deep nesting from the event stream, before anything is built.
+
+    Parsing events is iterative, so even a hostile file cannot exhaust the stack here; composing it into nodes
+    (which recurses per level) only happens once the depth is known to be small.
+    """
+    problems: list[PolicyProblem] = []
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(
+                PolicyProblem(name, line, "yaml_alias", "aliases are not allowed in policy files")
+            )
+        elif getattr(event, "anchor", None) is not None:
+            problems.append(
+                PolicyProblem(name, line, "yaml_alias", "anchors are not allowed in policy files")
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                problems.append(
+                    PolicyProblem(name, line, "yaml_too_deep", f"nesting deeper than {_MAX_DEPTH} levels")
+                )
+                break
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    if problems:
+        raise PolicyFileError(problems)
 
 
 def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
@@ -159,6 +184,7 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
         line = raw[: exc.start].count(b"\n") + 1
         raise PolicyFileError.single(name, line, "not_utf8", "file is not valid UTF-8") from None
     try:
+        _check_events(text, name)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -171,7 +197,7 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
     if node is None:
         return YamlDocument(None, SourceMap(name, {}))
     converter = _Converter(name)
-    data = converter.convert(node, (), 0)
+    data = converter.convert(node, ())
     if converter.problems:
         raise PolicyFileError(converter.problems)
     return YamlDocument(data, SourceMap(name, converter.lines))
