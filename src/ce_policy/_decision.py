@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ce_policy._hours import Hours
+from ce_policy._hours import Hours, HourSum
 
 __all__ = [
     "ActivityOutcome",
@@ -35,9 +35,9 @@ class HourTotals(BaseModel):
 
     model_config = _FROZEN
 
-    public: Hours
-    professional: Hours
-    total: Hours
+    public: HourSum
+    professional: HourSum
+    total: HourSum
 
 
 class Projection(BaseModel):

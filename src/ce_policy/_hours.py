@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-__all__ = ["MAX_HOURS", "Hours", "from_centi", "hours_to_json", "parse_hours", "to_centi"]
+__all__ = ["MAX_HOURS", "HourSum", "Hours", "from_centi", "hours_to_json", "parse_hours", "to_centi"]
 
 MAX_HOURS = Decimal(10_000)
 _CENT = Decimal("0.01")
@@ -73,6 +73,20 @@ def from_centi(value: int) -> Decimal:
     """The inverse of :func:`to_centi`."""
     return _plain(Decimal(value) / 100)
 
+
+def _sum_from_decimal(value: Any) -> Decimal:
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        raise PydanticCustomError("hours_invalid", "a sum of hours must be a finite, non-negative decimal")
+    return _plain(value)
+
+
+HourSum = Annotated[
+    Decimal,
+    BeforeValidator(_sum_from_decimal),
+    PlainSerializer(hours_to_json, return_type=int | float, when_used="json"),
+    WithJsonSchema({"type": "number", "minimum": 0, "multipleOf": 0.01}),
+]
+"""A sum of exact hours (no upper limit), as reported in decisions."""
 
 Hours = Annotated[
     Decimal,
