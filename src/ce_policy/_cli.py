@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import click
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from ce_policy._decision import Decision, TitleReviewDecision
 from ce_policy._errors import CePolicyError, PolicyFileError, PolicyProblem, RecordError, RecordProblem
@@ -46,6 +46,10 @@ def _read_json(source: str) -> Any:
             "$", "invalid_json", f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
         )
         raise RecordError([problem]) from None
+
+
+def _emit(decision: BaseModel, text: str, fmt: str) -> None:
+    click.echo(decision.model_dump_json(indent=2) if fmt == "json" else text)
 
 
 def _fail(exc: CePolicyError) -> None:
@@ -95,10 +99,7 @@ def evaluate_command(
         decision = evaluate(
             _read_json(source), policy=policy_id, as_of=as_of.date() if as_of else None, registry=registry
         )
-        if fmt == "json":
-            click.echo(decision.model_dump_json(indent=2))
-        else:
-            click.echo(render_decision(decision, registry.policy(decision.policy.id), lang))  # type: ignore[arg-type]
+        _emit(decision, render_decision(decision, registry.policy(decision.policy.id), lang), fmt)  # type: ignore[arg-type]
     except CePolicyError as exc:
         _fail(exc)
 
@@ -121,10 +122,8 @@ def title_review_command(
         decision = evaluate_title_review(
             _read_json(source), review_year=review_year, applied_on=applied_on.date(), registry=registry
         )
-        if fmt == "json":
-            click.echo(decision.model_dump_json(indent=2))
-        else:
-            click.echo(render_title_review(decision, registry.policy(decision.policy.id), lang))  # type: ignore[arg-type]
+        text = render_title_review(decision, registry.policy(decision.policy.id), lang)  # type: ignore[arg-type]
+        _emit(decision, text, fmt)
     except CePolicyError as exc:
         _fail(exc)
 

@@ -21,9 +21,9 @@ Stages, in order:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
-from ce_policy._record import ACTIVITY_KINDS, WAY_FIELDS
+from ce_policy._record import ACTIVITY_KINDS, WAY_FIELDS, Activity, TitleLevel
 
 __all__ = [
     "CATEGORIES",
@@ -66,28 +66,23 @@ STAGES: tuple[str, ...] = (
 CATEGORIES = ("public", "professional")
 
 _PERSON: dict[str, FieldSpec] = {
-    "title_level": _choice("junior", "intermediate", "senior", doc="the person's title level"),
+    "title_level": _choice(*get_args(TitleLevel), doc="the person's title level"),
     "sector": FieldSpec("text", doc="the person's sector"),
     "region": FieldSpec("text", doc="the person's region code"),
     "year": FieldSpec("int", doc="the record's year"),
 }
 
 _OPTIONAL_CHOICES: dict[str, tuple[str, ...]] = {
-    "organiser_level": ("national", "region", "prefecture", "county", "unit"),
-    "role": ("lecturer", "attendee"),
-    "degree_level": (
-        "associate",
-        "bachelor",
-        "master",
-        "doctor",
-        "party_school_associate",
-        "party_school_bachelor",
-        "party_school_postgraduate",
-    ),
-    "patent_type": ("invention", "utility_model", "design"),
-    "publication_type": ("paper", "book", "translation"),
-    "journal": ("cn", "sector_recognised", "other"),
-    "approval": ("pending", "approved", "rejected"),
+    name: get_args(get_args(Activity.model_fields[name].annotation)[0])
+    for name in (
+        "organiser_level",
+        "role",
+        "degree_level",
+        "patent_type",
+        "publication_type",
+        "journal",
+        "approval",
+    )
 }
 
 _ACTIVITY: dict[str, FieldSpec] = {
