@@ -12,11 +12,13 @@ from typing import Any, Literal
 import click
 from pydantic import BaseModel, TypeAdapter
 
+from ce_policy._compiler import compile_policy
 from ce_policy._decision import Decision, TitleReviewDecision
 from ce_policy._errors import CePolicyError, PolicyFileError, PolicyProblem, RecordError, RecordProblem
 from ce_policy._evaluate import evaluate
+from ce_policy._loader import discover_layers
 from ce_policy._record import History, Record
-from ce_policy._registry import PolicyRegistry, default_registry
+from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
 from ce_policy._render import render_decision, render_title_review
 from ce_policy._title_review import evaluate_title_review
 
@@ -38,7 +40,10 @@ def _registry(extra: tuple[Path, ...]) -> PolicyRegistry:
 
 
 def _read_json(source: str) -> Any:
-    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot read {source}: {exc}") from None
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
@@ -171,22 +176,40 @@ def schema_command(which: str) -> None:
 @main.command("check")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def check_command(folder: Path) -> None:
-    """Validate every policy layer in FOLDER (strictly; every problem is listed with file and line)."""
+    """Validate every policy layer in FOLDER strictly, and compile it for every period it defines.
+
+    Every problem is listed with file and line. Layers in FOLDER may extend the shipped layers.
+    """
     try:
-        registry = PolicyRegistry()
-        if folder.resolve() != default_registry().roots[0].resolve():
-            for root in default_registry().roots:
-                registry.add_root(root)
-        ids = registry.add_root(folder)
-        problems: list[PolicyProblem] = []
-        for layer_id in ids:
-            try:
-                registry.policy(layer_id)
-            except PolicyFileError as exc:
-                problems.extend(exc.problems)
-        if problems:
-            raise PolicyFileError(problems)
+        ids = _check(folder)
     except CePolicyError as exc:
         _fail(exc)
         return
     click.echo(f"ok: {len(ids)} layer(s) valid: {', '.join(ids)}")
+
+
+def _check(folder: Path) -> list[str]:
+    shipped = shipped_policy_root().resolve()
+    inside_shipped = folder.resolve().is_relative_to(shipped)
+    registry = PolicyRegistry([shipped] if inside_shipped else [])
+    if inside_shipped:
+        wanted = {p.resolve() for p in discover_layers(folder).values()}
+        ids = [i for i in registry.layer_ids() if registry.folder(i).resolve() in wanted]
+    else:
+        registry.add_root(shipped)
+        ids = registry.add_root(folder)
+    if not ids:
+        raise PolicyFileError.single(
+            str(folder), None, "no_layers", "no policy layer (layer.yaml) in this folder"
+        )
+    problems: list[PolicyProblem] = []
+    for layer_id in ids:
+        try:
+            policy = registry.policy(layer_id)
+            for day in (policy.top.in_force_from, *policy.breakpoints):
+                compile_policy(policy, day)
+        except PolicyFileError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        raise PolicyFileError(problems)
+    return ids

@@ -1,12 +1,12 @@
-"""Compiling a :class:`Policy`, as of one date, into a durable-rules JSON ruleset.
+"""Compiling a `Policy`, as of one date, into a durable-rules JSON ruleset.
 
-:func:`compile_policy` is pure: the same policy and period give the same JSON, which the tests snapshot. Only
+`compile_policy` is pure: the same policy and period give the same JSON, which the tests snapshot. Only
 rules in force on the date are included and every ``{param: ...}`` is replaced by its value on that date, so
 the engine compares facts with constants only. Hours become whole centi-hours and dates ``yyyymmdd`` integers,
 which the engine compares exactly. The shapes emitted are single-fact (alpha) tests combined with ``$and`` and
 ``$or``; no rule refers to another fact (joins crash the engine) and none tests the session state.
 
-Each engine rule's ``run`` names an :class:`Action`: the rule it came from and the outcomes it gives, with
+Each engine rule's ``run`` names an `Action`: the rule it came from and the outcomes it gives, with
 parameter values resolved, so that the work done when it fires is a lookup and a few assignments.
 """
 

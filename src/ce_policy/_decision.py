@@ -107,14 +107,16 @@ class PolicyInfo(BaseModel):
 
 
 class Decision(BaseModel):
-    """The decision on one person's year (the output of :func:`ce_policy.evaluate`).
+    """The decision on one person's year (the output of `ce_policy.evaluate`).
 
     Attributes:
         person: the person's id.
         year: the year decided.
         as_of: the date the decision speaks for.
         compliant: every floor of the year is met (二).
-        hours: counted hours; ``required``: the floors; ``shortfall``: what is missing of each floor.
+        hours: the hours counted, by category.
+        required: the floors the policy sets, by category.
+        shortfall: what is missing of each floor (0 where it is met).
         projected: the year if every pending application were approved.
         activities: one outcome per input activity, in input order.
         consequences: codes of the consequences of the year's result (六).

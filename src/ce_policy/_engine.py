@@ -1,6 +1,6 @@
 """The one module that imports durable-rules.
 
-It turns a :class:`~ce_policy._compiler.CompiledPolicy` into a running ruleset and runs sessions on it. The
+It turns a `ce_policy._compiler.CompiledPolicy` into a running ruleset and runs sessions on it. The
 guards below come from measurements of durable-rules 2.0.28 (``shared/engine/DURABLE_RULES.md``):
 
 * ``Host._run`` is overridden, so the background dispatcher threads, which race with foreground calls, never
@@ -10,7 +10,7 @@ guards below come from measurements of durable-rules 2.0.28 (``shared/engine/DUR
 * Each session gets a fresh ``sid`` and is deleted in ``finally``. ``delete_state`` crashes the process if no
   action ran in the session, so before deleting a session in which nothing fired, an opening fact that always
   fires is asserted.
-* Engine failures are translated into :class:`~ce_policy.EngineError` at this boundary.
+* Engine failures are translated into `ce_policy.EngineError` at this boundary.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ class RulesEngine:
             self.live_sessions -= 1
 
     def close(self) -> None:
-        """Free the engine's native ruleset; later sessions raise :class:`EngineError`."""
+        """Free the engine's native ruleset; later sessions raise `EngineError`."""
         with self._lock:
             if self._closed:
                 return

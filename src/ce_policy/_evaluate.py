@@ -301,16 +301,16 @@ def evaluate(
     """Decide one person's year under the policy that applies to it.
 
     Args:
-        record: a :class:`Record`, or the same as plain JSON data (a dict).
+        record: a `Record`, or the same as plain JSON data (a dict).
         policy: a policy id (e.g. ``"xj.aksu.2025"``) or a loaded policy; by default the one for the person's
             region and the record's year.
         as_of: the date the decision speaks for (default: 31 December of the record's year). Activities
             completed after it do not count; parameter values and rules in force on it apply.
         registry: where to look policies up (default: the shipped policies and those added with
-            :func:`load_policies`).
+            `load_policies`).
 
     Returns:
-        The :class:`Decision`, made by the policy's rules firing in durable-rules.
+        The `Decision`, made by the policy's rules firing in durable-rules.
 
     Raises:
         RecordError: the record is invalid; every problem is listed with its JSON path.

@@ -1,4 +1,4 @@
-"""Exact hours: 学时 as :class:`~decimal.Decimal` with at most two decimal places.
+"""Exact hours: 学时 as `decimal.Decimal` with at most two decimal places.
 
 The rules engine compares numbers as C doubles, where ten times 0.1 is not 1. ce_policy therefore keeps hours
 as decimals in Python, sums them exactly, and hands the engine whole *centi-hours* (hundredths of a 学时) as
@@ -70,7 +70,7 @@ def to_centi(value: Decimal) -> int:
 
 
 def from_centi(value: int) -> Decimal:
-    """The inverse of :func:`to_centi`."""
+    """The inverse of `to_centi`."""
     return _plain(Decimal(value) / 100)
 
 
@@ -94,4 +94,4 @@ Hours = Annotated[
     PlainSerializer(hours_to_json, return_type=int | float, when_used="json"),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": int(MAX_HOURS), "multipleOf": 0.01}),
 ]
-"""Hours (学时): a finite number ≥ 0 with at most two decimal places, held as :class:`~decimal.Decimal`."""
+"""Hours (学时): a finite number ≥ 0 with at most two decimal places, held as `decimal.Decimal`."""

@@ -2,7 +2,7 @@
 
 A layer is a folder holding ``layer.yaml`` and, optionally, ``clauses.yaml``, ``codes.yaml``,
 ``parameters.yaml`` and ``rules.yaml`` (the format is described in ``docs/policy-format.md``). Loading
-collects every problem it can find, each with file and line, before raising one :class:`PolicyFileError`.
+collects every problem it can find, each with file and line, before raising one `PolicyFileError`.
 """
 
 from __future__ import annotations
@@ -78,7 +78,9 @@ Cite = Annotated[StrictStr, Field(min_length=1, max_length=260)]
 
 def _version_text(value: Any) -> Any:
     if not isinstance(value, str):
-        raise ValueError('write the version as a quoted string, e.g. version: "1.0.0"')
+        raise ValueError(
+            "the version must be text MAJOR.MINOR.PATCH, e.g. version: 1.0.0 (quote it if needed)"
+        )
     return value
 
 
@@ -246,7 +248,7 @@ def discover_layers(root: Path) -> dict[str, Path]:
     """Find every layer folder under ``root``, keyed by folder path.
 
     A folder holding any of the layer files is a layer folder; one without ``layer.yaml`` is reported as such
-    by :func:`read_layer`, rather than skipped in silence.
+    by `read_layer`, rather than skipped in silence.
     """
     found = {p.parent for name in LAYER_FILES for p in root.rglob(name) if p.is_file()}
     return {str(folder): folder for folder in sorted(found)}
@@ -777,7 +779,7 @@ _INVALID: Any = object()
 
 
 def build_policy(chain: Sequence[RawLayer]) -> Policy:
-    """Merge ``chain`` (most general layer first) into a checked :class:`Policy`.
+    """Merge ``chain`` (most general layer first) into a checked `Policy`.
 
     Raises:
         PolicyFileError: listing every dangling citation, unknown parameter or code, and every malformed rule.

@@ -1,7 +1,7 @@
 """Messages for codes, in Chinese and English.
 
 Reason and consequence codes are declared, with their messages and the clause they rest on, by the policy
-layers (``codes.yaml``). The only code ce_policy itself gives is :data:`NO_APPLICABLE_RULE`.
+layers (``codes.yaml``). The only code ce_policy itself gives is `NO_APPLICABLE_RULE`.
 """
 
 from __future__ import annotations

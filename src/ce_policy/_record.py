@@ -91,7 +91,7 @@ def _iso_date(value: Any) -> Any:
         except ValueError:
             pass
     raise PydanticCustomError(
-        "invalid_date", "expected a date written YYYY-MM-DD, got {value!r}", {"value": value}
+        "invalid_date", "expected a date written YYYY-MM-DD, got {value}", {"value": repr(value)}
     )
 
 
@@ -186,7 +186,7 @@ class Activity(BaseModel):
 
 
 class Record(BaseModel):
-    """One person's continuing education in one year: the input of :func:`ce_policy.evaluate`."""
+    """One person's continuing education in one year: the input of `ce_policy.evaluate`."""
 
     model_config = _FROZEN
 

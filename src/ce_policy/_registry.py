@@ -113,6 +113,17 @@ class PolicyRegistry:
     def _index(self) -> dict[str, Path]:
         return self._ids
 
+    def folder(self, layer_id: str) -> Path:
+        """The folder of the layer ``layer_id``.
+
+        Raises:
+            PolicyNotFoundError: no layer has that id.
+        """
+        with self._lock:
+            if layer_id not in self._ids:
+                raise PolicyNotFoundError(f"no layer with id {layer_id!r}")
+            return self._ids[layer_id]
+
     @property
     def roots(self) -> tuple[Path, ...]:
         """The folders indexed, in the order they were added."""
@@ -208,7 +219,7 @@ _default_lock = threading.Lock()
 
 
 def default_registry() -> PolicyRegistry:
-    """The process-wide registry, holding the shipped policies and any added with :func:`load_policies`."""
+    """The process-wide registry, holding the shipped policies and any added with `load_policies`."""
     global _default  # noqa: PLW0603 - one registry per process, built on first use
     with _default_lock:
         if _default is None:

@@ -77,7 +77,7 @@ def evaluate_title_review(
 
     Args:
         history: the person, the records and certificates of the years they can show, and any false-material
-            findings; a :class:`History` or the same as plain JSON data.
+            findings; a `History` or the same as plain JSON data.
         review_year: the year of the title review.
         applied_on: the application date; every year is judged complete or not as of this date.
         policy: the policy whose review rules apply (default: the one for the person's region and

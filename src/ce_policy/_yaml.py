@@ -7,9 +7,9 @@ PyYAML only *composes* the document into nodes here; turning nodes into Python v
   alias bombs, no hidden sharing, no stack exhaustion);
 * duplicate mapping keys are refused;
 * scalars follow a small, predictable typing: ``true``/``false``, ``null``, integers without leading zeros,
-  decimals (as :class:`~decimal.Decimal`), and everything else a string, so ``NO`` stays ``"NO"`` and ``0123``
+  decimals (as `decimal.Decimal`), and everything else a string, so ``NO`` stays ``"NO"`` and ``0123``
   stays ``"0123"`` (YAML 1.1 would give ``False`` and ``83``), and dates stay ISO strings for pydantic;
-* every value's position is kept in a :class:`SourceMap`, to report errors with file and line.
+* every value's position is kept in a `SourceMap`, to report errors with file and line.
 """
 
 from __future__ import annotations
