@@ -9,6 +9,7 @@ for the law is decided by the policy's rules.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -79,13 +80,16 @@ Identifier = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, 
 Code = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[a-z][a-z0-9_.-]*$")]
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _iso_date(value: Any) -> Any:
     """Accept a date, or text ``YYYY-MM-DD``; refuse numbers (timestamps) and datetimes."""
     if isinstance(value, dt.datetime):
         raise PydanticCustomError("invalid_date", "expected a date (YYYY-MM-DD), not a date and time")
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and len(value) == 10:
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -200,7 +204,9 @@ class Record(BaseModel):
         for activity in self.activities:
             if activity.id in seen:
                 raise PydanticCustomError(
-                    "duplicate_activity_id", "activity id {id!r} appears more than once", {"id": activity.id}
+                    "duplicate_activity_id",
+                    "activity id {id} appears more than once",
+                    {"id": repr(activity.id)},
                 )
             seen.add(activity.id)
         return self
