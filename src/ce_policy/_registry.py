@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from ce_policy._errors import PolicyFileError, PolicyNotFoundError, PolicyProblem
-from ce_policy._loader import RawLayer, build_policy, did_you_mean, discover_layers, read_layer
+from ce_policy._loader import RawLayer, build_policy, discover_layers, read_layer
 from ce_policy._policy import Policy
+from ce_policy._policy_files import did_you_mean
 from ce_policy._yaml import read_yaml
 
 __all__ = ["PolicyRegistry", "default_registry", "load_policies", "shipped_policy_root"]
