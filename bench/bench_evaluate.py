@@ -81,9 +81,7 @@ def _applied_fields(rng: random.Random, kind: str) -> dict[str, Any]:
     if kind == "lecture":
         fields["role"] = rng.choice(("lecturer", "attendee", "attendee"))
     elif kind == "degree_study":
-        fields["degree_level"] = rng.choice(
-            ("bachelor", "master", "doctor", "associate", "party_school_bachelor")
-        )
+        fields["degree_level"] = rng.choice(("bachelor", "master", "doctor", "associate", "party_school_bachelor"))
     elif kind == "patent":
         fields["patent_type"] = rng.choice(("invention", "utility_model", "design"))
         fields["granted_on"] = _day(rng)
@@ -130,9 +128,7 @@ def make_record(rng: random.Random, index: int, activities: int | None = None) -
     return {"person": person, "year": 2025, "activities": items}
 
 
-def _latencies(
-    fn: Callable[[dict[str, Any]], object], record: dict[str, Any], calls: int, warmup: int
-) -> list[int]:
+def _latencies(fn: Callable[[dict[str, Any]], object], record: dict[str, Any], calls: int, warmup: int) -> list[int]:
     for _ in range(warmup):
         fn(record)
     samples = []
@@ -143,9 +139,7 @@ def _latencies(
     return samples
 
 
-def _throughput(
-    fn: Callable[[dict[str, Any]], object], records: list[dict[str, Any]]
-) -> tuple[float, list[object]]:
+def _throughput(fn: Callable[[dict[str, Any]], object], records: list[dict[str, Any]]) -> tuple[float, list[object]]:
     results = []
     start = time.perf_counter_ns()
     for record in records:
@@ -235,11 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * 70)
     print(_row("median latency, 20 activities", _micro(med_e), _micro(med_r), med_e / med_r))
     print(_row("p99 latency, 20 activities", _micro(p99_e), _micro(p99_r), p99_e / p99_r))
-    print(
-        _row(
-            "throughput, records/s", f"{rps_engine:,.0f}", f"{rps_reference:,.0f}", rps_reference / rps_engine
-        )
-    )
+    print(_row("throughput, records/s", f"{rps_engine:,.0f}", f"{rps_reference:,.0f}", rps_reference / rps_engine))
     print("-" * 70)
     print("ratio: how many times slower evaluate() is than the reference")
     print(f"decisions that differ from the reference: {mismatches} of {population_size:,}")

@@ -49,9 +49,7 @@ FLOORS: dict[str, Decimal] = {"public": Decimal(30), "professional": Decimal(60)
 
 REGION_OR_ABOVE = frozenset({"national", "region"})
 AUTOMATIC_SEMINAR_LEVELS = REGION_OR_ABOVE
-BACHELOR_OR_ABOVE = frozenset(
-    {"bachelor", "master", "doctor", "party_school_bachelor", "party_school_postgraduate"}
-)
+BACHELOR_OR_ABOVE = frozenset({"bachelor", "master", "doctor", "party_school_bachelor", "party_school_postgraduate"})
 RECOGNISED_JOURNALS = frozenset({"cn", "sector_recognised"})
 
 # Provisional hour standards (brief §5): ("at_most", cap) or ("fixed", value).

@@ -132,9 +132,7 @@ def completion_dates() -> st.SearchStrategy[dt.date]:
 
 def as_of_dates() -> st.SearchStrategy[dt.date]:
     """A date inside 2025 to decide as of, biased towards the year's edges and its middle."""
-    edges = st.sampled_from(
-        (YEAR_START, YEAR_END, dt.date(2025, 1, 2), dt.date(2025, 6, 30), dt.date(2025, 12, 30))
-    )
+    edges = st.sampled_from((YEAR_START, YEAR_END, dt.date(2025, 1, 2), dt.date(2025, 6, 30), dt.date(2025, 12, 30)))
     return st.one_of(edges, st.dates(min_value=YEAR_START, max_value=YEAR_END))
 
 
@@ -154,9 +152,7 @@ def _way_fields(draw: st.DrawFn, kind: str) -> dict[str, Any]:
     if kind == "degree_study":
         return {"degree_level": draw(st.sampled_from(DEGREE_LEVELS)), **optional}
     if kind == "patent":
-        fields: dict[str, Any] = {
-            "patent_type": draw(st.sampled_from(("invention", "utility_model", "design")))
-        }
+        fields: dict[str, Any] = {"patent_type": draw(st.sampled_from(("invention", "utility_model", "design")))}
         granted = draw(st.none() | completion_dates())
         if granted is not None:
             fields["granted_on"] = granted.isoformat()
@@ -211,9 +207,7 @@ def _filler(draw: st.DrawFn, kind: str, targets: tuple[str, ...], prefix: str) -
 
 
 @st.composite
-def records(
-    draw: st.DrawFn, max_activities: int = 20, max_claimed: Decimal = Decimal(8_000)
-) -> dict[str, Any]:
+def records(draw: st.DrawFn, max_activities: int = 20, max_claimed: Decimal = Decimal(8_000)) -> dict[str, Any]:
     """A valid 2025 record for Aksu as JSON data.
 
     Besides up to ``max_activities`` free activities of every kind, a record often holds public courses and

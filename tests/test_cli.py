@@ -34,9 +34,7 @@ def test_evaluate_json_from_stdin() -> None:
 
 def test_evaluate_bad_record_exits_non_zero_with_paths(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(
-        json.dumps({"person": {"id": "p", "title_level": "master"}, "year": 2025}), encoding="utf-8"
-    )
+    bad.write_text(json.dumps({"person": {"id": "p", "title_level": "master"}, "year": 2025}), encoding="utf-8")
     result = CliRunner().invoke(main, ["evaluate", str(bad)])
     assert result.exit_code == 1
     assert "$.person.title_level" in result.output

@@ -29,9 +29,7 @@ def _records(n: int, seed: int) -> list[dict[str, Any]]:
         for j in range(rng.randint(0, 8)):
             kind = rng.choice(kinds)
             extra = (
-                {"approval": rng.choice(["approved", "pending"])}
-                if kind in ("qualification_exam", "practice")
-                else {}
+                {"approval": rng.choice(["approved", "pending"])} if kind in ("qualification_exam", "practice") else {}
             )
             acts.append(
                 activity(

@@ -20,7 +20,7 @@ import pytest
 
 import ce_policy
 from ce_policy import PolicyFileError, PolicyNotFoundError, PolicyProblem, PolicyRegistry
-from ce_policy._loader import MAX_RULES_PER_STAGE, read_layer
+from ce_policy._policy_files import MAX_RULES_PER_STAGE, read_layer
 from ce_policy._yaml import MAX_POLICY_FILE_BYTES, read_yaml
 
 DATA = Path(__file__).parent / "data"
@@ -64,9 +64,7 @@ class Case:
 
 CASES = [
     # --- the YAML reader -----------------------------------------------------------------------------
-    Case(
-        "duplicate_key", "add_root", "duplicate_key", "t.min/layer.yaml", 5, "title: Again", "first on line 4"
-    ),
+    Case("duplicate_key", "add_root", "duplicate_key", "t.min/layer.yaml", 5, "title: Again", "first on line 4"),
     Case("yaml_syntax", "add_root", "yaml_syntax", "t.min/rules.yaml", 9, "registration: automatic: yes"),
     Case(
         "yaml_tag",
@@ -700,9 +698,7 @@ def test_every_value_of_a_choices_parameter_is_checked(tmp_path: Path) -> None:
 
 
 def test_choices_parameter_with_valid_values_loads(tmp_path: Path) -> None:
-    root = _with_kinds_parameter(
-        tmp_path, "      - from: 2025-01-01\n        value: [public_course, training]\n"
-    )
+    root = _with_kinds_parameter(tmp_path, "      - from: 2025-01-01\n        value: [public_course, training]\n")
     policy = PolicyRegistry([root]).policy(LAYER_ID)
     assert policy.parameters["kinds"].values == ((dt.date(2025, 1, 1), ("public_course", "training")),)
 

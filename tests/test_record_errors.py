@@ -339,9 +339,7 @@ CASES: list[tuple[str, Record, list[tuple[str, str]], str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("record", "expected", "text"), [pytest.param(*case[1:], id=case[0]) for case in CASES]
-)
+@pytest.mark.parametrize(("record", "expected", "text"), [pytest.param(*case[1:], id=case[0]) for case in CASES])
 def test_bad_record_is_reported(record: Record, expected: list[tuple[str, str]], text: str) -> None:
     problems = _problems_of(record)
     assert [(p.path, p.code) for p in problems] == expected
@@ -397,9 +395,7 @@ def test_every_bad_activity_is_listed() -> None:
 
 def test_record_problem_renders_path_message_and_code() -> None:
     (problem,) = _problems_of(_record(_activity(hours=0.001)))
-    assert (
-        str(problem) == "$.activities[0].hours: hours may have at most two decimal places [hours_precision]"
-    )
+    assert str(problem) == "$.activities[0].hours: hours may have at most two decimal places [hours_precision]"
 
 
 def test_record_error_says_how_many_problems() -> None:

@@ -67,10 +67,7 @@ def records_and_as_of(draw: st.DrawFn) -> tuple[dict[str, Any], dt.date]:
     year_start, year_end = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
     days = [dt.date.fromisoformat(a["completed_on"]) for a in record["activities"]]
     near = [
-        d + dt.timedelta(days=k)
-        for d in days
-        for k in (-1, 0)
-        if year_start <= d + dt.timedelta(days=k) <= year_end
+        d + dt.timedelta(days=k) for d in days for k in (-1, 0) if year_start <= d + dt.timedelta(days=k) <= year_end
     ]
     as_of = draw(st.sampled_from(near) | as_of_dates()) if near else draw(as_of_dates())
     return record, as_of

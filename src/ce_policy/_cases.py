@@ -93,25 +93,17 @@ def load_cases(path: Path) -> list[Case]:
     doc = read_yaml(path)
     data = doc.data
     if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):
-        raise PolicyFileError.single(
-            str(path), 1, "invalid_case_file", "a case file holds a list under `cases`"
-        )
+        raise PolicyFileError.single(str(path), 1, "invalid_case_file", "a case file holds a list under `cases`")
     unknown = set(data) - {"cases", "defaults", "policy"}
     if unknown:
-        raise PolicyFileError.single(
-            str(path), 1, "unknown_key", f"unknown keys: {', '.join(sorted(unknown))}"
-        )
+        raise PolicyFileError.single(str(path), 1, "unknown_key", f"unknown keys: {', '.join(sorted(unknown))}")
     defaults = dict(data.get("defaults") or {})
     if "policy" in data:
         defaults["policy"] = data["policy"]
     cases = []
     for i, item in enumerate(data["cases"]):
         line = doc.source.line_of(("cases", i))
-        if (
-            not isinstance(item, Mapping)
-            or "name" not in item
-            or ("expect" not in item and "raises" not in item)
-        ):
+        if not isinstance(item, Mapping) or "name" not in item or ("expect" not in item and "raises" not in item):
             raise PolicyFileError.single(str(path), line, "invalid_case", "a case needs a name and an expect")
         extra = set(item) - _CASE_KEYS
         if extra:

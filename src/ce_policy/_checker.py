@@ -58,13 +58,9 @@ def parameter_value(kind: str, value: Any) -> Any:
         if not isinstance(step, Mapping) or set(step) != {"actor", "action"}:
             raise ValueError("each step must be {actor: ..., action: ...}")
         if step["actor"] not in ROUTE_ACTORS:
-            raise ValueError(
-                f"unknown actor {step['actor']!r}{did_you_mean(str(step['actor']), ROUTE_ACTORS)}"
-            )
+            raise ValueError(f"unknown actor {step['actor']!r}{did_you_mean(str(step['actor']), ROUTE_ACTORS)}")
         if step["action"] not in ROUTE_ACTIONS:
-            raise ValueError(
-                f"unknown action {step['action']!r}{did_you_mean(str(step['action']), ROUTE_ACTIONS)}"
-            )
+            raise ValueError(f"unknown action {step['action']!r}{did_you_mean(str(step['action']), ROUTE_ACTIONS)}")
         steps.append((step["actor"], step["action"]))
     return tuple(steps)
 
@@ -163,9 +159,7 @@ class RuleChecker:
                 held = {c for _, value in self.builder.parameters[ref.id].values for c in value}
                 for choice in sorted(held) if spec.type == "choice" else ():
                     if choice not in spec.choices:
-                        self.problem(
-                            path, "invalid_operand", f"parameter {ref.id!r} holds {choice!r}, not a {name}"
-                        )
+                        self.problem(path, "invalid_operand", f"parameter {ref.id!r} holds {choice!r}, not a {name}")
                 return ref
             if not isinstance(operand, list) or not operand:
                 self.problem(path, "invalid_operand", f"{op} takes a non-empty list")
@@ -219,9 +213,7 @@ class RuleChecker:
             sub = (*path, name)
             spec = OUTCOMES.get(name)
             if spec is None:
-                self.problem(
-                    sub, "unknown_outcome", f"unknown outcome {name!r}{did_you_mean(name, OUTCOMES)}"
-                )
+                self.problem(sub, "unknown_outcome", f"unknown outcome {name!r}{did_you_mean(name, OUTCOMES)}")
                 continue
             if self.stage not in spec.stages:
                 self.problem(sub, "outcome_stage", f"outcome {name!r} is not allowed in stage {self.stage!r}")
@@ -272,9 +264,7 @@ class RuleChecker:
             self.problem(path, "invalid_outcome", "require takes {category: ..., at_least: ...}")
             return INVALID
         if value["category"] not in (*CATEGORIES, "total"):
-            self.problem(
-                (*path, "category"), "invalid_outcome", "category must be public, professional or total"
-            )
+            self.problem((*path, "category"), "invalid_outcome", "category must be public, professional or total")
             return INVALID
         amount = self.hours_amount(value["at_least"], (*path, "at_least"))
         return INVALID if amount is INVALID else (value["category"], amount)

@@ -35,7 +35,7 @@ _SCHEMAS: dict[str, type[Any]] = {
 def _registry(extra: tuple[Path, ...]) -> PolicyRegistry:
     registry = default_registry()
     for folder in extra:
-        registry.add_root(folder)
+        registry.add_root(folder, strict=True)
     return registry
 
 
@@ -70,9 +70,7 @@ _policies_option = click.option(
     help="A folder of extra policy layers to load next to the shipped ones (repeatable).",
 )
 _lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-_format_option = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
 @click.group()
@@ -83,9 +81,7 @@ def main() -> None:
 
 @main.command("evaluate")
 @click.argument("source", metavar="FILE|-")
-@click.option(
-    "--policy", "policy_id", help="Evaluate under this policy id instead of the one for the region and year."
-)
+@click.option("--policy", "policy_id", help="Evaluate under this policy id instead of the one for the region and year.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the decision speaks for.")
 @_lang_option
 @_format_option
@@ -112,9 +108,7 @@ def evaluate_command(
 @main.command("title-review")
 @click.argument("source", metavar="FILE|-")
 @click.option("--review-year", type=int, required=True, help="The year of the title review.")
-@click.option(
-    "--applied-on", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="The application date."
-)
+@click.option("--applied-on", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="The application date.")
 @_lang_option
 @_format_option
 @_policies_option
@@ -144,8 +138,9 @@ def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
                 "id": p.id,
                 "version": p.version,
                 "digest": p.digest,
-                "regions": list(p.top.regions),
-                "years": list(p.top.years),
+                "regions": list(p.regions),
+                "sector": p.sector,
+                "years": list(p.years),
                 "chain": list(p.chain),
             }
             for p in _registry(policy_dirs).policies()
@@ -166,9 +161,7 @@ def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
 @click.argument("which", type=click.Choice(sorted(_SCHEMAS)), default="record")
 def schema_command(which: str) -> None:
     """Print the JSON Schema of a record, decision, history or title-review decision."""
-    mode: Literal["validation", "serialization"] = (
-        "validation" if which in ("record", "history") else "serialization"
-    )
+    mode: Literal["validation", "serialization"] = "validation" if which in ("record", "history") else "serialization"
     schema = TypeAdapter(_SCHEMAS[which]).json_schema(mode=mode)
     click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
 
@@ -199,9 +192,7 @@ def _check(folder: Path) -> list[str]:
         registry.add_root(shipped)
         ids = registry.add_root(folder)
     if not ids:
-        raise PolicyFileError.single(
-            str(folder), None, "no_layers", "no policy layer (layer.yaml) in this folder"
-        )
+        raise PolicyFileError.single(str(folder), None, "no_layers", "no policy layer (layer.yaml) in this folder")
     problems: list[PolicyProblem] = []
     for layer_id in ids:
         try:

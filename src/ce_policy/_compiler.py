@@ -148,9 +148,7 @@ class _Compiler:
         parts = []
         for part in condition.parts:
             compiled = (
-                self.condition(part, stage, rule)
-                if isinstance(part, Condition)
-                else self.test(part, stage, rule)
+                self.condition(part, stage, rule) if isinstance(part, Condition) else self.test(part, stage, rule)
             )
             if compiled is not None:
                 parts.append(compiled)

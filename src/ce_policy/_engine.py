@@ -142,9 +142,7 @@ class RulesEngine:
     def _end(self, session: Session) -> None:
         try:
             if not session.fired:
-                self._host.assert_fact(
-                    self.ruleset_name, {"sid": session.sid, "id": "open", "stage": OPEN_RULE}
-                )
+                self._host.assert_fact(self.ruleset_name, {"sid": session.sid, "id": "open", "stage": OPEN_RULE})
             self._host.delete_state(self.ruleset_name, session.sid)
         except Exception as exc:
             raise EngineError(f"the rules engine could not close session {session.sid}: {exc}") from exc

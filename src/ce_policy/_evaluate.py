@@ -58,16 +58,14 @@ def engine_for(policy: Policy, day: dt.date) -> RulesEngine:
         return engine
 
 
-def resolve_policy(
-    policy: str | Policy | None, person: Person, year: int, registry: PolicyRegistry | None
-) -> Policy:
+def resolve_policy(policy: str | Policy | None, person: Person, year: int, registry: PolicyRegistry | None) -> Policy:
     """The policy to use: the one given (by id or object), or the one for the person's region and the year."""
     if isinstance(policy, Policy):
         return policy
     reg = registry or default_registry()
     if policy is not None:
         return reg.policy(policy)
-    return reg.resolve(person.region, year)
+    return reg.resolve(person.region, year, person.sector)
 
 
 def policy_info(policy: Policy) -> PolicyInfo:
@@ -187,9 +185,7 @@ class _Evaluation:
         for outcome, value in action.outcomes:
             if outcome == "require":
                 category, floor = value
-                self.required[scenario][category] = max(
-                    floor, self.required[scenario].get(category, Decimal(0))
-                )
+                self.required[scenario][category] = max(floor, self.required[scenario].get(category, Decimal(0)))
 
     # --- the run ---------------------------------------------------------------------------------------
 
@@ -250,9 +246,7 @@ class _Evaluation:
         projected["total"] = projected["public"] + projected["professional"]
         return actual, projected
 
-    def _decision(
-        self, actual: dict[str, Decimal], projected: dict[str, Decimal], complete: bool
-    ) -> Decision:
+    def _decision(self, actual: dict[str, Decimal], projected: dict[str, Decimal], complete: bool) -> Decision:
         outcomes = []
         for activity, state in zip(self.record.activities, self.activities, strict=True):
             counted = state.category is not None and not state.reasons and not state.deferred
@@ -326,8 +320,6 @@ def evaluate(
     if parsed.person.region is None:
         region = (registry or default_registry()).default_region or ""
         parsed = parsed.model_copy(update={"person": parsed.person.model_copy(update={"region": region})})
-    if not chosen.top.evaluable:
-        raise PolicyNotFoundError(
-            f"policy {chosen.id!r} is a base layer; it does not say where and when it applies"
-        )
+    if not chosen.evaluable:
+        raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
     return _Evaluation(parsed, chosen, day, engine_for(chosen, day)).run()

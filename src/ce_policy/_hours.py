@@ -28,9 +28,7 @@ def parse_hours(value: Any) -> Decimal:
             ``hours_precision``.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise PydanticCustomError(
-            "wrong_type", "hours must be a number, not {kind}", {"kind": type(value).__name__}
-        )
+        raise PydanticCustomError("wrong_type", "hours must be a number, not {kind}", {"kind": type(value).__name__})
     if isinstance(value, float):
         if not math.isfinite(value):
             raise PydanticCustomError("hours_invalid", "hours must be a finite number")

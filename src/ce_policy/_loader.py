@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ce_policy._checker import RuleChecker, parameter_value
 from ce_policy._errors import PolicyFileError, PolicyProblem
+from ce_policy._overrides import apply_overrides, check_grants
 from ce_policy._policy import Clause, CodeMessage, Layer, Parameter, Policy, Rule
 from ce_policy._policy_files import (
     FILE_MODELS,
@@ -115,9 +116,7 @@ def read_layer(folder: Path, display_root: Path) -> RawLayer:
             resolved = path.resolve(strict=True)
             resolved.relative_to(folder.resolve(strict=True))
         except (OSError, ValueError):
-            problems.append(
-                PolicyProblem(shown, None, "path_escape", "file resolves outside its layer folder")
-            )
+            problems.append(PolicyProblem(shown, None, "path_escape", "file resolves outside its layer folder"))
             continue
         try:
             doc: YamlDocument = read_yaml(path, display=shown)
@@ -172,6 +171,10 @@ class _Builder:
             self.add_parameters(raw)
         for raw in self.chain:
             self.add_rules(raw)
+            check_grants(self, raw)
+        for index, raw in enumerate(self.chain):
+            self.check_sector_layer(raw, self.chain[index - 1] if index else None)
+            apply_overrides(self, raw, list(self.chain[:index]))
         self.check_stage_sizes()
         if self.problems:
             raise PolicyFileError(self.problems)
@@ -199,6 +202,21 @@ class _Builder:
             breakpoints=tuple(sorted(points)),
         )
 
+    def check_sector_layer(self, raw: RawLayer, base: RawLayer | None) -> None:
+        meta = raw.meta
+        source = raw.files["layer.yaml"][1]
+        if meta.sector is None:
+            return
+        if base is None:
+            self.problem(source, ("sector",), "sector_layer_without_base", "a sector layer must extend a layer")
+            return
+        below = base.meta.in_force
+        if meta.in_force.from_ < below.from_ or (
+            below.to is not None and (meta.in_force.to is None or meta.in_force.to > below.to)
+        ):
+            message = f"a sector layer must be in force within the dates of {base.meta.id!r}"
+            self.problem(source, ("in_force",), "override_outside_base_dates", message)
+
     @staticmethod
     def layer(raw: RawLayer) -> Layer:
         meta = raw.meta
@@ -206,7 +224,8 @@ class _Builder:
             id=meta.id,
             version=meta.version,
             title=meta.title,
-            extends=meta.extends,
+            extends=meta.extends_id,
+            sector=meta.sector,
             document=meta.document.model_dump(mode="json"),
             in_force_from=meta.in_force.from_,
             in_force_to=meta.in_force.to,
@@ -214,6 +233,7 @@ class _Builder:
             years=meta.applies_to.years if meta.applies_to else (),
             folder=raw.folder,
             files=tuple(raw.folder / name for name, _ in raw.digests),
+            digest="sha256:" + hashlib.sha256("".join(f"{name}={d}\n" for name, d in raw.digests).encode()).hexdigest(),
         )
 
     def add_clauses(self, raw: RawLayer) -> None:
@@ -267,9 +287,7 @@ class _Builder:
             for i, item in enumerate(entry.values):
                 value_path = (*path, "values", i, "value")
                 if previous is not None and item.from_ <= previous:
-                    self.problem(
-                        source, (*path, "values", i), "values_out_of_order", "values must be in date order"
-                    )
+                    self.problem(source, (*path, "values", i), "values_out_of_order", "values must be in date order")
                 previous = item.from_
                 try:
                     values.append((item.from_, parameter_value(entry.type, item.value)))

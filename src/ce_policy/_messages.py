@@ -45,9 +45,7 @@ def message(
     if code in _BUILT_IN:
         return _BUILT_IN[code][lang]
     reg = registry or default_registry()
-    candidates = (
-        [policy] if isinstance(policy, Policy) else [reg.policy(policy)] if policy else reg.policies()
-    )
+    candidates = [policy] if isinstance(policy, Policy) else [reg.policy(policy)] if policy else reg.policies()
     for candidate in candidates:
         found = candidate.codes.get(code)
         if found is not None:

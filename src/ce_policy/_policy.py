@@ -66,6 +66,8 @@ class Parameter:
     file: str
     line: int | None
     checked_on: dt.date | None = None
+    overrides: str | None = None
+    """For a parameter set by a sector layer: the id of the layer whose value it replaces."""
 
     @property
     def provisional(self) -> bool:
@@ -133,6 +135,10 @@ class Rule:
     file: str
     line: int | None
     params: frozenset[str] = frozenset()
+    exception_to: str | None = None
+    """For an exception: the id of the rule it is an exception to."""
+    basis: str | None = None
+    """For an exception: the clause that empowers it."""
 
     def in_force_on(self, day: dt.date) -> bool:
         """Whether the rule applies on ``day``."""
@@ -147,6 +153,7 @@ class Layer:
     version: str
     title: str
     extends: str | None
+    sector: str | None
     document: dict[str, Any]
     in_force_from: dt.date
     in_force_to: dt.date | None
@@ -154,11 +161,8 @@ class Layer:
     years: tuple[int, ...]
     folder: Path
     files: tuple[Path, ...]
-
-    @property
-    def evaluable(self) -> bool:
-        """Whether records can be evaluated under this layer directly (it says where and when it applies)."""
-        return bool(self.regions and self.years)
+    digest: str = ""
+    """``sha256:`` of this layer's own files (not of the layers it extends)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +204,26 @@ class Policy:
     def top(self) -> Layer:
         """The most specific layer."""
         return self.layers[-1]
+
+    @property
+    def sector(self) -> str | None:
+        """The sector this policy is for (its top layer's), or ``None`` for the general rules."""
+        return self.top.sector
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Where the policy applies: the regions of the most specific layer that names any."""
+        return next((layer.regions for layer in reversed(self.layers) if layer.regions), ())
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """When the policy applies: the years of the most specific layer that names any."""
+        return next((layer.years for layer in reversed(self.layers) if layer.years), ())
+
+    @property
+    def evaluable(self) -> bool:
+        """Whether records can be evaluated under this policy (some layer says where and when it applies)."""
+        return bool(self.regions and self.years)
 
     @property
     def chain(self) -> tuple[str, ...]:

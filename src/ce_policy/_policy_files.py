@@ -26,6 +26,8 @@ __all__ = [
     "ClausesFile",
     "CodesFile",
     "LayerFile",
+    "OverridesFile",
+    "ParameterOverride",
     "ParametersFile",
     "RulesFile",
     "did_you_mean",
@@ -38,7 +40,7 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-LAYER_FILES = ("layer.yaml", "clauses.yaml", "codes.yaml", "parameters.yaml", "rules.yaml")
+LAYER_FILES = ("layer.yaml", "clauses.yaml", "codes.yaml", "parameters.yaml", "rules.yaml", "overrides.yaml")
 MAX_RULES_PER_STAGE = 60
 """The engine fails (error 303) when about 64 rules match one fact; stay clear of it."""
 
@@ -51,9 +53,7 @@ Cite = Annotated[StrictStr, Field(min_length=1, max_length=260)]
 
 def _version_text(value: Any) -> Any:
     if not isinstance(value, str):
-        raise ValueError(
-            "the version must be text MAJOR.MINOR.PATCH, e.g. version: 1.0.0 (quote it if needed)"
-        )
+        raise ValueError("the version must be text MAJOR.MINOR.PATCH, e.g. version: 1.0.0 (quote it if needed)")
     return value
 
 
@@ -87,15 +87,45 @@ class _AppliesTo(BaseModel):
     years: tuple[Annotated[StrictInt, Field(ge=1990, le=2100)], ...] = Field(min_length=1)
 
 
+class Extends(BaseModel):
+    """``extends: {id: ..., version: ...}``: extend a layer and pin the version it was written against."""
+
+    model_config = STRICT
+    id: LayerId
+    version: Version
+
+
+class Grant(BaseModel):
+    """What layers extending this one may override, for which sectors, on which legal basis."""
+
+    model_config = STRICT
+    sectors: tuple[Key, ...] = Field(min_length=1)
+    basis: Cite
+    parameters: tuple[Key, ...] = ()
+    rules: tuple[Key, ...] = ()
+
+
 class LayerFile(BaseModel):
     model_config = STRICT
     id: LayerId
     version: Version
     title: Text
-    extends: LayerId | None = None
+    extends: LayerId | Extends | None = None
+    sector: Key | None = None
     document: _Document
     in_force: InForce
     applies_to: _AppliesTo | None = None
+    overridable: tuple[Grant, ...] = ()
+
+    @property
+    def extends_id(self) -> str | None:
+        """The id of the layer this one extends."""
+        return self.extends.id if isinstance(self.extends, Extends) else self.extends
+
+    @property
+    def extends_version(self) -> str | None:
+        """The version of that layer this one is pinned to, if any."""
+        return self.extends.version if isinstance(self.extends, Extends) else None
 
 
 class _ClauseEntry(BaseModel):
@@ -161,10 +191,43 @@ class RulesFile(BaseModel):
     rules: tuple[RuleEntry, ...]
 
 
+class ParameterOverride(BaseModel):
+    """New values for a parameter of a layer below, with their own citation and legal basis."""
+
+    model_config = STRICT
+    basis: Cite | None = None
+    cite: Cite
+    provenance: Literal["N", "R", "S", "P"]
+    description: Text | None = None
+    checked_on: dt.date | None = None
+    values: tuple[ValueEntry, ...] = Field(min_length=1)
+
+
+class ExceptionEntry(BaseModel):
+    """A named exception to a named rule of a layer below: where ``when`` holds, it applies instead."""
+
+    model_config = STRICT
+    id: Key
+    to: Key
+    basis: Cite | None = None
+    cite: Cite
+    description: Text | None = None
+    in_force: InForce | None = None
+    when: dict[str, Any] | None = None
+    then: dict[str, Any] = Field(min_length=1)
+
+
+class OverridesFile(BaseModel):
+    model_config = STRICT
+    parameters: dict[Key, ParameterOverride] = Field(default_factory=dict)
+    exceptions: tuple[ExceptionEntry, ...] = ()
+
+
 FILE_MODELS: dict[str, type[BaseModel]] = {
     "layer.yaml": LayerFile,
     "clauses.yaml": ClausesFile,
     "codes.yaml": CodesFile,
     "parameters.yaml": ParametersFile,
     "rules.yaml": RulesFile,
+    "overrides.yaml": OverridesFile,
 }

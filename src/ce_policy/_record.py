@@ -94,9 +94,7 @@ def _iso_date(value: Any) -> Any:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise PydanticCustomError(
-        "invalid_date", "expected a date written YYYY-MM-DD, got {value}", {"value": repr(value)}
-    )
+    raise PydanticCustomError("invalid_date", "expected a date written YYYY-MM-DD, got {value}", {"value": repr(value)})
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
@@ -254,9 +252,7 @@ class History(BaseModel):
         years: set[int] = set()
         for record in self.records:
             if record.person.id != self.person.id:
-                raise ValueError(
-                    f"record for {record.year} belongs to {record.person.id!r}, not {self.person.id!r}"
-                )
+                raise ValueError(f"record for {record.year} belongs to {record.person.id!r}, not {self.person.id!r}")
             if record.year in years:
                 raise ValueError(f"more than one record for {record.year}")
             years.add(record.year)
@@ -303,11 +299,7 @@ def _problem_from(error: Mapping[str, Any]) -> RecordProblem:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "json-"))))
     kind = error["type"]
     message = str(error["msg"]).removeprefix("Value error, ")
-    code = (
-        kind
-        if kind in _OWN_CODES
-        else _CODE_BY_TYPE.get(kind, "invalid_value" if kind == "value_error" else kind)
-    )
+    code = kind if kind in _OWN_CODES else _CODE_BY_TYPE.get(kind, "invalid_value" if kind == "value_error" else kind)
     return RecordProblem(json_path(loc), code, message)
 
 
@@ -366,9 +358,7 @@ def parse_model(model: type[M], data: Any) -> M:
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
     if not isinstance(data, Mapping):
-        raise RecordError(
-            [RecordProblem("$", "wrong_type", f"expected a JSON object, got {type(data).__name__}")]
-        )
+        raise RecordError([RecordProblem("$", "wrong_type", f"expected a JSON object, got {type(data).__name__}")])
     try:
         return model.model_validate(data)
     except ValidationError as exc:

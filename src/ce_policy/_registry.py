@@ -51,8 +51,13 @@ class PolicyRegistry:
         for root in roots:
             self.add_root(root)
 
-    def add_root(self, root: Path) -> list[str]:
+    def add_root(self, root: Path, *, strict: bool = False) -> list[str]:
         """Add a folder of layers; returns the ids of the layers found in it.
+
+        Args:
+            root: the folder.
+            strict: also build every new layer with the layers it extends, and refuse a layer that would
+                cover the same region, year and sector as a known one; on any problem nothing is added.
 
         Raises:
             PolicyFileError: a layer in the folder is invalid, or reuses the id of a layer already known.
@@ -75,19 +80,65 @@ class PolicyRegistry:
                 if layer_id in known or layer_id in found:
                     line = raw.files["layer.yaml"][1].line_of(("id",))
                     message = f"layer id {layer_id!r} is already known"
-                    problems.append(
-                        PolicyProblem(f"{raw.display}/layer.yaml", line, "duplicate_layer", message)
-                    )
+                    problems.append(PolicyProblem(f"{raw.display}/layer.yaml", line, "duplicate_layer", message))
                     continue
                 found[layer_id] = folder
                 self._raw[folder] = raw
             if problems:
                 raise PolicyFileError(problems)
-            self._roots.append(root)
             known.update(found)
+            if strict:
+                try:
+                    self._check_new_layers(sorted(found))
+                except PolicyFileError:
+                    for layer_id, folder in found.items():
+                        del known[layer_id]
+                        self._raw.pop(folder, None)
+                        self._policies.pop(layer_id, None)
+                    raise
+            self._roots.append(root)
             if default_region is not None:
                 self.default_region = default_region
             return sorted(found)
+
+    def _check_new_layers(self, new: list[str]) -> None:
+        problems: list[PolicyProblem] = []
+        for layer_id in new:
+            try:
+                self.policy(layer_id)
+            except PolicyFileError as exc:
+                problems.extend(exc.problems)
+        claimed: dict[tuple[str, int, str | None], str] = {}
+        for layer_id in self.layer_ids():
+            regions, years, sector = self.coverage(layer_id)
+            for key in ((r, y, sector) for r in regions for y in years):
+                other = claimed.setdefault(key, layer_id)
+                if other != layer_id and layer_id in new:
+                    raw = self._raw[self._ids[layer_id]]
+                    message = (
+                        f"layer {layer_id!r} covers {key[0]} {key[1]} sector {sector or 'general'}, as {other!r} does"
+                    )
+                    problems.append(PolicyProblem(f"{raw.display}/layer.yaml", 1, "duplicate_coverage", message))
+        if problems:
+            raise PolicyFileError(problems)
+
+    def coverage(self, layer_id: str) -> tuple[tuple[str, ...], tuple[int, ...], str | None]:
+        """Where, when and for which sector the policy topped by ``layer_id`` applies (read, not built).
+
+        A layer without ``applies_to`` inherits it from the layers it extends.
+        """
+        with self._lock:
+            raw = self._raw[self._ids[layer_id]]
+            sector = raw.meta.sector
+            seen: set[str] = set()
+            current: RawLayer | None = raw
+            while current is not None and current.meta.id not in seen:
+                seen.add(current.meta.id)
+                if current.meta.applies_to is not None:
+                    return current.meta.applies_to.regions, current.meta.applies_to.years, sector
+                parent = current.meta.extends_id
+                current = self._raw.get(self._ids[parent]) if parent in self._ids else None
+            return (), (), sector
 
     @staticmethod
     def _read_settings(root: Path) -> str | None:
@@ -98,9 +149,7 @@ class PolicyRegistry:
         doc = read_yaml(settings, display=display)
         data: Any = doc.data
         if not isinstance(data, dict) or set(data) - {"default_region"}:
-            raise PolicyFileError.single(
-                display, 1, "unknown_key", "registry.yaml may only set default_region"
-            )
+            raise PolicyFileError.single(display, 1, "unknown_key", "registry.yaml may only set default_region")
         region = data.get("default_region")
         if region is not None and not isinstance(region, str):
             raise PolicyFileError.single(
@@ -148,9 +197,7 @@ class PolicyRegistry:
                 return cached
             index = self._index()
             if policy_id not in index:
-                raise PolicyNotFoundError(
-                    f"no policy with id {policy_id!r}; known: {', '.join(sorted(index))}"
-                )
+                raise PolicyNotFoundError(f"no policy with id {policy_id!r}; known: {', '.join(sorted(index))}")
             chain: list[RawLayer] = []
             current: str | None = policy_id
             while current is not None:
@@ -175,24 +222,30 @@ class PolicyRegistry:
                         "extends_cycle",
                         f"layers extend each other in a cycle: {cycle}",
                     )
+                if chain and chain[-1].meta.extends_version not in (None, raw.meta.version):
+                    last = chain[-1]
+                    line = last.files["layer.yaml"][1].line_of(("extends",))
+                    message = (
+                        f"extends {raw.meta.id!r} version {last.meta.extends_version}, "
+                        f"but the layer found is version {raw.meta.version}"
+                    )
+                    raise PolicyFileError.single(f"{last.display}/layer.yaml", line, "version_mismatch", message)
                 chain.append(raw)
-                current = raw.meta.extends
+                current = raw.meta.extends_id
             policy = build_policy(list(reversed(chain)))
             self._policies[policy_id] = policy
             return policy
 
     def policies(self) -> list[Policy]:
-        """Every policy that says where and when it applies (an evaluable top layer)."""
+        """Every policy that says (itself or through a layer it extends) where and when it applies."""
         with self._lock:
-            result = []
-            for layer_id in self.layer_ids():
-                raw = self._raw[self._index()[layer_id]]
-                if raw.meta.applies_to is not None:
-                    result.append(self.policy(layer_id))
-            return result
+            return [self.policy(i) for i in self.layer_ids() if self.coverage(i)[0]]
 
-    def resolve(self, region: str | None, year: int) -> Policy:
-        """The policy for ``region`` (or the default region) and ``year``; the longest matching region wins.
+    def resolve(self, region: str | None, year: int, sector: str = "general") -> Policy:
+        """The policy for ``region`` (or the default region), ``year`` and ``sector``.
+
+        The longest matching region wins; a sector with no layer of its own gets the general policy. Only the
+        chosen policy is built, so a broken layer of one sector never affects another's decisions.
 
         Raises:
             PolicyNotFoundError: no policy covers the region and year.
@@ -200,19 +253,19 @@ class PolicyRegistry:
         wanted = region or self.default_region
         if wanted is None:
             raise PolicyNotFoundError("the person has no region and no default region is configured")
-        best: tuple[int, Policy] | None = None
-        for policy in self.policies():
-            top = policy.top
-            if year not in top.years:
+        best: tuple[int, int, str] | None = None
+        for layer_id in self.layer_ids():
+            regions, years, layer_sector = self.coverage(layer_id)
+            if year not in years or layer_sector not in (None, sector):
                 continue
-            for candidate in top.regions:
-                if (wanted == candidate or wanted.startswith(candidate + ".")) and (
-                    best is None or len(candidate) > best[0]
-                ):
-                    best = (len(candidate), policy)
+            for candidate in regions:
+                if wanted == candidate or wanted.startswith(candidate + "."):
+                    rank = (int(layer_sector is not None), len(candidate), layer_id)
+                    if best is None or rank[:2] > best[:2]:
+                        best = rank
         if best is None:
             raise PolicyNotFoundError(f"no policy covers region {wanted!r} in {year}")
-        return best[1]
+        return self.policy(best[2])
 
 
 _default: PolicyRegistry | None = None
@@ -235,6 +288,7 @@ def load_policies(path: str | Path) -> list[str]:
         The ids of the layers added.
 
     Raises:
-        PolicyFileError: a layer in the folder is invalid or reuses a known id; nothing is added then.
+        PolicyFileError: a layer in the folder is invalid, reuses a known id, or covers the same region,
+            year and sector as a known layer; nothing is added then.
     """
-    return default_registry().add_root(Path(path))
+    return default_registry().add_root(Path(path), strict=True)

@@ -121,9 +121,7 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         category = t(activity.category) if activity.category else "—"
         status = t("yes") if activity.counted else t("no")
         registration = f" · {t(activity.registration)}" if activity.registration else ""
-        lines.append(
-            f"  {activity.id}: {category} · {_h(activity.hours)} {t('hours_unit')} · {status}{registration}"
-        )
+        lines.append(f"  {activity.id}: {category} · {_h(activity.hours)} {t('hours_unit')} · {status}{registration}")
         for code in activity.reasons:
             lines.append(f"      - {_msg(code, lang, policy)} [{code}]")
         if activity.route:
@@ -133,9 +131,7 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
             )
             lines.append(f"      {t('route')}: {steps}")
     lines += ["", f"{t('consequences')}:"]
-    lines += [f"  - {_msg(code, lang, policy)} [{code}]" for code in decision.consequences] or [
-        f"  {t('none')}"
-    ]
+    lines += [f"  - {_msg(code, lang, policy)} [{code}]" for code in decision.consequences] or [f"  {t('none')}"]
     if decision.provisional:
         lines += ["", f"{t('provisional')}:"]
         for pid in decision.provisional:
@@ -168,9 +164,7 @@ def render_title_review(decision: TitleReviewDecision, policy: Policy, lang: Lan
     ]
     for year in decision.years:
         mark = "✓" if year.complete else "✗"
-        lines.append(
-            f"  {mark} {year.year}: {t('shown_by')} {t(year.shown_by) if year.shown_by != 'none' else '—'}"
-        )
+        lines.append(f"  {mark} {year.year}: {t('shown_by')} {t(year.shown_by) if year.shown_by != 'none' else '—'}")
         lines += [f"      - {_msg(code, lang, policy)} [{code}]" for code in year.reasons]
     if decision.bars:
         lines += ["", f"{t('bars')}:"]

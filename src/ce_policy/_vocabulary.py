@@ -93,10 +93,7 @@ _ACTIVITY: dict[str, FieldSpec] = {
     "passed": FieldSpec("bool", doc="the assessment or exam was passed"),
     "completed_on": FieldSpec("date", doc="the day the activity was completed"),
     "granted_on": FieldSpec("date", doc="the day a patent was granted (absent if not granted)"),
-    **{
-        name: _choice(*values, doc=f"{name}; absent when not given")
-        for name, values in _OPTIONAL_CHOICES.items()
-    },
+    **{name: _choice(*values, doc=f"{name}; absent when not given") for name, values in _OPTIONAL_CHOICES.items()},
 }
 
 _RECOGNITION: dict[str, FieldSpec] = {
@@ -108,9 +105,7 @@ _RECOGNITION: dict[str, FieldSpec] = {
 
 _YEAR: dict[str, FieldSpec] = {
     **_PERSON,
-    "scenario": _choice(
-        "actual", "projected", doc="projected: as if every pending application were approved"
-    ),
+    "scenario": _choice("actual", "projected", doc="projected: as if every pending application were approved"),
     "public": FieldSpec("hours", doc="counted public-subject hours"),
     "professional": FieldSpec("hours", doc="counted professional-subject hours"),
     "total": FieldSpec("hours", doc="counted hours in all"),
@@ -152,9 +147,7 @@ FACTS: dict[str, dict[str, FieldSpec]] = {
 }
 
 # Fields that are absent from the record unless given (``""`` in facts for choices, no key for dates).
-OPTIONAL_ACTIVITY_FIELDS = frozenset(name for fields in WAY_FIELDS.values() for name in fields) | {
-    "granted_on"
-}
+OPTIONAL_ACTIVITY_FIELDS = frozenset(name for fields in WAY_FIELDS.values() for name in fields) | {"granted_on"}
 
 SET_OPS = ("is", "is_not", "in", "not_in", "present")
 COMPARISON_OPS = ("below", "at_most", "above", "at_least")
@@ -190,9 +183,7 @@ OUTCOMES: dict[str, OutcomeSpec] = {
         True,
         "claimed | {at_most: value} | {fixed: value}: the hours that count",
     ),
-    "reject": OutcomeSpec(
-        ("activity", "recognition"), "code", (), False, "the activity does not count: reason"
-    ),
+    "reject": OutcomeSpec(("activity", "recognition"), "code", (), False, "the activity does not count: reason"),
     "defer": OutcomeSpec(
         ("activity", "recognition"), "code", (), False, "the activity does not count yet (awaiting): reason"
     ),

@@ -135,19 +135,13 @@ def _check_events(text: str, name: str) -> None:
     for event in yaml.parse(text, Loader=_Loader):
         line = event.start_mark.line + 1 if event.start_mark is not None else None
         if isinstance(event, yaml.AliasEvent):
-            problems.append(
-                PolicyProblem(name, line, "yaml_alias", "aliases are not allowed in policy files")
-            )
+            problems.append(PolicyProblem(name, line, "yaml_alias", "aliases are not allowed in policy files"))
         elif getattr(event, "anchor", None) is not None:
-            problems.append(
-                PolicyProblem(name, line, "yaml_alias", "anchors are not allowed in policy files")
-            )
+            problems.append(PolicyProblem(name, line, "yaml_alias", "anchors are not allowed in policy files"))
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > _MAX_DEPTH:
-                problems.append(
-                    PolicyProblem(name, line, "yaml_too_deep", f"nesting deeper than {_MAX_DEPTH} levels")
-                )
+                problems.append(PolicyProblem(name, line, "yaml_too_deep", f"nesting deeper than {_MAX_DEPTH} levels"))
                 break
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -189,9 +183,7 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = mark.line + 1 if mark is not None else None
-        raise PolicyFileError.single(
-            name, where, "yaml_syntax", f"YAML syntax error: {exc.problem}"
-        ) from None
+        raise PolicyFileError.single(name, where, "yaml_syntax", f"YAML syntax error: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise PolicyFileError.single(name, None, "yaml_syntax", f"YAML error: {exc}") from None
     if node is None:
