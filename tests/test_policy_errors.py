@@ -20,7 +20,8 @@ import pytest
 
 import ce_policy
 from ce_policy import PolicyFileError, PolicyNotFoundError, PolicyProblem, PolicyRegistry
-from ce_policy._policy_files import MAX_RULES_PER_STAGE, read_layer
+from ce_policy._loader import read_layer
+from ce_policy._policy_files import MAX_RULES_PER_STAGE
 from ce_policy._yaml import MAX_POLICY_FILE_BYTES, read_yaml
 
 DATA = Path(__file__).parent / "data"
