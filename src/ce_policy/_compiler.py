@@ -64,6 +64,7 @@ class Action:
         outcomes: ``(outcome, value)`` pairs, parameter references resolved.
         shortfall: for a floor's ``#short`` rule: the category and the floor in hours.
         provisional: ids of the provisional parameters the rule reads.
+        excepted_by: ids of the exceptions to the rule: on a fact where one of them fired, it does nothing.
     """
 
     name: str
@@ -71,6 +72,7 @@ class Action:
     outcomes: tuple[tuple[str, Any], ...] = ()
     shortfall: tuple[str, Decimal] | None = None
     provisional: tuple[str, ...] = ()
+    excepted_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,32 +167,49 @@ class _Compiler:
             return (value[0], self.value(value[1], rule))
         return value
 
+    def emit(self, rule: Rule, ruleset: dict[str, Any], actions: dict[str, Action]) -> None:
+        """Emit ``rule`` after its exceptions, which fire first and set it aside where they apply.
+
+        An exception without a condition replaces the rule altogether, so the rule is left out.
+        """
+        exceptions = self.exceptions.get(rule.id, [])
+        for exception in exceptions:
+            self.emit(exception, ruleset, actions)
+        if any(not exception.when.parts for exception in exceptions):
+            return
+        provisional = tuple(sorted(p for p in rule.params if self.policy.parameters[p].provisional))
+        stage_test: dict[str, Any] = {"stage": rule.stage}
+        when = self.condition(rule.when, rule.stage, rule)
+        match = _all([stage_test, when]) if when is not None else stage_test
+        outcomes = tuple((name, self.outcome(name, value, rule)) for name, value in rule.then)
+        excepted_by = tuple(exception.id for exception in exceptions)
+        self.pri += 1
+        ruleset[rule.id] = {"all": [{"m": match}], "pri": self.pri, "cap": MAX_ACTIVITIES, "run": rule.id}
+        actions[rule.id] = Action(rule.id, rule, outcomes, None, provisional, excepted_by)
+        for category, floor in (value for name, value in outcomes if name == "require"):
+            if floor is None:
+                continue
+            self.pri += 1
+            name = f"{rule.id}{SHORT_SUFFIX}{category}"
+            short = _all([match, {"$lt": {category: to_centi(floor)}}])
+            ruleset[name] = {"all": [{"m": short}], "pri": self.pri, "cap": MAX_ACTIVITIES, "run": name}
+            actions[name] = Action(name, rule, (), (category, floor), provisional, excepted_by)
+
     def compile(self) -> CompiledPolicy:
         ruleset: dict[str, Any] = {
             OPEN_RULE: {"all": [{"m": {"stage": OPEN_RULE}}], "pri": -1, "run": OPEN_RULE},
         }
         actions: dict[str, Action] = {OPEN_RULE: Action(OPEN_RULE, None)}
         in_force = [rule for rule in self.policy.rules if rule.in_force_on(self.day)]
-        pri = 0
+        self.exceptions: dict[str, list[Rule]] = {}
+        for rule in in_force:
+            if rule.exception_to is not None:
+                self.exceptions.setdefault(rule.exception_to, []).append(rule)
+        self.pri = 0
         for stage in STAGES:
-            for rule in (r for r in in_force if r.stage == stage):
-                provisional = tuple(sorted(p for p in rule.params if self.policy.parameters[p].provisional))
-                stage_test: dict[str, Any] = {"stage": stage}
-                when = self.condition(rule.when, stage, rule)
-                match = _all([stage_test, when]) if when is not None else stage_test
-                outcomes = tuple((name, self.outcome(name, value, rule)) for name, value in rule.then)
-                floors = [v for n, v in outcomes if n == "require"]
-                pri += 1
-                ruleset[rule.id] = {"all": [{"m": match}], "pri": pri, "cap": MAX_ACTIVITIES, "run": rule.id}
-                actions[rule.id] = Action(rule.id, rule, outcomes, None, provisional)
-                for category, floor in floors:
-                    if floor is None:
-                        continue
-                    pri += 1
-                    name = f"{rule.id}{SHORT_SUFFIX}{category}"
-                    short = _all([match, {"$lt": {category: to_centi(floor)}}])
-                    ruleset[name] = {"all": [{"m": short}], "pri": pri, "cap": MAX_ACTIVITIES, "run": name}
-                    actions[name] = Action(name, rule, (), (category, floor), provisional)
+            for rule in in_force:
+                if rule.stage == stage and rule.exception_to is None:
+                    self.emit(rule, ruleset, actions)
         for stage in STAGES:
             name = SEEN_PREFIX + stage
             ruleset[name] = {

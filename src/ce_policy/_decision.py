@@ -96,7 +96,16 @@ class TraceEntry(BaseModel):
 
 
 class PolicyInfo(BaseModel):
-    """The policy that made a decision: its id, version, content digest and layer chain."""
+    """The policy that made a decision.
+
+    Attributes:
+        id: the policy's id (its most specific layer's).
+        version: that layer's version.
+        digest: ``sha256:`` of every file of every layer in the chain.
+        chain: the layers used, most general first.
+        sector: the sector whose own rules were used, or ``None`` for the general rules.
+        fallback: the person's sector has no rules of its own here, so the general rules were used.
+    """
 
     model_config = _FROZEN
 
@@ -104,6 +113,8 @@ class PolicyInfo(BaseModel):
     version: str
     digest: str
     chain: tuple[str, ...]
+    sector: str | None = None
+    fallback: bool = False
 
 
 class Decision(BaseModel):

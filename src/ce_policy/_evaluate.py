@@ -26,9 +26,10 @@ from ce_policy._decision import (
 )
 from ce_policy._engine import RulesEngine
 from ce_policy._errors import PolicyNotFoundError
+from ce_policy._firing import Firings
 from ce_policy._hours import to_centi
 from ce_policy._policy import Policy
-from ce_policy._record import Activity, Person, Record, parse_model
+from ce_policy._record import GENERAL_SECTOR, Activity, Person, Record, parse_model
 from ce_policy._registry import PolicyRegistry, default_registry
 from ce_policy._vocabulary import CATEGORIES, OPTIONAL_ACTIVITY_FIELDS
 
@@ -68,9 +69,17 @@ def resolve_policy(policy: str | Policy | None, person: Person, year: int, regis
     return reg.resolve(person.region, year, person.sector)
 
 
-def policy_info(policy: Policy) -> PolicyInfo:
-    """How a decision names its policy."""
-    return PolicyInfo(id=policy.id, version=policy.version, digest=policy.digest, chain=policy.chain)
+def policy_info(policy: Policy, person: Person) -> PolicyInfo:
+    """How a decision names its policy, and whether the person's sector had to fall back to the general one."""
+    fallback = policy.sector is None and person.sector != GENERAL_SECTOR
+    return PolicyInfo(
+        id=policy.id,
+        version=policy.version,
+        digest=policy.digest,
+        chain=policy.chain,
+        sector=policy.sector,
+        fallback=fallback,
+    )
 
 
 def person_fields(person: Person, year: int, region: str) -> dict[str, Any]:
@@ -137,13 +146,15 @@ class _Evaluation:
         self.consequences: list[str] = []
         self.trace: list[TraceEntry] = []
         self.provisional: set[str] = set()
+        self.firings = Firings()
 
     # --- the closed vocabulary of actions -----------------------------------------------------------------
 
     def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
         action = self.actions[name]
         rule = action.rule
-        if rule is None:  # the engine's own catch-alls never reach here
+        facts = self.firings.applicable(action, facts)
+        if rule is None or not facts:
             return
         self.provisional.update(action.provisional)
         stage = rule.stage
@@ -275,7 +286,7 @@ class _Evaluation:
             projected=Projection(hours=HourTotals(**projected), compliant=not self.short["projected"]),
             activities=tuple(outcomes),
             consequences=tuple(self.consequences),
-            policy=policy_info(self.policy),
+            policy=policy_info(self.policy, self.record.person),
             trace=tuple(self.trace),
             provisional=tuple(sorted(self.provisional)),
         )

@@ -30,6 +30,7 @@ from ce_policy._hours import Hours
 
 __all__ = [
     "ACTIVITY_KINDS",
+    "GENERAL_SECTOR",
     "MAX_ACTIVITIES",
     "WAY_FIELDS",
     "Activity",
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 MAX_ACTIVITIES = 1_000
+GENERAL_SECTOR = "general"
+"""The sector of people without sector rules of their own."""
 MAX_ID_LENGTH = 64
 
 ActivityKind = Literal[
@@ -145,7 +148,7 @@ class Person(BaseModel):
 
     id: Identifier
     title_level: TitleLevel
-    sector: Code = "general"
+    sector: Code = GENERAL_SECTOR
     region: Code | None = None
 
 

@@ -14,6 +14,7 @@ from ce_policy._compiler import Action
 from ce_policy._decision import Decision, ReviewYear, TitleReviewDecision, TraceEntry
 from ce_policy._errors import RecordError, RecordProblem
 from ce_policy._evaluate import engine_for, evaluate, policy_info, resolve_policy
+from ce_policy._firing import Firings
 from ce_policy._policy import Policy
 from ce_policy._record import History, IntegrityFlag, parse_model
 from ce_policy._registry import PolicyRegistry
@@ -45,11 +46,13 @@ class _Review:
         self.bars: list[str] = []
         self.trace: list[TraceEntry] = []
         self.provisional: set[str] = set()
+        self.firings = Firings()
 
     def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
         action = self.actions[name]
         rule = action.rule
-        if rule is None:  # the engine's own catch-alls never reach here
+        facts = self.firings.applicable(action, facts)
+        if rule is None or not facts:
             return
         self.provisional.update(action.provisional)
         for fact in facts:
@@ -177,7 +180,7 @@ def evaluate_title_review(
         missing_years=missing,
         years=tuple(years),
         bars=tuple(review.bars),
-        policy=policy_info(chosen),
+        policy=policy_info(chosen, parsed.person),
         trace=tuple(review.trace),
         provisional=tuple(sorted(review.provisional)),
     )
