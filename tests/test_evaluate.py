@@ -38,7 +38,7 @@ def test_decision_json_has_the_contract_shape() -> None:
         assert key in dumped
     for key in ("hours", "required", "shortfall"):
         assert set(dumped[key]) == {"public", "professional", "total"}
-    assert set(dumped["projected"]) == {"hours", "compliant"}
+    assert set(dumped["projected"]) == {"hours", "compliant", "credits"}
     assert set(dumped["activities"][0]) == {
         "id",
         "counted",
@@ -47,7 +47,9 @@ def test_decision_json_has_the_contract_shape() -> None:
         "registration",
         "route",
         "reasons",
+        "credits",
     }
+    assert dumped["credits"] is None  # the general rules count no credits
     assert set(dumped["policy"]) >= {"id", "version", "digest"}
     assert dumped["policy"]["digest"].startswith("sha256:")
     assert set(dumped["trace"][0]) == {"rule", "cite", "activity"}

@@ -36,6 +36,10 @@ property_settings = settings(
 def comparable(decision: dict[str, Any]) -> dict[str, Any]:
     """The compared part of a decision's JSON, with reasons and consequences as sorted lists."""
     view = {name: decision[name] for name in COMPARED}
+    # The general Aksu rules count no credits (学分): those fields are absent or null.
+    assert decision.get("credits") is None
+    assert all(activity.get("credits") is None for activity in decision["activities"])
+    view["projected"] = {k: v for k, v in decision["projected"].items() if not (k == "credits" and v is None)}
     view["consequences"] = sorted(decision["consequences"])
     view["activities"] = [
         {**{name: activity[name] for name in ACTIVITY_FIELDS}, "reasons": sorted(activity["reasons"])}

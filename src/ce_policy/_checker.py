@@ -10,10 +10,10 @@ from ce_policy._hours import parse_hours
 from ce_policy._policy import AsOf, CodeMessage, Condition, Parameter, ParamRef, Test
 from ce_policy._policy_files import did_you_mean
 from ce_policy._vocabulary import (
-    CATEGORIES,
     COMPARISON_OPS,
     DATE_OPS,
     FACTS,
+    FLOOR_CATEGORIES,
     OUTCOMES,
     REASON_OUTCOMES,
     ROUTE_ACTIONS,
@@ -259,15 +259,39 @@ class RuleChecker:
                 return INVALID if checked is INVALID else (mode, checked)
             self.problem(path, "invalid_outcome", "hours takes claimed, {at_most: ...} or {fixed: ...}")
             return INVALID
+        if kind == "credits_rule":
+            return self.credits_rule(value, path)
+        if kind == "pool":
+            if not isinstance(value, str) or not value:
+                self.problem(path, "invalid_outcome", "pool takes a name, e.g. self_study")
+                return INVALID
+            return value
+        if kind == "cap":
+            if not isinstance(value, Mapping) or set(value) != {"credits"}:
+                self.problem(path, "invalid_outcome", "cap takes {credits: ...}")
+                return INVALID
+            amount = self.hours_amount(value["credits"], (*path, "credits"))
+            return INVALID if amount is INVALID else ("credits", amount)
         # require
         if not isinstance(value, Mapping) or set(value) != {"category", "at_least"}:
             self.problem(path, "invalid_outcome", "require takes {category: ..., at_least: ...}")
             return INVALID
-        if value["category"] not in (*CATEGORIES, "total"):
-            self.problem((*path, "category"), "invalid_outcome", "category must be public, professional or total")
+        if value["category"] not in FLOOR_CATEGORIES:
+            message = f"category must be one of {', '.join(FLOOR_CATEGORIES)}"
+            self.problem((*path, "category"), "invalid_outcome", message)
             return INVALID
         amount = self.hours_amount(value["at_least"], (*path, "at_least"))
         return INVALID if amount is INVALID else (value["category"], amount)
+
+    def credits_rule(self, value: Any, path: tuple[str | int, ...]) -> Any:
+        if value == "claimed":
+            return ("claimed", None, None)
+        if isinstance(value, Mapping) and "per_hours" in value and set(value) <= {"per_hours", "at_most"}:
+            per = self.hours_amount(value["per_hours"], (*path, "per_hours"))
+            cap = self.hours_amount(value["at_most"], (*path, "at_most")) if "at_most" in value else None
+            return INVALID if INVALID in (per, cap) else ("per_hours", per, cap)
+        self.problem(path, "invalid_outcome", "credits takes claimed or {per_hours: ..., at_most: ...}")
+        return INVALID
 
     def hours_amount(self, amount: Any, path: tuple[str | int, ...]) -> Any:
         if isinstance(amount, Mapping):

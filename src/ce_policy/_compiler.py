@@ -163,8 +163,11 @@ class _Compiler:
             return self.value(value, rule)
         if name == "hours" and isinstance(value[1], ParamRef):
             return (value[0], self.value(value[1], rule))
-        if name == "require" and isinstance(value[1], ParamRef):
+        if name in ("require", "cap") and isinstance(value[1], ParamRef):
             return (value[0], self.value(value[1], rule))
+        if name == "credits":
+            mode, per, cap = value
+            return (mode, self.resolve(per, rule), self.resolve(cap, rule))
         return value
 
     def emit(self, rule: Rule, ruleset: dict[str, Any], actions: dict[str, Action]) -> None:

@@ -15,6 +15,7 @@ from ce_policy._hours import Hours, HourSum
 
 __all__ = [
     "ActivityOutcome",
+    "CreditTotals",
     "Decision",
     "HourTotals",
     "PolicyInfo",
@@ -40,6 +41,16 @@ class HourTotals(BaseModel):
     total: HourSum
 
 
+class CreditTotals(BaseModel):
+    """Credits (学分), for sectors that count them: counted (pool caps applied), required and missing."""
+
+    model_config = _FROZEN
+
+    counted: HourSum
+    required: HourSum
+    shortfall: HourSum
+
+
 class Projection(BaseModel):
     """The year as it would stand if every pending application were approved."""
 
@@ -47,6 +58,7 @@ class Projection(BaseModel):
 
     hours: HourTotals
     compliant: bool
+    credits: HourSum | None = None
 
 
 class RouteStep(BaseModel):
@@ -69,6 +81,7 @@ class ActivityOutcome(BaseModel):
         registration: ``automatic`` or ``application``; ``None`` when no rule said.
         route: the approval route of an application; empty for automatic registration.
         reasons: codes of every reason it does not count (yet).
+        credits: the credits (学分) it earns, for ways that earn credits; ``None`` otherwise.
     """
 
     model_config = _FROZEN
@@ -80,6 +93,7 @@ class ActivityOutcome(BaseModel):
     registration: Literal["automatic", "application"] | None
     route: tuple[RouteStep, ...]
     reasons: tuple[str, ...]
+    credits: HourSum | None = None
 
 
 class TraceEntry(BaseModel):
@@ -129,6 +143,7 @@ class Decision(BaseModel):
         required: the floors the policy sets, by category.
         shortfall: what is missing of each floor (0 where it is met).
         projected: the year if every pending application were approved.
+        credits: credits (学分) counted, required and missing, for sectors that count credits.
         activities: one outcome per input activity, in input order.
         consequences: codes of the consequences of the year's result (六).
         policy: the policy that decided.
@@ -146,6 +161,7 @@ class Decision(BaseModel):
     required: HourTotals
     shortfall: HourTotals
     projected: Projection
+    credits: CreditTotals | None = None
     activities: tuple[ActivityOutcome, ...]
     consequences: tuple[str, ...]
     policy: PolicyInfo

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from ce_policy._compiler import AS_OF_SUFFIX, Action, compile_policy, date_number
 from ce_policy._decision import (
     ActivityOutcome,
+    CreditTotals,
     Decision,
     HourTotals,
     PolicyInfo,
@@ -27,17 +28,18 @@ from ce_policy._decision import (
 from ce_policy._engine import RulesEngine
 from ce_policy._errors import PolicyNotFoundError
 from ce_policy._firing import Firings
-from ce_policy._hours import to_centi
+from ce_policy._hours import from_centi, to_centi
 from ce_policy._policy import Policy
 from ce_policy._record import GENERAL_SECTOR, Activity, Person, Record, parse_model
 from ce_policy._registry import PolicyRegistry, default_registry
-from ce_policy._vocabulary import CATEGORIES, OPTIONAL_ACTIVITY_FIELDS
+from ce_policy._vocabulary import CATEGORIES, OPTIONAL_CHOICE_FIELDS
 
 __all__ = ["NO_APPLICABLE_RULE", "engine_for", "evaluate", "person_fields", "policy_info", "resolve_policy"]
 
 NO_APPLICABLE_RULE = "no_applicable_rule"
 """The reason given to an activity that no rule classified (the policy does not know that way)."""
 
+_CENT = Decimal("0.01")
 _ENGINE_CACHE_SIZE = 64
 _engines: OrderedDict[tuple[str, str, int], RulesEngine] = OrderedDict()
 _engines_lock = threading.Lock()
@@ -103,20 +105,25 @@ def _activity_fact(index: int, activity: Activity, common: dict[str, Any], as_of
         if day is not None:
             fact[name] = date_number(day)
             fact[name + AS_OF_SUFFIX] = (day - as_of).days
-    for name in OPTIONAL_ACTIVITY_FIELDS - {"granted_on"}:
+    for name in OPTIONAL_CHOICE_FIELDS:
         fact[name] = getattr(activity, name) or ""
+    if activity.credits is not None:
+        fact["credits"] = to_centi(activity.credits)
     return fact
 
 
 class _ActivityState:
     __slots__ = (
         "category",
+        "credits_rule",
         "deferred",
         "fact",
         "hours_rule",
+        "pool",
         "reasons",
         "registration",
         "route",
+        "standard_credits",
         "standard_hours",
     )
 
@@ -129,6 +136,15 @@ class _ActivityState:
         self.reasons: list[str] = []
         self.deferred: list[str] = []
         self.standard_hours = Decimal(0)
+        self.credits_rule: tuple[str, Decimal | None, Decimal | None] | None = None
+        self.pool: str | None = None
+        self.standard_credits: Decimal | None = None
+
+    def counts(self, scenario: str) -> bool:
+        """Whether the activity counts in ``scenario`` (the projection ignores pending applications)."""
+        if self.category is None or self.reasons:
+            return False
+        return scenario == "projected" or not self.deferred
 
 
 class _Evaluation:
@@ -147,6 +163,7 @@ class _Evaluation:
         self.trace: list[TraceEntry] = []
         self.provisional: set[str] = set()
         self.firings = Firings()
+        self.caps: dict[tuple[str, str], Decimal] = {}
 
     # --- the closed vocabulary of actions -----------------------------------------------------------------
 
@@ -168,6 +185,11 @@ class _Evaluation:
             self.trace.append(TraceEntry(rule=name, cite=rule.cite, activity=activity))
             if stage in ("activity", "recognition"):
                 self._on_activity(self.activities[fact["idx"]], action)
+            elif stage == "pool":
+                for outcome, value in action.outcomes:
+                    if outcome == "cap":
+                        key = (fact["scenario"], fact["pool"])
+                        self.caps[key] = min(value[1], self.caps.get(key, value[1]))
             elif stage == "consequence":
                 for outcome, value in action.outcomes:
                     if outcome == "consequence" and value not in self.consequences:
@@ -181,6 +203,10 @@ class _Evaluation:
                 state.registration = value
             elif outcome == "hours" and state.hours_rule is None:
                 state.hours_rule = value
+            elif outcome == "credits" and state.credits_rule is None:
+                state.credits_rule = value
+            elif outcome == "pool" and state.pool is None:
+                state.pool = value
             elif outcome == "route" and state.route is None:
                 state.route = value
             elif outcome == "reject" and value not in state.reasons:
@@ -209,7 +235,22 @@ class _Evaluation:
         with self.engine.session(self.fire) as session:
             session.assert_facts([{"id": "person", "stage": "person", **common}, *facts])
             session.assert_facts(self._recognition_facts())
-            actual, projected = self._totals()
+            pools = self._pools()
+            session.assert_facts(
+                [
+                    {
+                        "id": f"pool.{scenario}.{pool}",
+                        "stage": "pool",
+                        "scenario": scenario,
+                        "pool": pool,
+                        **common,
+                        "credits": to_centi(credits),
+                        "hours": to_centi(hours),
+                    }
+                    for (scenario, pool), (credits, hours) in pools.items()
+                ]
+            )
+            actual, projected = self._totals(pools)
             year_facts = [
                 {"id": f"year.{scenario}", "stage": "year", "scenario": scenario, **common, **_centi(totals)}
                 for scenario, totals in (("actual", actual), ("projected", projected))
@@ -233,6 +274,8 @@ class _Evaluation:
                 state.standard_hours = min(activity.hours, amount)
             else:
                 state.standard_hours = activity.hours
+            if state.credits_rule is not None:
+                state.standard_credits = _credits(activity, state)
             fact = dict(state.fact)
             fact.update(
                 id=f"r{index}",
@@ -241,21 +284,43 @@ class _Evaluation:
                 registration=state.registration or "",
                 standard_hours=to_centi(state.standard_hours),
             )
+            if state.standard_credits is not None:
+                fact["standard_credits"] = to_centi(state.standard_credits)
             facts.append(fact)
         return facts
 
-    def _totals(self) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-        actual = dict.fromkeys(CATEGORIES, Decimal(0))
-        projected = dict.fromkeys(CATEGORIES, Decimal(0))
+    def _pools(self) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+        """Credits and hours of the counted activities of each pool, by scenario."""
+        pools: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
         for state in self.activities:
-            if state.category is None or state.reasons:
+            if state.pool is None:
                 continue
-            projected[state.category] += state.standard_hours
-            if not state.deferred:
-                actual[state.category] += state.standard_hours
-        actual["total"] = actual["public"] + actual["professional"]
-        projected["total"] = projected["public"] + projected["professional"]
-        return actual, projected
+            for scenario in ("actual", "projected"):
+                if state.counts(scenario):
+                    credits, hours = pools.get((scenario, state.pool), (Decimal(0), Decimal(0)))
+                    pools[(scenario, state.pool)] = (
+                        credits + (state.standard_credits or 0),
+                        hours + state.standard_hours,
+                    )
+        return pools
+
+    def _totals(
+        self, pools: dict[tuple[str, str], tuple[Decimal, Decimal]]
+    ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        result: dict[str, dict[str, Decimal]] = {}
+        for scenario in ("actual", "projected"):
+            totals = dict.fromkeys((*CATEGORIES, "credits"), Decimal(0))
+            for state in self.activities:
+                if state.counts(scenario):
+                    totals[state.category] += state.standard_hours  # type: ignore[index]
+                    if state.pool is None and state.standard_credits is not None:
+                        totals["credits"] += state.standard_credits
+            for (pool_scenario, pool), (credits, _) in pools.items():
+                if pool_scenario == scenario:
+                    totals["credits"] += min(credits, self.caps.get((scenario, pool), credits))
+            totals["total"] = totals["public"] + totals["professional"]
+            result[scenario] = totals
+        return result["actual"], result["projected"]
 
     def _decision(self, actual: dict[str, Decimal], projected: dict[str, Decimal], complete: bool) -> Decision:
         outcomes = []
@@ -270,20 +335,36 @@ class _Evaluation:
                     registration=state.registration,
                     route=tuple(RouteStep(actor=a, action=b) for a, b in state.route or ()),
                     reasons=(*state.reasons, *state.deferred),
+                    credits=None
+                    if state.standard_credits is None
+                    else (state.standard_credits if counted else Decimal(0)),
                 )
             )
         required = self.required["actual"]
         short = self.short["actual"]
         shortfall = {c: short[c] - actual[c] if c in short else Decimal(0) for c in (*CATEGORIES, "total")}
+        credits = None
+        if "credits" in required or any(state.standard_credits is not None for state in self.activities):
+            floor = short.get("credits")
+            credits = CreditTotals(
+                counted=actual["credits"],
+                required=required.get("credits", Decimal(0)),
+                shortfall=floor - actual["credits"] if floor is not None else Decimal(0),
+            )
         return Decision(
             person=self.record.person.id,
             year=self.record.year,
             as_of=self.as_of,
             compliant=complete,
-            hours=HourTotals(**actual),
+            hours=_hour_totals(actual),
             required=HourTotals(**{c: required.get(c, Decimal(0)) for c in (*CATEGORIES, "total")}),
             shortfall=HourTotals(**shortfall),
-            projected=Projection(hours=HourTotals(**projected), compliant=not self.short["projected"]),
+            credits=credits,
+            projected=Projection(
+                hours=_hour_totals(projected),
+                compliant=not self.short["projected"],
+                credits=projected["credits"] if credits is not None else None,
+            ),
             activities=tuple(outcomes),
             consequences=tuple(self.consequences),
             policy=policy_info(self.policy, self.record.person),
@@ -294,6 +375,23 @@ class _Evaluation:
 
 def _centi(totals: dict[str, Decimal]) -> dict[str, int]:
     return {name: to_centi(value) for name, value in totals.items()}
+
+
+def _hour_totals(totals: dict[str, Decimal]) -> HourTotals:
+    return HourTotals(public=totals["public"], professional=totals["professional"], total=totals["total"])
+
+
+def _credits(activity: Activity, state: _ActivityState) -> Decimal:
+    """The credits an activity earns under its credits rule: as claimed, or hours per credit (rounded down)."""
+    assert state.credits_rule is not None  # noqa: S101 - only called when a rule gave one
+    mode, per_hours, cap = state.credits_rule
+    if mode == "claimed":
+        value = activity.credits or Decimal(0)
+    else:
+        value = (state.standard_hours / per_hours).quantize(_CENT, rounding=ROUND_DOWN) if per_hours else Decimal(0)
+    if cap is not None:
+        value = min(value, cap)
+    return from_centi(to_centi(value))
 
 
 def evaluate(

@@ -59,6 +59,8 @@ ActivityKind = Literal[
     "publication",
     "qualification_exam",
     "other_recognised",
+    "cme_project",
+    "self_study",
 ]
 ACTIVITY_KINDS: tuple[str, ...] = ActivityKind.__args__  # type: ignore[attr-defined]
 
@@ -78,6 +80,7 @@ PatentType = Literal["invention", "utility_model", "design"]
 PublicationType = Literal["paper", "book", "translation"]
 Journal = Literal["cn", "sector_recognised", "other"]
 Approval = Literal["pending", "approved", "rejected"]
+ProjectLevel = Literal["national", "region"]
 
 Identifier = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\s]+$")]
 Code = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[a-z][a-z0-9_.-]*$")]
@@ -115,9 +118,14 @@ WAY_FIELDS: dict[str, dict[str, bool]] = {
     "publication": {"publication_type": True, "journal": True, "approval": False},
     "qualification_exam": {"approval": False},
     "other_recognised": {"organiser_level": True, "approval": False},
+    # Sector ways: continuing medical education (继续医学教育) projects and self-study, which earn credits.
+    "cme_project": {"project_level": True, "approval": False},
+    "self_study": {"credits": True, "approval": False},
 }
 _OPTIONAL_FIELDS = (
     "organiser_level",
+    "project_level",
+    "credits",
     "role",
     "degree_level",
     "patent_type",
@@ -177,6 +185,8 @@ class Activity(BaseModel):
     publication_type: PublicationType | None = None
     journal: Journal | None = None
     approval: Approval | None = None
+    project_level: ProjectLevel | None = None
+    credits: Hours | None = None
 
     @model_validator(mode="after")
     def _fields_fit_the_way(self) -> Activity:

@@ -12,6 +12,7 @@ Stages, in order:
 * ``person`` — one fact for the person and year.
 * ``activity`` — one fact per activity: classify it (category, registration, hours) or reject it.
 * ``recognition`` — one fact per classified activity, with its category and registration: approval and route.
+* ``pool`` — per scenario, one fact per pool of activities (e.g. self-study) with its credits: caps.
 * ``year`` — two facts (``scenario`` ``actual`` and ``projected``) with the year's counted hours: floors.
 * ``consequence`` — one fact saying whether the year is complete: consequences.
 * ``review_year`` — title review: one fact per year before the review year (``offset`` 0 is the review year).
@@ -23,13 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from ce_policy._record import ACTIVITY_KINDS, WAY_FIELDS, Activity, TitleLevel
+from ce_policy._record import ACTIVITY_KINDS, Activity, TitleLevel
 
 __all__ = [
     "CATEGORIES",
     "COMPARISON_OPS",
     "DATE_OPS",
     "FACTS",
+    "FLOOR_CATEGORIES",
     "OUTCOMES",
     "SET_OPS",
     "STAGES",
@@ -57,6 +59,7 @@ STAGES: tuple[str, ...] = (
     "person",
     "activity",
     "recognition",
+    "pool",
     "year",
     "consequence",
     "review_year",
@@ -64,6 +67,7 @@ STAGES: tuple[str, ...] = (
 )
 
 CATEGORIES = ("public", "professional")
+FLOOR_CATEGORIES = (*CATEGORIES, "total", "credits")
 
 _PERSON: dict[str, FieldSpec] = {
     "title_level": _choice(*get_args(TitleLevel), doc="the person's title level"),
@@ -93,6 +97,7 @@ _ACTIVITY: dict[str, FieldSpec] = {
     "passed": FieldSpec("bool", doc="the assessment or exam was passed"),
     "completed_on": FieldSpec("date", doc="the day the activity was completed"),
     "granted_on": FieldSpec("date", doc="the day a patent was granted (absent if not granted)"),
+    "credits": FieldSpec("hours", doc="credits (学分) claimed, for ways that award credits (absent otherwise)"),
     **{name: _choice(*values, doc=f"{name}; absent when not given") for name, values in _OPTIONAL_CHOICES.items()},
 }
 
@@ -101,6 +106,15 @@ _RECOGNITION: dict[str, FieldSpec] = {
     "category": _choice(*CATEGORIES, doc="the category the activity rules gave"),
     "registration": _choice("automatic", "application", doc="how its hours are registered"),
     "standard_hours": FieldSpec("hours", doc="hours after the policy's standard for the way"),
+    "standard_credits": FieldSpec("hours", doc="credits after the policy's standard (absent if none)"),
+}
+
+_POOL: dict[str, FieldSpec] = {
+    **_PERSON,
+    "scenario": _choice("actual", "projected", doc="projected: as if every pending application were approved"),
+    "pool": FieldSpec("text", doc="the pool the activities were put in (e.g. self_study)"),
+    "credits": FieldSpec("hours", doc="the credits counted in the pool"),
+    "hours": FieldSpec("hours", doc="the hours counted in the pool"),
 }
 
 _YEAR: dict[str, FieldSpec] = {
@@ -109,6 +123,7 @@ _YEAR: dict[str, FieldSpec] = {
     "public": FieldSpec("hours", doc="counted public-subject hours"),
     "professional": FieldSpec("hours", doc="counted professional-subject hours"),
     "total": FieldSpec("hours", doc="counted hours in all"),
+    "credits": FieldSpec("hours", doc="counted credits (学分), pool caps applied"),
 }
 
 _CONSEQUENCE: dict[str, FieldSpec] = {
@@ -140,20 +155,21 @@ FACTS: dict[str, dict[str, FieldSpec]] = {
     "person": _PERSON,
     "activity": _ACTIVITY,
     "recognition": _RECOGNITION,
+    "pool": _POOL,
     "year": _YEAR,
     "consequence": _CONSEQUENCE,
     "review_year": _REVIEW_YEAR,
     "review": _REVIEW,
 }
 
-# Fields that are absent from the record unless given (``""`` in facts for choices, no key for dates).
-OPTIONAL_ACTIVITY_FIELDS = frozenset(name for fields in WAY_FIELDS.values() for name in fields) | {"granted_on"}
+OPTIONAL_CHOICE_FIELDS = tuple(_OPTIONAL_CHOICES)
+"""Choice fields absent from the record unless given: ``""`` in facts when absent."""
 
 SET_OPS = ("is", "is_not", "in", "not_in", "present")
 COMPARISON_OPS = ("below", "at_most", "above", "at_least")
 DATE_OPS = ("before", "after", "on_or_before", "on_or_after")
 
-OutcomeKind = Literal["code", "choice", "hours_rule", "route", "require", "flag"]
+OutcomeKind = Literal["code", "choice", "hours_rule", "credits_rule", "pool", "cap", "route", "require", "flag"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,12 +199,27 @@ OUTCOMES: dict[str, OutcomeSpec] = {
         True,
         "claimed | {at_most: value} | {fixed: value}: the hours that count",
     ),
+    "credits": OutcomeSpec(
+        ("activity",),
+        "credits_rule",
+        (),
+        True,
+        "claimed | {per_hours: value, at_most: value}: the credits (学分) it earns",
+    ),
+    "pool": OutcomeSpec(("activity",), "pool", (), True, "a pool whose credits are capped together (e.g. self_study)"),
+    "cap": OutcomeSpec(("pool",), "cap", (), False, "{credits: value}: the most credits the pool counts"),
     "reject": OutcomeSpec(("activity", "recognition"), "code", (), False, "the activity does not count: reason"),
     "defer": OutcomeSpec(
         ("activity", "recognition"), "code", (), False, "the activity does not count yet (awaiting): reason"
     ),
     "route": OutcomeSpec(("recognition",), "route", (), True, "the approval route of an application"),
-    "require": OutcomeSpec(("year",), "require", (), False, "{category, at_least}: a floor for the year"),
+    "require": OutcomeSpec(
+        ("year",),
+        "require",
+        (),
+        False,
+        "{category, at_least}: a floor for the year (public, professional, total, credits)",
+    ),
     "consequence": OutcomeSpec(("consequence",), "code", (), False, "a consequence of the year's result"),
     "require_year": OutcomeSpec(("review_year",), "flag", (), True, "the year must be shown for the review"),
     "missing_year": OutcomeSpec(("review_year",), "code", (), False, "the year is not shown: reason"),
