@@ -61,9 +61,13 @@ def test_policies_lists_ids_versions_and_digests() -> None:
     result = CliRunner().invoke(main, ["policies", "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert [row["id"] for row in rows] == ["xj.aksu.2025"]
-    assert rows[0]["digest"].startswith("sha256:")
-    assert rows[0]["chain"] == ["cn.mohrss-25", "xj.hours-2022-9", "xj.aksu.2025"]
+    by_id = {row["id"]: row for row in rows}
+    assert set(by_id) == {"xj.aksu.2025", "xj.aksu.2025.health"}
+    assert all(row["digest"].startswith("sha256:") for row in rows)
+    assert by_id["xj.aksu.2025"]["chain"] == ["cn.mohrss-25", "xj.hours-2022-9", "xj.aksu.2025"]
+    assert by_id["xj.aksu.2025"]["sector"] is None
+    assert by_id["xj.aksu.2025.health"]["sector"] == "health"
+    assert by_id["xj.aksu.2025.health"]["chain"][-2:] == ["xj.aksu.2025", "xj.aksu.2025.health"]
 
 
 def test_schema_commands_print_json_schema() -> None:

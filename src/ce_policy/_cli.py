@@ -153,7 +153,10 @@ def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
         return
     for row in rows:
         click.echo(f"{row['id']}  {row['version']}  {row['digest']}")
-        click.echo(f"    regions: {', '.join(row['regions'])}  years: {', '.join(map(str, row['years']))}")
+        sector = row["sector"] or "general"
+        click.echo(
+            f"    regions: {', '.join(row['regions'])}  years: {', '.join(map(str, row['years']))}  sector: {sector}"
+        )
         click.echo(f"    chain: {' → '.join(row['chain'])}")
 
 

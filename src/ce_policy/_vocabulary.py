@@ -86,6 +86,7 @@ _OPTIONAL_CHOICES: dict[str, tuple[str, ...]] = {
         "publication_type",
         "journal",
         "approval",
+        "project_level",
     )
 }
 
