@@ -46,4 +46,4 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["--update"]:
         sys.exit("usage: python tests/policy_versions.py --update")
     LOCK.write_text(json.dumps(current(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {LOCK}")  # noqa: T201
+    print(f"wrote {LOCK}")
