@@ -33,7 +33,9 @@ _SCHEMAS: dict[str, type[Any]] = {
 
 
 def _registry(extra: tuple[Path, ...]) -> PolicyRegistry:
-    registry = default_registry()
+    if not extra:
+        return default_registry()
+    registry = PolicyRegistry([shipped_policy_root()])
     for folder in extra:
         registry.add_root(folder, strict=True)
     return registry

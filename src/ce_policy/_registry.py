@@ -109,16 +109,16 @@ class PolicyRegistry:
             except PolicyFileError as exc:
                 problems.extend(exc.problems)
         claimed: dict[tuple[str, int, str | None], str] = {}
-        for layer_id in self.layer_ids():
+        for layer_id in sorted(self.layer_ids(), key=lambda i: i in new):  # known layers claim first
             regions, years, sector = self.coverage(layer_id)
             for key in ((r, y, sector) for r in regions for y in years):
                 other = claimed.setdefault(key, layer_id)
-                if other != layer_id and layer_id in new:
+                if other != layer_id:
                     raw = self._raw[self._ids[layer_id]]
-                    message = (
-                        f"layer {layer_id!r} covers {key[0]} {key[1]} sector {sector or 'general'}, as {other!r} does"
-                    )
-                    problems.append(PolicyProblem(f"{raw.display}/layer.yaml", 1, "duplicate_coverage", message))
+                    where = f"{key[0]} {key[1]}, sector {sector or 'general'}"
+                    message = f"layer {layer_id!r} covers {where}, as {other!r} already does"
+                    line = raw.files["layer.yaml"][1].line_of(("sector",))
+                    problems.append(PolicyProblem(f"{raw.display}/layer.yaml", line, "duplicate_coverage", message))
         if problems:
             raise PolicyFileError(problems)
 

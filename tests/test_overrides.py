@@ -1,0 +1,232 @@
+"""Sector overrides from a department's own folder: what they may change, and the guardrails on the rest."""
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import ce_policy
+from ce_policy._cli import main
+from ce_policy._registry import shipped_policy_root
+from tests.records import activity, record
+
+LAYER = """\
+id: {id}
+version: 1.0.0
+title: test override
+extends: {extends}
+sector: {sector}
+document: {{number: 测试〔2025〕1号, title: test, issuer: test department, issued_on: 2025-01-01}}
+in_force: {{from: {start}}}
+"""
+CLAUSES = """\
+clauses:
+  own:
+    section: 一
+    text: 本行业另有规定。
+"""
+
+
+def _layer(
+    root: Path,
+    overrides: str,
+    *,
+    layer_id: str = "t.education",
+    sector: str = "education",
+    extends: str = "{id: xj.aksu.2025, version: 1.0.0}",
+    start: str = "2025-01-01",
+    extra: dict[str, str] | None = None,
+) -> Path:
+    folder = root / layer_id
+    folder.mkdir(parents=True)
+    (folder / "layer.yaml").write_text(
+        LAYER.format(id=layer_id, extends=extends, sector=sector, start=start), encoding="utf-8"
+    )
+    (folder / "clauses.yaml").write_text(CLAUSES, encoding="utf-8")
+    if overrides:
+        (folder / "overrides.yaml").write_text(textwrap.dedent(overrides), encoding="utf-8")
+    for name, text in (extra or {}).items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def _registry() -> ce_policy.PolicyRegistry:
+    return ce_policy.PolicyRegistry([shipped_policy_root()])
+
+
+def _refused(root: Path) -> ce_policy.PolicyFileError:
+    registry = _registry()
+    before = registry.layer_ids()
+    with pytest.raises(ce_policy.PolicyFileError) as info:
+        registry.add_root(root, strict=True)
+    assert registry.layer_ids() == before  # nothing was added
+    return info.value
+
+
+GOOD_PARAMETER = """\
+parameters:
+  professional_min_hours:
+    basis: xj.aksu.2025:s6.sector_rules
+    cite: own
+    provenance: R
+    values:
+      - {from: 2025-01-01, value: 50}
+"""
+
+
+def test_a_valid_override_changes_only_its_own_sector(tmp_path: Path) -> None:
+    registry = _registry()
+    assert registry.add_root(_layer(tmp_path, GOOD_PARAMETER), strict=True) == ["t.education"]
+    data = record(activity("pub", "public_course", 35), activity("pro", "training", 55))
+    general = ce_policy.evaluate(data, registry=registry)
+    teacher_data = {**data, "person": {**data["person"], "sector": "education"}}
+    teacher = ce_policy.evaluate(teacher_data, registry=registry)
+    assert not general.compliant
+    assert teacher.compliant
+    assert teacher.required.professional == 50
+    assert teacher.policy.chain[-1] == "t.education"
+    assert teacher.policy.sector == "education"
+    # the base is untouched: the shipped policy still has its own value
+    assert registry.policy("xj.aksu.2025").parameters["professional_min_hours"].values[0][1] == 60
+
+
+def test_an_exception_applies_where_its_condition_holds_and_the_base_rule_elsewhere(tmp_path: Path) -> None:
+    overrides = """\
+    exceptions:
+      - id: t.quota.senior_teachers
+        to: aksu.quota.professional
+        basis: xj.aksu.2025:s6.sector_rules
+        cite: own
+        when: {title_level: senior}
+        then:
+          require: {category: professional, at_least: 40}
+    """
+    registry = _registry()
+    registry.add_root(_layer(tmp_path, overrides), strict=True)
+    base = record(activity("pub", "public_course", 30), activity("pro", "training", 45))
+    senior = {**base, "person": {"id": "s", "title_level": "senior", "sector": "education"}}
+    junior = {**base, "person": {"id": "j", "title_level": "junior", "sector": "education"}}
+    senior_decision = ce_policy.evaluate(senior, registry=registry)
+    junior_decision = ce_policy.evaluate(junior, registry=registry)
+    assert senior_decision.required.professional == 40
+    assert not any(e.rule.startswith("aksu.quota.professional") for e in senior_decision.trace)
+    assert junior_decision.required.professional == 60
+    assert not junior_decision.compliant
+
+
+GUARDRAILS: dict[str, tuple[str, dict[str, Any]]] = {
+    "override_not_granted": (
+        """\
+        parameters:
+          deadline:
+            basis: xj.aksu.2025:s6.sector_rules
+            cite: own
+            provenance: N
+            values: [{from: 2025-01-01, value: 2026-03-31}]
+        """,
+        {},
+    ),
+    "sector_not_granted": (GOOD_PARAMETER, {"sector": "transport", "layer_id": "t.transport"}),
+    "unknown_override_target": (
+        """\
+        exceptions:
+          - {id: t.x, to: aksu.quota.profesional, basis: xj.aksu.2025:s6.sector_rules, cite: own,
+             then: {require: {category: professional, at_least: 1}}}
+        """,
+        {},
+    ),
+    "override_without_basis": (GOOD_PARAMETER.replace("    basis: xj.aksu.2025:s6.sector_rules\n", ""), {}),
+    "wrong_basis": (GOOD_PARAMETER.replace("s6.sector_rules", "s2.quota"), {}),
+    "override_outside_base_dates": (GOOD_PARAMETER.replace("from: 2025-01-01", "from: 2024-06-01"), {}),
+    "version_mismatch": (GOOD_PARAMETER, {"extends": "{id: xj.aksu.2025, version: 9.9.9}"}),
+    "duplicate_rule": (
+        """\
+        exceptions:
+          - {id: aksu.quota.public, to: aksu.quota.professional, basis: xj.aksu.2025:s6.sector_rules,
+             cite: own, then: {require: {category: professional, at_least: 1}}}
+        """,
+        {},
+    ),
+    "duplicate_coverage": (GOOD_PARAMETER, {"sector": "health", "layer_id": "t.health"}),
+    "dangling_citation": (GOOD_PARAMETER.replace("cite: own", "cite: nowhere"), {}),
+}
+
+
+@pytest.mark.parametrize("code", sorted(GUARDRAILS))
+def test_each_guardrail_refuses_with_file_line_and_code(tmp_path: Path, code: str) -> None:
+    overrides, options = GUARDRAILS[code]
+    error = _refused(_layer(tmp_path, overrides, **options))
+    assert code in error.codes, str(error)
+    problem = next(p for p in error.problems if p.code == code)
+    assert problem.file.endswith(("overrides.yaml", "layer.yaml"))
+    assert problem.line is not None
+
+
+def test_overrides_need_a_sector(tmp_path: Path) -> None:
+    folder = _layer(tmp_path, GOOD_PARAMETER) / "t.education"
+    text = (folder / "layer.yaml").read_text(encoding="utf-8").replace("sector: education\n", "")
+    (folder / "layer.yaml").write_text(text, encoding="utf-8")
+    assert "overrides_need_sector" in _refused(tmp_path).codes
+
+
+def test_a_grant_must_name_what_its_layer_defines(tmp_path: Path) -> None:
+    folder = _layer(tmp_path, "", sector="education")
+    layer = folder / "t.education" / "layer.yaml"
+    layer.write_text(
+        layer.read_text(encoding="utf-8")
+        + "overridable:\n  - {sectors: [x], basis: own, parameters: [public_min_hours], rules: [no.rule]}\n",
+        encoding="utf-8",
+    )
+    codes = _refused(tmp_path).codes
+    assert codes.count("unknown_override_target") == 2
+
+
+def test_a_broken_override_leaves_every_other_sectors_decisions_unchanged(tmp_path: Path) -> None:
+    registry = _registry()
+    people = {
+        sector: record(activity("pub", "public_course", 30), activity("pro", "training", 58), pid=sector)
+        for sector in ("general", "health", "education", "transport")
+    }
+    for sector, data in people.items():
+        data["person"]["sector"] = sector
+    before = {s: ce_policy.evaluate(d, registry=registry) for s, d in people.items()}
+    hostile = """\
+    parameters:
+      professional_min_hours:
+        basis: xj.aksu.2025:s6.sector_rules
+        cite: own
+        provenance: R
+        values: [{from: 2025-01-01, value: 0}]
+      public_min_hours:
+        basis: xj.aksu.2025:s2.quota
+        cite: own
+        provenance: R
+        values: [{from: 2025-01-01, value: 0}]
+    """
+    for sector in ("education", "general", "transport"):
+        root = tmp_path / sector
+        with pytest.raises(ce_policy.PolicyFileError):
+            registry.add_root(_layer(root, hostile, sector=sector, layer_id=f"t.{sector}"), strict=True)
+    # Without strict loading, a broken layer is still only ever built for its own sector.
+    lazy = _layer(tmp_path / "lazy", hostile, sector="education", layer_id="t.lazy")
+    registry.add_root(lazy)
+    after = {s: ce_policy.evaluate(d, registry=registry) for s, d in people.items() if s != "education"}
+    for sector, decision in after.items():
+        assert decision == before[sector], sector
+    with pytest.raises(ce_policy.PolicyFileError):
+        ce_policy.evaluate(people["education"], registry=registry)
+
+
+def test_the_cli_option_adds_a_department_folder_for_that_command_only(tmp_path: Path) -> None:
+    root = _layer(tmp_path, GOOD_PARAMETER)
+    source = tmp_path / "teacher.json"
+    data = record(activity("pub", "public_course", 30), activity("pro", "training", 55))
+    data["person"]["sector"] = "education"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    result = CliRunner().invoke(main, ["evaluate", str(source), "--policies", str(root), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["policy"]["id"] == "t.education"
+    assert "t.education" not in ce_policy.default_registry().layer_ids()
