@@ -230,3 +230,13 @@ def test_the_cli_option_adds_a_department_folder_for_that_command_only(tmp_path:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["policy"]["id"] == "t.education"
     assert "t.education" not in ce_policy.default_registry().layer_ids()
+
+
+def test_load_policies_adds_a_folder_to_the_process_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ce_policy import _registry
+
+    monkeypatch.setattr(_registry, "_default", ce_policy.PolicyRegistry([shipped_policy_root()]))
+    assert ce_policy.load_policies(_layer(tmp_path, GOOD_PARAMETER)) == ["t.education"]
+    assert "t.education" in ce_policy.default_registry().layer_ids()
+    with pytest.raises(ce_policy.PolicyFileError):
+        ce_policy.load_policies(_layer(tmp_path / "again", GOOD_PARAMETER))  # same id twice
