@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import ce_policy
-from ce_policy import _registry
+from ce_policy import _registry as registry_module
 from ce_policy._cli import main
 from ce_policy._registry import shipped_policy_root
 from tests.records import activity, record
@@ -234,7 +234,7 @@ def test_the_cli_option_adds_a_department_folder_for_that_command_only(tmp_path:
 
 
 def test_load_policies_adds_a_folder_to_the_process_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_registry, "_default", ce_policy.PolicyRegistry([shipped_policy_root()]))
+    monkeypatch.setattr(registry_module, "_default", ce_policy.PolicyRegistry([shipped_policy_root()]))
     assert ce_policy.load_policies(_layer(tmp_path, GOOD_PARAMETER)) == ["t.education"]
     assert "t.education" in ce_policy.default_registry().layer_ids()
     with pytest.raises(ce_policy.PolicyFileError):
