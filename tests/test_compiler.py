@@ -66,7 +66,17 @@ def test_every_stage_has_a_catch_all_and_the_open_rule_exists() -> None:
     ruleset = next(iter(compiled.ruleset.values()))
     assert OPEN_RULE in ruleset
     stages = {name.removeprefix(SEEN_PREFIX) for name in ruleset if name.startswith(SEEN_PREFIX)}
-    assert stages == {"person", "activity", "recognition", "pool", "year", "consequence", "review_year", "review"}
+    assert stages == {
+        "person",
+        "activity",
+        "recognition",
+        "pool",
+        "year",
+        "cycle",
+        "consequence",
+        "review_year",
+        "review",
+    }
     assert set(compiled.actions) == set(ruleset)
 
 

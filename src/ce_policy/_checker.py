@@ -259,6 +259,13 @@ class RuleChecker:
                 return INVALID if checked is INVALID else (mode, checked)
             self.problem(path, "invalid_outcome", "hours takes claimed, {at_most: ...} or {fixed: ...}")
             return INVALID
+        if kind == "cycle":
+            if not isinstance(value, Mapping) or set(value) != {"first_year", "last_year"}:
+                self.problem(path, "invalid_outcome", "cycle takes {first_year: ..., last_year: ...}")
+                return INVALID
+            first = self.integer(value["first_year"], (*path, "first_year"))
+            last = self.integer(value["last_year"], (*path, "last_year"))
+            return INVALID if INVALID in (first, last) else (first, last)
         if kind == "credits_rule":
             return self.credits_rule(value, path)
         if kind == "pool":
@@ -292,6 +299,15 @@ class RuleChecker:
             return INVALID if INVALID in (per, cap) else ("per_hours", per, cap)
         self.problem(path, "invalid_outcome", "credits takes claimed or {per_hours: ..., at_most: ...}")
         return INVALID
+
+    def integer(self, amount: Any, path: tuple[str | int, ...]) -> Any:
+        if isinstance(amount, Mapping):
+            ref = self.param(amount, path, "integer")
+            return INVALID if ref is None else ref
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            self.problem(path, "invalid_operand", "expected an integer or {param: ...}")
+            return INVALID
+        return amount
 
     def hours_amount(self, amount: Any, path: tuple[str | int, ...]) -> Any:
         if isinstance(amount, Mapping):

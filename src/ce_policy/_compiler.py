@@ -165,6 +165,8 @@ class _Compiler:
             return (value[0], self.value(value[1], rule))
         if name in ("require", "cap") and isinstance(value[1], ParamRef):
             return (value[0], self.value(value[1], rule))
+        if name == "cycle":
+            return (self.resolve(value[0], rule), self.resolve(value[1], rule))
         if name == "credits":
             mode, per, cap = value
             return (mode, self.resolve(per, rule), self.resolve(cap, rule))

@@ -16,6 +16,7 @@ from ce_policy._hours import Hours, HourSum
 __all__ = [
     "ActivityOutcome",
     "CreditTotals",
+    "CycleProgress",
     "Decision",
     "HourTotals",
     "PolicyInfo",
@@ -49,6 +50,30 @@ class CreditTotals(BaseModel):
     counted: HourSum
     required: HourSum
     shortfall: HourSum
+
+
+class CycleProgress(BaseModel):
+    """Progress in a multi-year training cycle (e.g. teachers' five-year cycle), this year included.
+
+    Attributes:
+        first_year: the cycle's first year.
+        last_year: its last year.
+        hours: hours counted in the cycle so far: the earlier years shown and this year's.
+        required: the cycle's floor.
+        remaining: what is still missing of it (0 once met).
+        final_year: this is the cycle's last year.
+        years_shown: the earlier years of the cycle whose hours were given.
+    """
+
+    model_config = _FROZEN
+
+    first_year: int
+    last_year: int
+    hours: HourSum
+    required: HourSum
+    remaining: HourSum
+    final_year: bool
+    years_shown: tuple[int, ...]
 
 
 class Projection(BaseModel):
@@ -144,6 +169,7 @@ class Decision(BaseModel):
         shortfall: what is missing of each floor (0 where it is met).
         projected: the year if every pending application were approved.
         credits: credits (学分) counted, required and missing, for sectors that count credits.
+        cycle: progress in the person's multi-year training cycle, for sectors that have one.
         activities: one outcome per input activity, in input order.
         consequences: codes of the consequences of the year's result (六).
         policy: the policy that decided.
@@ -162,6 +188,7 @@ class Decision(BaseModel):
     shortfall: HourTotals
     projected: Projection
     credits: CreditTotals | None = None
+    cycle: CycleProgress | None = None
     activities: tuple[ActivityOutcome, ...]
     consequences: tuple[str, ...]
     policy: PolicyInfo

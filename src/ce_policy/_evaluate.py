@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from ce_policy._compiler import AS_OF_SUFFIX, Action, compile_policy, date_numbe
 from ce_policy._decision import (
     ActivityOutcome,
     CreditTotals,
+    CycleProgress,
     Decision,
     HourTotals,
     PolicyInfo,
@@ -26,11 +28,11 @@ from ce_policy._decision import (
     TraceEntry,
 )
 from ce_policy._engine import RulesEngine
-from ce_policy._errors import PolicyNotFoundError
+from ce_policy._errors import PolicyNotFoundError, RecordError, RecordProblem
 from ce_policy._firing import Firings
 from ce_policy._hours import from_centi, to_centi
 from ce_policy._policy import Policy
-from ce_policy._record import GENERAL_SECTOR, Activity, Person, Record, parse_model
+from ce_policy._record import GENERAL_SECTOR, Activity, CycleYear, Person, Record, parse_model
 from ce_policy._registry import PolicyRegistry, default_registry
 from ce_policy._vocabulary import CATEGORIES, OPTIONAL_CHOICE_FIELDS
 
@@ -150,15 +152,19 @@ class _ActivityState:
 class _Evaluation:
     """The mutable state of one evaluation, updated by the actions of the rules that fire."""
 
-    def __init__(self, record: Record, policy: Policy, as_of: dt.date, engine: RulesEngine) -> None:
+    def __init__(
+        self, record: Record, policy: Policy, as_of: dt.date, engine: RulesEngine, prior: dict[int, Decimal]
+    ) -> None:
         self.record = record
         self.policy = policy
         self.as_of = as_of
         self.actions: dict[str, Action] = engine.compiled.actions
         self.engine = engine
         self.activities: list[_ActivityState] = []
-        self.required: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}}
-        self.short: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}}
+        self.required: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}, "cycle": {}}
+        self.short: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}, "cycle": {}}
+        self.prior = prior
+        self.cycle: tuple[int, int] | None = None
         self.consequences: list[str] = []
         self.trace: list[TraceEntry] = []
         self.provisional: set[str] = set()
@@ -181,6 +187,12 @@ class _Evaluation:
                 self._on_year(fact["scenario"], action)
                 if fact["scenario"] != "actual":
                     continue
+            elif stage == "cycle":
+                self._on_year("cycle", action)
+            elif stage == "person":
+                for outcome, value in action.outcomes:
+                    if outcome == "cycle" and self.cycle is None:
+                        self.cycle = value
             activity = self.record.activities[fact["idx"]].id if "idx" in fact else None
             self.trace.append(TraceEntry(rule=name, cite=rule.cite, activity=activity))
             if stage in ("activity", "recognition"):
@@ -257,8 +269,40 @@ class _Evaluation:
             ]
             session.assert_facts(year_facts)
             complete = not self.short["actual"]
-            session.assert_facts([{"id": "verdict", "stage": "consequence", "complete": complete, **common}])
-        return self._decision(actual, projected, complete)
+            cycle = self._cycle_fact(common, actual["total"])
+            session.assert_facts([cycle] if cycle else [])
+            verdict = {
+                "id": "verdict",
+                "stage": "consequence",
+                **common,
+                "complete": complete,
+                "in_cycle": cycle is not None,
+                "final_year": bool(cycle and cycle["final_year"]),
+                "cycle_complete": not self.short["cycle"],
+            }
+            session.assert_facts([verdict])
+        return self._decision(actual, projected, complete, cycle)
+
+    def _cycle_fact(self, common: dict[str, Any], total: Decimal) -> dict[str, Any] | None:
+        """The cycle fact, when a rule put the year in a multi-year training cycle."""
+        if self.cycle is None:
+            return None
+        first, last = self.cycle
+        year = self.record.year
+        if not first <= year <= last:
+            return None
+        hours = total + sum((h for y, h in self.prior.items() if first <= y < year), Decimal(0))
+        return {
+            "id": "cycle",
+            "stage": "cycle",
+            "scenario": "actual",
+            **common,
+            "first_year": first,
+            "last_year": last,
+            "years_left": last - year,
+            "final_year": year == last,
+            "cycle": to_centi(hours),
+        }
 
     def _recognition_facts(self) -> list[dict[str, Any]]:
         facts = []
@@ -322,7 +366,13 @@ class _Evaluation:
             result[scenario] = totals
         return result["actual"], result["projected"]
 
-    def _decision(self, actual: dict[str, Decimal], projected: dict[str, Decimal], complete: bool) -> Decision:
+    def _decision(
+        self,
+        actual: dict[str, Decimal],
+        projected: dict[str, Decimal],
+        complete: bool,
+        cycle_fact: dict[str, Any] | None,
+    ) -> Decision:
         outcomes = []
         for activity, state in zip(self.record.activities, self.activities, strict=True):
             counted = state.category is not None and not state.reasons and not state.deferred
@@ -351,6 +401,19 @@ class _Evaluation:
                 required=required.get("credits", Decimal(0)),
                 shortfall=floor - actual["credits"] if floor is not None else Decimal(0),
             )
+        cycle = None
+        if cycle_fact is not None:
+            floor = self.short["cycle"].get("cycle")
+            hours = from_centi(cycle_fact["cycle"])
+            cycle = CycleProgress(
+                first_year=cycle_fact["first_year"],
+                last_year=cycle_fact["last_year"],
+                hours=hours,
+                required=self.required["cycle"].get("cycle", Decimal(0)),
+                remaining=floor - hours if floor is not None else Decimal(0),
+                final_year=cycle_fact["final_year"],
+                years_shown=tuple(sorted(y for y in self.prior if cycle_fact["first_year"] <= y < self.record.year)),
+            )
         return Decision(
             person=self.record.person.id,
             year=self.record.year,
@@ -360,6 +423,7 @@ class _Evaluation:
             required=HourTotals(**{c: required.get(c, Decimal(0)) for c in (*CATEGORIES, "total")}),
             shortfall=HourTotals(**shortfall),
             credits=credits,
+            cycle=cycle,
             projected=Projection(
                 hours=_hour_totals(projected),
                 compliant=not self.short["projected"],
@@ -399,6 +463,7 @@ def evaluate(
     *,
     policy: str | Policy | None = None,
     as_of: dt.date | None = None,
+    prior: Sequence[CycleYear | Record | dict[str, Any]] = (),
     registry: PolicyRegistry | None = None,
 ) -> Decision:
     """Decide one person's year under the policy that applies to it.
@@ -409,6 +474,9 @@ def evaluate(
             region and the record's year.
         as_of: the date the decision speaks for (default: 31 December of the record's year). Activities
             completed after it do not count; parameter values and rules in force on it apply.
+        prior: earlier years of the person's multi-year training cycle (e.g. a teacher's five-year cycle):
+            each a `CycleYear` (``{"year", "hours"}``, the hours counted that year) or a full record of that
+            year, evaluated under its own policy. Only years inside the cycle a rule gives count.
         registry: where to look policies up (default: the shipped policies and those added with
             `load_policies`).
 
@@ -431,4 +499,35 @@ def evaluate(
         parsed = parsed.model_copy(update={"person": parsed.person.model_copy(update={"region": region})})
     if not chosen.evaluable:
         raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
-    return _Evaluation(parsed, chosen, day, engine_for(chosen, day)).run()
+    earlier = _prior_hours(prior, parsed, registry)
+    return _Evaluation(parsed, chosen, day, engine_for(chosen, day), earlier).run()
+
+
+def _prior_hours(
+    prior: Sequence[CycleYear | Record | dict[str, Any]], record: Record, registry: PolicyRegistry | None
+) -> dict[int, Decimal]:
+    """The hours counted in each earlier year given, checked: one entry a year, each before the record's."""
+    hours: dict[int, Decimal] = {}
+    problems: list[RecordProblem] = []
+    for i, item in enumerate(prior):
+        is_record = isinstance(item, Record) or (isinstance(item, dict) and "activities" in item)
+        try:
+            if is_record:
+                earlier = parse_model(Record, item)
+                year, counted = earlier.year, evaluate(earlier, registry=registry).hours.total
+            else:
+                summary = parse_model(CycleYear, item)
+                year, counted = summary.year, summary.hours
+        except RecordError as exc:
+            problems += [RecordProblem(f"$prior[{i}]{p.path[1:]}", p.code, p.message) for p in exc.problems]
+            continue
+        if year >= record.year or year in hours:
+            message = (
+                f"{year} is not an earlier year of its own" if year in hours else f"{year} is not before {record.year}"
+            )
+            problems.append(RecordProblem(f"$prior[{i}].year", "invalid_prior_year", message))
+            continue
+        hours[year] = counted
+    if problems:
+        raise RecordError(problems)
+    return hours

@@ -35,6 +35,7 @@ __all__ = [
     "WAY_FIELDS",
     "Activity",
     "Certificate",
+    "CycleYear",
     "History",
     "IntegrityFlag",
     "Person",
@@ -239,6 +240,20 @@ class Certificate(BaseModel):
     public: StrictBool
     professional: StrictBool
     issued_on: IsoDate | None = None
+
+
+class CycleYear(BaseModel):
+    """An earlier year of a multi-year training cycle, shown by the hours counted for it (e.g. certified).
+
+    Attributes:
+        year: the year.
+        hours: the hours counted for that year.
+    """
+
+    model_config = _FROZEN
+
+    year: Annotated[int, Field(strict=True, ge=1990, le=2100)]
+    hours: Hours
 
 
 class IntegrityFlag(BaseModel):

@@ -14,6 +14,7 @@ Stages, in order:
 * ``recognition`` — one fact per classified activity, with its category and registration: approval and route.
 * ``pool`` — per scenario, one fact per pool of activities (e.g. self-study) with its credits: caps.
 * ``year`` — two facts (``scenario`` ``actual`` and ``projected``) with the year's counted hours: floors.
+* ``cycle`` — for a year in a multi-year training cycle: one fact with the cycle's hours so far.
 * ``consequence`` — one fact saying whether the year is complete: consequences.
 * ``review_year`` — title review: one fact per year before the review year (``offset`` 0 is the review year).
 * ``review`` — title review: one fact for the application as a whole.
@@ -61,13 +62,14 @@ STAGES: tuple[str, ...] = (
     "recognition",
     "pool",
     "year",
+    "cycle",
     "consequence",
     "review_year",
     "review",
 )
 
 CATEGORIES = ("public", "professional")
-FLOOR_CATEGORIES = (*CATEGORIES, "total", "credits")
+FLOOR_CATEGORIES = (*CATEGORIES, "total", "credits", "cycle")
 
 _PERSON: dict[str, FieldSpec] = {
     "title_level": _choice(*get_args(TitleLevel), doc="the person's title level"),
@@ -127,9 +129,22 @@ _YEAR: dict[str, FieldSpec] = {
     "credits": FieldSpec("hours", doc="counted credits (学分), pool caps applied"),
 }
 
+_CYCLE: dict[str, FieldSpec] = {
+    **_PERSON,
+    "scenario": _choice("actual", doc="the cycle is tracked on the actual year only"),
+    "first_year": FieldSpec("int", doc="the first year of the person's training cycle"),
+    "last_year": FieldSpec("int", doc="the last year of the cycle"),
+    "years_left": FieldSpec("int", doc="years of the cycle after this one (0 in its last year)"),
+    "final_year": FieldSpec("bool", doc="this is the cycle's last year"),
+    "cycle": FieldSpec("hours", doc="hours counted in the cycle so far, this year included"),
+}
+
 _CONSEQUENCE: dict[str, FieldSpec] = {
     **_PERSON,
     "complete": FieldSpec("bool", doc="every floor of the year is met"),
+    "in_cycle": FieldSpec("bool", doc="the year belongs to a multi-year training cycle"),
+    "final_year": FieldSpec("bool", doc="the year is the last of its cycle"),
+    "cycle_complete": FieldSpec("bool", doc="the cycle's floors are met so far (true outside a cycle)"),
 }
 
 _REVIEW_YEAR: dict[str, FieldSpec] = {
@@ -158,6 +173,7 @@ FACTS: dict[str, dict[str, FieldSpec]] = {
     "recognition": _RECOGNITION,
     "pool": _POOL,
     "year": _YEAR,
+    "cycle": _CYCLE,
     "consequence": _CONSEQUENCE,
     "review_year": _REVIEW_YEAR,
     "review": _REVIEW,
@@ -170,7 +186,9 @@ SET_OPS = ("is", "is_not", "in", "not_in", "present")
 COMPARISON_OPS = ("below", "at_most", "above", "at_least")
 DATE_OPS = ("before", "after", "on_or_before", "on_or_after")
 
-OutcomeKind = Literal["code", "choice", "hours_rule", "credits_rule", "pool", "cap", "route", "require", "flag"]
+OutcomeKind = Literal[
+    "code", "choice", "hours_rule", "credits_rule", "pool", "cap", "cycle", "route", "require", "flag"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,8 +232,11 @@ OUTCOMES: dict[str, OutcomeSpec] = {
         ("activity", "recognition"), "code", (), False, "the activity does not count yet (awaiting): reason"
     ),
     "route": OutcomeSpec(("recognition",), "route", (), True, "the approval route of an application"),
+    "cycle": OutcomeSpec(
+        ("person",), "cycle", (), True, "{first_year, last_year}: the multi-year training cycle the year belongs to"
+    ),
     "require": OutcomeSpec(
-        ("year",),
+        ("year", "cycle"),
         "require",
         (),
         False,
