@@ -1,6 +1,7 @@
 """Sector overrides from a department's own folder: what they may change, and the guardrails on the rest."""
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,20 @@ def _layer(
     return root
 
 
+@pytest.fixture(autouse=True)
+def _without_the_shipped_education_layer(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The test layers are for sector education, which the shipped education layer already covers."""
+    global SHIPPED  # noqa: PLW0603 - one copy per test
+    SHIPPED = tmp_path_factory.mktemp("shipped") / "policies"
+    shutil.copytree(shipped_policy_root(), SHIPPED)
+    shutil.rmtree(SHIPPED / "xj" / "aksu-2025-12-education")
+
+
+SHIPPED = shipped_policy_root()
+
+
 def _registry() -> ce_policy.PolicyRegistry:
-    return ce_policy.PolicyRegistry([shipped_policy_root()])
+    return ce_policy.PolicyRegistry([SHIPPED])
 
 
 def _refused(root: Path) -> ce_policy.PolicyFileError:
@@ -221,20 +234,29 @@ def test_a_broken_override_leaves_every_other_sectors_decisions_unchanged(tmp_pa
         ce_policy.evaluate(people["education"], registry=registry)
 
 
-def test_the_cli_option_adds_a_department_folder_for_that_command_only(tmp_path: Path) -> None:
-    root = _layer(tmp_path, GOOD_PARAMETER)
-    source = tmp_path / "teacher.json"
-    data = record(activity("pub", "public_course", 30), activity("pro", "training", 55))
-    data["person"]["sector"] = "education"
+def test_the_cli_option_adds_a_folder_for_that_command_only(tmp_path: Path) -> None:
+    folder = tmp_path / "county" / "t.kuqa"
+    folder.mkdir(parents=True)
+    (folder / "layer.yaml").write_text(
+        LAYER.format(id="t.kuqa", extends="xj.aksu.2025", sector="null", start="2025-01-01")
+        + "applies_to: {regions: [xj.aksu.kuqa], years: [2025]}\n",
+        encoding="utf-8",
+    )
+    source = tmp_path / "kuqa.json"
+    data = record(activity("pub", "public_course", 30), activity("pro", "training", 60))
+    data["person"]["region"] = "xj.aksu.kuqa"
     source.write_text(json.dumps(data), encoding="utf-8")
-    result = CliRunner().invoke(main, ["evaluate", str(source), "--policies", str(root), "--format", "json"])
+    command = ["evaluate", str(source), "--policies", str(tmp_path / "county"), "--format", "json"]
+    result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["policy"]["id"] == "t.education"
-    assert "t.education" not in ce_policy.default_registry().layer_ids()
+    assert json.loads(result.output)["policy"]["id"] == "t.kuqa"
+    assert "t.kuqa" not in ce_policy.default_registry().layer_ids()
+    without = CliRunner().invoke(main, ["evaluate", str(source), "--format", "json"])
+    assert json.loads(without.output)["policy"]["id"] == "xj.aksu.2025"
 
 
 def test_load_policies_adds_a_folder_to_the_process_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry_module, "_default", ce_policy.PolicyRegistry([shipped_policy_root()]))
+    monkeypatch.setattr(registry_module, "_default", _registry())
     assert ce_policy.load_policies(_layer(tmp_path, GOOD_PARAMETER)) == ["t.education"]
     assert "t.education" in ce_policy.default_registry().layer_ids()
     with pytest.raises(ce_policy.PolicyFileError):

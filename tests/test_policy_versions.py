@@ -24,10 +24,15 @@ def test_the_check_catches_a_changed_rule_under_the_same_version(tmp_path: Path)
     assert unbumped(before, current(root)) == ["xj.aksu.2025"]
     layer = root / "xj" / "aksu-2025-12" / "layer.yaml"
     layer.write_text(layer.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1.0.1", 1))
-    pinned = root / "xj" / "aksu-2025-12-health" / "layer.yaml"
-    pinned.write_text(pinned.read_text(encoding="utf-8").replace("version: 1.0.0}", "version: 1.0.1}"))
-    assert unbumped(before, current(root)) == ["xj.aksu.2025.health"]  # re-pinning is a change too
-    pinned.write_text(pinned.read_text(encoding="utf-8").replace("version: 1.0.0\n", "version: 1.0.1\n", 1))
+    sectors = ("health", "education")
+    for sector in sectors:
+        pinned = root / "xj" / f"aksu-2025-12-{sector}" / "layer.yaml"
+        pinned.write_text(pinned.read_text(encoding="utf-8").replace("version: 1.0.0}", "version: 1.0.1}"))
+    # re-pinning is a change too
+    assert unbumped(before, current(root)) == [f"xj.aksu.2025.{sector}" for sector in sorted(sectors)]
+    for sector in sectors:
+        pinned = root / "xj" / f"aksu-2025-12-{sector}" / "layer.yaml"
+        pinned.write_text(pinned.read_text(encoding="utf-8").replace("version: 1.0.0\n", "version: 1.0.1\n", 1))
     assert unbumped(before, current(root)) == []
 
 

@@ -15,6 +15,8 @@ Everything public is importable from here; modules whose names start with ``_`` 
 from ce_policy._compiler import CompiledPolicy, compile_policy
 from ce_policy._decision import (
     ActivityOutcome,
+    CreditTotals,
+    CycleProgress,
     Decision,
     HourTotals,
     PolicyInfo,
@@ -36,7 +38,7 @@ from ce_policy._errors import (
 from ce_policy._evaluate import evaluate
 from ce_policy._messages import message
 from ce_policy._policy import Policy
-from ce_policy._record import Activity, Certificate, History, IntegrityFlag, Person, Record
+from ce_policy._record import Activity, Certificate, CycleYear, History, IntegrityFlag, Person, Record
 from ce_policy._registry import PolicyRegistry, default_registry, load_policies
 from ce_policy._title_review import evaluate_title_review
 from ce_policy._version import __version__
@@ -47,6 +49,9 @@ __all__ = [
     "CePolicyError",
     "Certificate",
     "CompiledPolicy",
+    "CreditTotals",
+    "CycleProgress",
+    "CycleYear",
     "Decision",
     "EngineError",
     "History",

@@ -52,6 +52,7 @@ _CASE_KEYS = {
     "title_review",
     "expect",
     "raises",
+    "prior",
 }
 _EXPECT_EXTRA = {"fired", "not_fired", "cites"}
 
@@ -226,7 +227,10 @@ def run_case(case: Case, *, registry: PolicyRegistry | None = None) -> CaseResul
             )
         else:
             as_of = dt.date.fromisoformat(str(data["as_of"])) if "as_of" in data else None
-            result = evaluate(_record(case), policy=policy, as_of=as_of, registry=registry)  # type: ignore[assignment]
+            prior = [_jsonable(item) for item in data.get("prior", [])]
+            result = evaluate(  # type: ignore[assignment]
+                _record(case), policy=policy, as_of=as_of, prior=prior, registry=registry
+            )
     except CePolicyError as exc:
         codes = list(getattr(exc, "codes", [])) or [type(exc).__name__]
         if "raises" not in data:

@@ -77,7 +77,7 @@ class _Document(BaseModel):
     number: Text
     title: Text
     issuer: Text
-    issued_on: dt.date
+    issued_on: dt.date | None = None
     source: Text | None = None
 
 
