@@ -1,12 +1,11 @@
 """The invariants hold for every shipped policy, and catch a policy that breaks one."""
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 import ce_policy
 from ce_policy import invariants
@@ -14,8 +13,8 @@ from ce_policy._registry import shipped_policy_root
 from tests.records import activity, record
 from tests.strategies_support import activities, records
 
-EXAMPLES = int(os.environ.get("CE_INVARIANT_EXAMPLES", "40"))
-bounded = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Bounded by the active hypothesis profile: ``ci`` by default, ``HYPOTHESIS_PROFILE=slow`` for many more.
+bounded = settings()
 SECTORS = ("general", "health", "education")
 
 
