@@ -1,8 +1,16 @@
+import types
+
 import ce_policy
+
+PUBLIC_SUBMODULES = {"invariants", "strategies", "pytest_plugin"}
 
 
 def test_all_is_sorted_and_complete() -> None:
-    public = {name for name in dir(ce_policy) if not name.startswith("_")} - {"annotations"}
+    public = {
+        name
+        for name in dir(ce_policy)
+        if not name.startswith("_") and not isinstance(getattr(ce_policy, name), types.ModuleType)
+    } - {"annotations"}
     assert ce_policy.__all__ == sorted(ce_policy.__all__)
     assert set(ce_policy.__all__) - {"__version__"} == public
 
@@ -12,3 +20,10 @@ def test_every_exported_member_has_a_docstring() -> None:
         member = getattr(ce_policy, name)
         if callable(member):
             assert member.__doc__, name
+
+
+def test_public_submodules_are_the_documented_ones() -> None:
+    modules = {
+        n for n in dir(ce_policy) if isinstance(getattr(ce_policy, n), types.ModuleType) and not n.startswith("_")
+    }
+    assert modules <= PUBLIC_SUBMODULES

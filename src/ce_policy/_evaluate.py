@@ -187,6 +187,9 @@ class _Evaluation:
                 self._on_year(fact["scenario"], action)
                 if fact["scenario"] != "actual":
                     continue
+            elif stage == "pool" and fact["scenario"] != "actual":
+                self._on_pool(fact, action)  # the projection is reported, not traced
+                continue
             elif stage == "cycle":
                 self._on_year("cycle", action)
             elif stage == "person":
@@ -198,14 +201,17 @@ class _Evaluation:
             if stage in ("activity", "recognition"):
                 self._on_activity(self.activities[fact["idx"]], action)
             elif stage == "pool":
-                for outcome, value in action.outcomes:
-                    if outcome == "cap":
-                        key = (fact["scenario"], fact["pool"])
-                        self.caps[key] = min(value[1], self.caps.get(key, value[1]))
+                self._on_pool(fact, action)
             elif stage == "consequence":
                 for outcome, value in action.outcomes:
                     if outcome == "consequence" and value not in self.consequences:
                         self.consequences.append(value)
+
+    def _on_pool(self, fact: dict[str, Any], action: Action) -> None:
+        for outcome, value in action.outcomes:
+            if outcome == "cap":
+                key = (fact["scenario"], fact["pool"])
+                self.caps[key] = min(value[1], self.caps.get(key, value[1]))
 
     def _on_activity(self, state: _ActivityState, action: Action) -> None:
         for outcome, value in action.outcomes:

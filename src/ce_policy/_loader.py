@@ -173,7 +173,7 @@ class _Builder:
             self.add_rules(raw)
             check_grants(self, raw)
         for index, raw in enumerate(self.chain):
-            self.check_sector_layer(raw, self.chain[index - 1] if index else None)
+            self.check_sector_layer(raw, list(self.chain[:index]))
             apply_overrides(self, raw, list(self.chain[:index]))
         self.check_stage_sizes()
         if self.problems:
@@ -202,17 +202,26 @@ class _Builder:
             breakpoints=tuple(sorted(points)),
         )
 
-    def check_sector_layer(self, raw: RawLayer, base: RawLayer | None) -> None:
+    def check_sector_layer(self, raw: RawLayer, below: list[RawLayer]) -> None:
         meta = raw.meta
         source = raw.files["layer.yaml"][1]
         if meta.sector is None:
             return
-        if base is None:
+        if not below:
             self.problem(source, ("sector",), "sector_layer_without_base", "a sector layer must extend a layer")
             return
-        below = base.meta.in_force
-        if meta.in_force.from_ < below.from_ or (
-            below.to is not None and (meta.in_force.to is None or meta.in_force.to > below.to)
+        base = below[-1]
+        covered = next((layer.meta.applies_to for layer in reversed(below) if layer.meta.applies_to), None)
+        if meta.applies_to is not None and covered is not None:
+            regions_ok = all(
+                any(r == c or r.startswith(c + ".") for c in covered.regions) for r in meta.applies_to.regions
+            )
+            if not regions_ok or not set(meta.applies_to.years) <= set(covered.years):
+                message = f"a sector layer may apply only where and when {base.meta.id!r} applies"
+                self.problem(source, ("applies_to",), "coverage_outside_base", message)
+        dates = base.meta.in_force
+        if meta.in_force.from_ < dates.from_ or (
+            dates.to is not None and (meta.in_force.to is None or meta.in_force.to > dates.to)
         ):
             message = f"a sector layer must be in force within the dates of {base.meta.id!r}"
             self.problem(source, ("in_force",), "override_outside_base_dates", message)

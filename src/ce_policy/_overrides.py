@@ -152,6 +152,8 @@ def apply_overrides(builder: _Builder, raw: RawLayer, below: list[RawLayer]) -> 
                 builder.problem(source, (*path, "values", i, "value"), "invalid_parameter_value", f"{pid}: {exc}")
         for i, item in enumerate(entry.values):
             guard.within_base_dates(granted, item.from_, item.from_, source, (*path, "values", i))
+            if i and item.from_ <= entry.values[i - 1].from_:
+                builder.problem(source, (*path, "values", i), "values_out_of_order", "values must be in date order")
         builder.parameters[pid] = Parameter(
             id=pid,
             layer=meta.id,

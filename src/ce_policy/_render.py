@@ -57,6 +57,15 @@ _LABELS: dict[str, dict[Language, str]] = {
     "record": {"zh": "学时记录", "en": "record"},
     "certificate": {"zh": "合格证书", "en": "certificate"},
     "bars": {"zh": "限制", "en": "Bars"},
+    "credits": {"zh": "学分", "en": "credits"},
+    "cycle": {"zh": "培训周期", "en": "Training cycle"},
+    "cycle_hours": {"zh": "周期内已计入", "en": "hours so far"},
+    "remaining": {"zh": "尚差", "en": "remaining"},
+    "sector": {"zh": "行业规则", "en": "Sector rules"},
+    "fallback": {
+        "zh": "该行业在此无专门规定，适用一般规则",
+        "en": "this sector has no rules of its own here; the general rules apply",
+    },
 }
 
 
@@ -108,6 +117,19 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
             getattr(decision.shortfall, category),
         )
         lines.append(_left(t(category), 14) + "".join(_right(_h(v), 10) for v in values))
+    if decision.credits is not None:
+        values = (decision.credits.counted, decision.credits.required, decision.credits.shortfall)
+        lines.append(_left(t("credits"), 14) + "".join(_right(_h(v), 10) for v in values))
+    if decision.policy.sector is not None:
+        lines.insert(3, f"{t('sector')}: {decision.policy.sector}")
+    elif decision.policy.fallback:
+        lines.insert(3, f"{t('sector')}: {t('fallback')}")
+    cycle = decision.cycle
+    if cycle is not None:
+        lines.append(
+            f"{t('cycle')} {cycle.first_year}–{cycle.last_year}: {t('cycle_hours')} {_h(cycle.hours)} / "
+            f"{_h(cycle.required)} · {t('remaining')} {_h(cycle.remaining)}"
+        )
     projected = decision.projected
     lines += [
         "",
