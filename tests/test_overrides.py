@@ -41,11 +41,12 @@ def _layer(
     extends: str = "{id: xj.aksu.2025, version: 1.0.0}",
     start: str = "2025-01-01",
     extra: dict[str, str] | None = None,
+    applies_to: str = "",
 ) -> Path:
     folder = root / layer_id
     folder.mkdir(parents=True)
     (folder / "layer.yaml").write_text(
-        LAYER.format(id=layer_id, extends=extends, sector=sector, start=start), encoding="utf-8"
+        LAYER.format(id=layer_id, extends=extends, sector=sector, start=start) + applies_to, encoding="utf-8"
     )
     (folder / "clauses.yaml").write_text(CLAUSES, encoding="utf-8")
     if overrides:
@@ -166,6 +167,17 @@ GUARDRAILS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "duplicate_coverage": (GOOD_PARAMETER, {"sector": "health", "layer_id": "t.health"}),
     "dangling_citation": (GOOD_PARAMETER.replace("cite: own", "cite: nowhere"), {}),
+    "values_out_of_order": (
+        GOOD_PARAMETER.replace(
+            "      - {from: 2025-01-01, value: 50}\n",
+            "      - {from: 2025-06-01, value: 50}\n      - {from: 2025-01-01, value: 40}\n",
+        ),
+        {},
+    ),
+    "coverage_outside_base": (
+        GOOD_PARAMETER,
+        {"applies_to": "applies_to: {regions: [xj.kashgar], years: [2025, 2026]}\n"},
+    ),
 }
 
 
