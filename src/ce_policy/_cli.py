@@ -195,7 +195,7 @@ def _check(folder: Path) -> list[str]:
         ids = [i for i in registry.layer_ids() if registry.folder(i).resolve() in wanted]
     else:
         registry.add_root(shipped)
-        ids = registry.add_root(folder)
+        ids = registry.add_root(folder, strict=True)
     if not ids:
         raise PolicyFileError.single(str(folder), None, "no_layers", "no policy layer (layer.yaml) in this folder")
     problems: list[PolicyProblem] = []
