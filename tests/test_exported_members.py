@@ -9,7 +9,9 @@ def test_all_is_sorted_and_complete() -> None:
     public = {
         name
         for name in dir(ce_policy)
-        if not name.startswith("_") and not isinstance(getattr(ce_policy, name), types.ModuleType)
+        if name.isidentifier()
+        and not name.startswith("_")
+        and not isinstance(getattr(ce_policy, name), types.ModuleType)
     } - {"annotations"}
     assert ce_policy.__all__ == sorted(ce_policy.__all__)
     assert set(ce_policy.__all__) - {"__version__"} == public
@@ -24,6 +26,8 @@ def test_every_exported_member_has_a_docstring() -> None:
 
 def test_public_submodules_are_the_documented_ones() -> None:
     modules = {
-        n for n in dir(ce_policy) if isinstance(getattr(ce_policy, n), types.ModuleType) and not n.startswith("_")
+        n
+        for n in dir(ce_policy)
+        if n.isidentifier() and not n.startswith("_") and isinstance(getattr(ce_policy, n), types.ModuleType)
     }
     assert modules <= PUBLIC_SUBMODULES

@@ -20,6 +20,7 @@ from ce_policy._loader import discover_layers
 from ce_policy._record import History, Record
 from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
 from ce_policy._render import render_decision, render_title_review
+from ce_policy._suite import run_suite
 from ce_policy._title_review import evaluate_title_review
 
 __all__ = ["main"]
@@ -209,3 +210,41 @@ def _check(folder: Path) -> list[str]:
     if problems:
         raise PolicyFileError(problems)
     return ids
+
+
+@main.command("test")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--coverage", is_flag=True, help="Report which rules and clauses the cases exercised, per layer.")
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    help="Fail when the cases make fewer than this percentage of the folder's rules fire.",
+)
+def test_command(folder: Path, coverage: bool, min_coverage: float | None) -> None:
+    """Run the YAML cases of the policy layers in FOLDER (without pytest); exit 1 on any failure."""
+    try:
+        suite = run_suite(folder)
+    except CePolicyError as exc:
+        _fail(exc)
+        return
+    for result in suite.failed:
+        click.echo(f"FAILED {result.case.file}:{result.case.line}: {result.case.name}")
+        for mismatch in result.mismatches:
+            click.echo(f"    {mismatch}")
+    if coverage or min_coverage is not None:
+        click.echo("coverage (rules fired by the cases):")
+        for layer in suite.coverage:
+            click.echo(
+                f"  {layer.layer}: {len(layer.fired)}/{len(layer.rules)} rules ({layer.rule_percent:.1f}%), "
+                f"{len(layer.cited)}/{len(layer.clauses)} clauses"
+            )
+            for rule in layer.missed:
+                click.echo(f"      never fired: {rule}")
+        click.echo(f"  total: {suite.rule_percent:.1f}% of rules")
+    passed = len(suite.results) - len(suite.failed)
+    click.echo(f"{passed} passed, {len(suite.failed)} failed")
+    if suite.failed:
+        sys.exit(1)
+    if min_coverage is not None and suite.rule_percent < min_coverage:
+        click.echo(f"error: rule coverage {suite.rule_percent:.1f}% is below {min_coverage:g}%", err=True)
+        sys.exit(1)
