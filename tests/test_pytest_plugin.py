@@ -54,10 +54,9 @@ def test_cases_are_collected_and_failures_show_expected_actual_and_trace(
 
 
 def test_a_case_asserting_the_wrong_reason_fails(pytester: pytest.Pytester, policy_folder: Path) -> None:
-    (policy_folder / "cases" / "floor.yaml").write_text(
-        CASES.split("  - name: a wrong expectation", maxsplit=1)[0].replace("fired: [t.public, t.floor]", "fired: [t.not_passed]"),
-        encoding="utf-8",
-    )
+    first = CASES.split("  - name: a wrong expectation", maxsplit=1)[0]
+    wrong_reason = first.replace("fired: [t.public, t.floor]", "fired: [t.not_passed]")
+    (policy_folder / "cases" / "floor.yaml").write_text(wrong_reason, encoding="utf-8")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     assert "fired: rule 't.not_passed' did not fire" in result.stdout.str()
