@@ -5,42 +5,44 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 import ce_policy
-from ce_policy import invariants
+from ce_policy import invariants, strategies
 from ce_policy._registry import shipped_policy_root
 from tests.records import activity, record
-from tests.strategies_support import activities, records
 
-# Bounded by the active hypothesis profile: ``ci`` by default, ``HYPOTHESIS_PROFILE=slow`` for many more.
-bounded = settings()
-SECTORS = ("general", "health", "education")
+POLICIES = [p.id for p in ce_policy.default_registry().policies()]
 
 
-def _in_sector(data: dict[str, Any], sector: str) -> dict[str, Any]:
-    return {**data, "person": {**data["person"], "sector": sector}}
+@pytest.mark.parametrize("policy_id", POLICIES)
+def test_record_only_invariants_hold_for_every_shipped_policy(policy_id: str) -> None:
+    @given(data=strategies.records(policy=policy_id, max_activities=8))
+    def check(data: dict[str, Any]) -> None:
+        invariants.check_all(data)
+
+    check()
 
 
-@bounded
-@given(data=records())
-def test_record_only_invariants_hold_for_every_shipped_policy(data: dict[str, Any]) -> None:
-    for sector in SECTORS:
-        invariants.check_all(_in_sector(data, sector))
+@pytest.mark.parametrize("policy_id", POLICIES)
+def test_adding_a_counted_activity_never_hurts(policy_id: str) -> None:
+    @given(
+        data=strategies.records(policy=policy_id, max_activities=8),
+        extra=strategies.activities(policy=policy_id),
+    )
+    def check(data: dict[str, Any], extra: dict[str, Any]) -> None:
+        invariants.check_adding_a_counted_activity_never_hurts(data, extra)
+
+    check()
 
 
-@bounded
-@given(data=records(), extra=activities())
-def test_adding_a_counted_activity_never_hurts(data: dict[str, Any], extra: dict[str, Any]) -> None:
-    for sector in SECTORS:
-        invariants.check_adding_a_counted_activity_never_hurts(_in_sector(data, sector), extra)
+@pytest.mark.parametrize("sector", ["health", "education"])
+def test_sector_decisions_differ_only_where_the_sector_overrides(sector: str) -> None:
+    @given(data=strategies.records(policy=sector, max_activities=8))
+    def check(data: dict[str, Any]) -> None:
+        invariants.check_sector_differs_only_where_it_overrides(data)
 
-
-@bounded
-@given(data=records())
-def test_sector_decisions_differ_only_where_the_sector_overrides(data: dict[str, Any]) -> None:
-    for sector in ("health", "education"):
-        invariants.check_sector_differs_only_where_it_overrides(_in_sector(data, sector))
+    check()
 
 
 @pytest.fixture
