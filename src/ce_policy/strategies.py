@@ -38,7 +38,16 @@ from ce_policy._record import (
 )
 from ce_policy._registry import default_registry
 
-__all__ = ["activities", "histories", "invalid_records", "persons", "records"]
+__all__ = [
+    "activities",
+    "date_thresholds",
+    "histories",
+    "hour_thresholds",
+    "invalid_records",
+    "known_kinds",
+    "persons",
+    "records",
+]
 
 _CENT = Decimal("0.01")
 _DEFAULT_YEAR = 2025
@@ -85,19 +94,35 @@ def known_kinds(policy: Policy | None) -> tuple[str, ...]:
     return tuple(k for k in ACTIVITY_KINDS if k in found) or ACTIVITY_KINDS
 
 
+def _hours_literals(policy: Policy) -> set[Decimal]:
+    """Hours written as numbers in the policy's rules: in conditions and in floors, caps and fixed hours."""
+    found: set[Decimal] = set()
+    for rule in policy.rules:
+        found.update(t.operand for t in rule.when.tests() if isinstance(t.operand, Decimal))
+        for name, value in rule.then:
+            if name in ("require", "cap", "hours") and isinstance(value, tuple) and isinstance(value[1], Decimal):
+                found.add(value[1])
+    return found
+
+
 def hour_thresholds(policy: Policy | None, year: int) -> tuple[Decimal, ...]:
-    """Hours just under, on and just over every hours value of the policy in force in ``year``."""
+    """Hours just under, on and just over every hours value of the policy in force in ``year``.
+
+    The values are the policy's hours parameters and the hours its rules write as numbers.
+    """
     if policy is None:
         return (Decimal(0), Decimal("0.01"), Decimal(1))
     day = dt.date(year, 12, 31)
-    points: set[Decimal] = {Decimal(0)}
+    values = _hours_literals(policy)
     for parameter in policy.parameters.values():
         value = parameter.value_at(day)
         if parameter.type == "hours" and value is not None:
-            for delta in (Decimal("-0.5"), -_CENT, Decimal(0), _CENT):
-                candidate = value + delta
-                if 0 <= candidate <= MAX_HOURS:
-                    points.add(candidate)
+            values.add(value)
+    points: set[Decimal] = {Decimal(0)}
+    for value in values:
+        for delta in (Decimal("-0.5"), -_CENT, Decimal(0), _CENT):
+            if 0 <= value + delta <= MAX_HOURS:
+                points.add(value + delta)
     return tuple(sorted(points))
 
 
