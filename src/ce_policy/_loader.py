@@ -315,6 +315,16 @@ class _Builder:
                 checked_on=entry.checked_on,
             )
 
+    def claim_rule_id(self, rule_id: str, source: SourceMap, path: tuple[str | int, ...]) -> bool:
+        """Record where a rule id is defined; a second definition is a `duplicate_rule` problem."""
+        if rule_id in self.rule_origin:
+            file, line = self.rule_origin[rule_id]
+            message = f"rule {rule_id!r} is already defined ({file}:{line})"
+            self.problem(source, (*path, "id"), "duplicate_rule", message)
+            return False
+        self.rule_origin[rule_id] = (source.file, source.line_of(path))
+        return True
+
     def add_rules(self, raw: RawLayer) -> None:
         found = raw.get("rules.yaml", RulesFile)
         if found is None:
@@ -323,16 +333,8 @@ class _Builder:
         meta = raw.meta
         for i, entry in enumerate(model.rules):
             path: tuple[str | int, ...] = ("rules", i)
-            if entry.id in self.rule_origin:
-                file, line = self.rule_origin[entry.id]
-                self.problem(
-                    source,
-                    (*path, "id"),
-                    "duplicate_rule",
-                    f"rule {entry.id!r} is already defined ({file}:{line})",
-                )
+            if not self.claim_rule_id(entry.id, source, path):
                 continue
-            self.rule_origin[entry.id] = (source.file, source.line_of(path))
             cite = self.cite(meta.id, entry.cite, source, (*path, "cite"))
             checker = RuleChecker(self, source, entry.stage)
             when = checker.condition(entry.when or {}, (*path, "when"), "all")

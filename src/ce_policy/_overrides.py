@@ -180,16 +180,8 @@ def apply_overrides(builder: _Builder, raw: RawLayer, below: list[RawLayer]) -> 
         granted = guard.allowed("rule", rule_entry.to, rule_entry.basis, source, path)
         if granted is None or rule_entry.basis is None:
             continue
-        if rule_entry.id in builder.rule_origin:
-            file, line = builder.rule_origin[rule_entry.id]
-            builder.problem(
-                source,
-                (*path, "id"),
-                "duplicate_rule",
-                f"rule {rule_entry.id!r} is already defined ({file}:{line})",
-            )
+        if not builder.claim_rule_id(rule_entry.id, source, path):
             continue
-        builder.rule_origin[rule_entry.id] = (source.file, source.line_of(path))
         start = rule_entry.in_force.from_ if rule_entry.in_force else meta.in_force.from_
         end = rule_entry.in_force.to if rule_entry.in_force else meta.in_force.to
         guard.within_base_dates(granted, start, end, source, (*path, "in_force") if rule_entry.in_force else path)
