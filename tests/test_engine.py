@@ -1,5 +1,6 @@
 """The engine boundary: sessions always deleted, failures translated, threads safe."""
 
+import dataclasses
 import datetime as dt
 import random
 import threading
@@ -152,3 +153,12 @@ def test_many_sequential_evaluations_stay_below_the_live_session_cap() -> None:
     for _ in range(1_500):  # more than the engine's 1,024 live sessions
         ce_policy.evaluate(data)
     assert _engine().live_sessions == 0
+
+
+def test_an_in_memory_copy_with_other_values_gets_its_own_engine() -> None:
+    policy = ce_policy.default_registry().policy(POLICY_ID)
+    floor = policy.parameters["public_min_hours"]
+    changed = dataclasses.replace(floor, values=((floor.values[0][0], floor.values[0][1] + 10),))
+    copy = dataclasses.replace(policy, parameters={**policy.parameters, "public_min_hours": changed})
+    assert ce_policy.evaluate(complete_record(), policy=copy).required.public == 40
+    assert ce_policy.evaluate(complete_record(), policy=policy).required.public == 30

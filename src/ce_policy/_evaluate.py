@@ -43,13 +43,14 @@ NO_APPLICABLE_RULE = "no_applicable_rule"
 
 _CENT = Decimal("0.01")
 _ENGINE_CACHE_SIZE = 64
-_engines: OrderedDict[tuple[str, str, int], RulesEngine] = OrderedDict()
+_engines: OrderedDict[tuple[str, str, int, int], RulesEngine] = OrderedDict()
 _engines_lock = threading.Lock()
 
 
 def engine_for(policy: Policy, day: dt.date) -> RulesEngine:
     """The engine for ``policy`` as in force on ``day``: compiled once per period and reused (LRU-bounded)."""
-    key = (policy.id, policy.digest, policy.epoch(day))
+    # The object itself is part of the key: an in-memory copy with other values keeps the files' digest.
+    key = (policy.id, policy.digest, policy.epoch(day), id(policy))
     with _engines_lock:
         engine = _engines.get(key)
         if engine is not None:
