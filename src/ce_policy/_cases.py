@@ -20,24 +20,47 @@ parts of the decision it expects; only the parts named are compared. The format 
           fired: [aksu.quota.public]
 
 A title-review case has ``title_review: {review_year, applied_on}`` and a ``history`` instead of activities.
+
+The cases of a folder run with `run_suite` (``ce-policy test DIR``) or as pytest items (``ce_policy.pytest_plugin``);
+both evaluate a department's own layers with the shipped policies next to them (`registry_for`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ce_policy._errors import CePolicyError, PolicyFileError
 from ce_policy._evaluate import evaluate
-from ce_policy._registry import PolicyRegistry
+from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
 from ce_policy._title_review import evaluate_title_review
 from ce_policy._yaml import read_yaml
 
-__all__ = ["Case", "CaseResult", "load_cases", "run_case"]
+__all__ = [
+    "ABSENT",
+    "Case",
+    "CaseResult",
+    "Comparison",
+    "LayerCoverage",
+    "SuiteResult",
+    "case_files",
+    "case_input",
+    "compare",
+    "is_case_file",
+    "layer_coverage",
+    "load_cases",
+    "policy_root",
+    "registry_for",
+    "run_case",
+    "run_cases",
+    "run_suite",
+]
+
+_SETTINGS_FILE = "registry.yaml"
 
 _CASE_KEYS = {
     "name",
@@ -83,6 +106,16 @@ class CaseResult:
     passed: bool
     mismatches: tuple[str, ...]
     actual: Any
+
+    @property
+    def fired(self) -> frozenset[str]:
+        """The rules that fired (a floor found short counts as its rule), the years of a title review included."""
+        return frozenset(entry["rule"].split("#", 1)[0] for entry in _traces(self.actual))
+
+    @property
+    def cited(self) -> frozenset[str]:
+        """The clauses cited by the rules that fired (qualified ids)."""
+        return frozenset(entry["cite"] for entry in _traces(self.actual))
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -248,3 +281,270 @@ def run_case(case: Case, *, registry: PolicyRegistry | None = None) -> CaseResul
         return CaseResult(case, False, (f"expected an error {data['raises']!r}, got a decision",), actual)
     _check(data["expect"], actual, mismatches)
     return CaseResult(case, not mismatches, tuple(mismatches), actual)
+
+
+def _decisions(actual: Any) -> Iterator[dict[str, Any]]:
+    """The decision, and the decisions on the years of a title review."""
+    if isinstance(actual, Mapping) and "trace" in actual:
+        yield dict(actual)
+        for year in actual.get("years") or []:
+            yield from _decisions(year.get("decision"))
+
+
+def _traces(actual: Any) -> Iterator[dict[str, Any]]:
+    for decision in _decisions(actual):
+        yield from decision["trace"]
+
+
+def case_input(case: Case) -> dict[str, Any]:
+    """What the case gives the evaluation: the record or the history (defaults merged), and ``prior``/``as_of``."""
+    data = case.data
+    given: dict[str, Any] = {}
+    if "title_review" in data:
+        given["title_review"] = _jsonable(data["title_review"])
+        given["history"] = _history(case)
+    else:
+        given["record"] = _record(case)
+        if "prior" in data:
+            given["prior"] = _jsonable(data["prior"])
+        if "as_of" in data:
+            given["as_of"] = data["as_of"]
+    policy = data.get("policy", case.defaults.get("policy"))
+    if policy is not None:
+        given["policy"] = policy
+    return given
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+ABSENT: Any = _Absent()
+"""The actual value of a path the decision does not have."""
+
+
+class Comparison(NamedTuple):
+    """One expected part of a decision next to the decision's value at the same path."""
+
+    path: str
+    expected: Any
+    actual: Any
+    ok: bool
+
+
+def compare(case: Case, actual: Any) -> list[Comparison]:
+    """Every part the case expects, next to the actual value of the same path (`ABSENT` if there is none).
+
+    Paths are written as in the mismatches (``$.hours.public``, ``activities.pub.counted``, ``fired``).
+    """
+    expect = case.data.get("expect")
+    if not isinstance(expect, Mapping):
+        return []
+    if not isinstance(actual, Mapping) or "trace" not in actual:
+        return [Comparison("$", _jsonable(expect), actual, False)]
+    rows: list[Comparison] = []
+    fired = [entry["rule"] for entry in actual["trace"]]
+    cites = [entry["cite"] for entry in actual["trace"]]
+    for key, value in expect.items():  # in the order the case names them
+        if key == "fired":
+            rows.append(Comparison(key, list(value), fired, set(value) <= set(fired)))
+        elif key == "not_fired":
+            wrong = [r for r in value if r in fired]
+            rows.append(Comparison(key, list(value), wrong, not wrong))
+        elif key == "cites":
+            known = {c.split(":", 1)[-1] for c in cites} | set(cites)
+            rows.append(Comparison(key, list(value), sorted(set(cites)), set(value) <= known))
+        elif key == "activities" and isinstance(value, Mapping):
+            by_id = {a["id"]: a for a in actual.get("activities", [])}
+            for activity_id, wanted in value.items():
+                _side_by_side(wanted, by_id.get(activity_id, ABSENT), f"activities.{activity_id}", rows)
+        else:
+            _side_by_side(value, actual.get(key, ABSENT), f"$.{key}", rows)
+    return rows
+
+
+def _side_by_side(expected: Any, actual: Any, path: str, rows: list[Comparison]) -> None:
+    if isinstance(expected, Mapping) and isinstance(actual, Mapping):
+        for key, value in expected.items():
+            _side_by_side(value, actual.get(key, ABSENT), f"{path}.{key}", rows)
+        return
+    if (
+        isinstance(expected, list)
+        and isinstance(actual, list)
+        and any(isinstance(v, Mapping | list) for v in expected)
+        and len(expected) == len(actual)
+    ):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
+            _side_by_side(e, a, f"{path}[{i}]", rows)
+        return
+    out: list[str] = []
+    if actual is not ABSENT:
+        _compare(expected, actual, path, out)
+    rows.append(Comparison(path, _jsonable(expected), _project(expected, actual), actual is not ABSENT and not out))
+
+
+def _project(expected: Any, actual: Any) -> Any:
+    """The parts of ``actual`` at the paths ``expected`` names (a list of mappings: the keys any item names)."""
+    if isinstance(expected, Mapping) and isinstance(actual, Mapping):
+        return {k: _project(v, actual[k]) for k, v in expected.items() if k in actual}
+    if isinstance(expected, list) and isinstance(actual, list) and expected and isinstance(expected[0], Mapping):
+        template: dict[str, Any] = {}
+        for item in expected:
+            if isinstance(item, Mapping):
+                template.update(item)
+        return [_project(template, item) for item in actual]
+    return actual
+
+
+def is_case_file(path: Path) -> bool:
+    """Whether ``path`` is a case file: a ``*.yaml`` in a folder named ``cases`` of a layer folder."""
+    return path.suffix == ".yaml" and path.parent.name == "cases" and (path.parent.parent / "layer.yaml").is_file()
+
+
+def case_files(folder: Path) -> list[Path]:
+    """Every case file under ``folder`` (hidden folders, such as ``.venv``, are skipped, as pytest does)."""
+    return sorted(
+        path
+        for path in folder.rglob("cases/*.yaml")
+        if is_case_file(path) and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
+def policy_root(folder: Path) -> Path:
+    """The root of the policy folder ``folder`` is part of: it or its nearest ancestor holding ``registry.yaml``.
+
+    When none holds one, ``folder`` itself.
+    """
+    folder = folder.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / _SETTINGS_FILE).is_file():
+            return candidate
+    return folder
+
+
+def registry_for(root: Path) -> PolicyRegistry:
+    """The registry that evaluates the layers under the policy root ``root``.
+
+    For the shipped policies (``root`` inside them, or holding them) that is the process-wide registry; for a
+    folder of one's own, a new registry of the shipped policies with ``root`` added strictly, so its layers
+    may extend the shipped ones.
+
+    Raises:
+        PolicyFileError: a layer under ``root`` is invalid, reuses a shipped id or covers what a shipped layer
+            covers.
+    """
+    shipped = shipped_policy_root().resolve()
+    root = root.resolve()
+    if root.is_relative_to(shipped) or shipped.is_relative_to(root):
+        return default_registry()
+    registry = PolicyRegistry([shipped])
+    registry.add_root(root, strict=True)
+    return registry
+
+
+def run_cases(folder: Path, registry: PolicyRegistry) -> list[CaseResult]:
+    """Run every case under ``folder`` with ``registry``.
+
+    Raises:
+        PolicyFileError: a case file is invalid.
+    """
+    return [run_case(case, registry=registry) for path in case_files(folder) for case in load_cases(path)]
+
+
+@dataclass(frozen=True)
+class LayerCoverage:
+    """Which of one layer's rules the cases made fire, and which of the clauses its rules cite they cited."""
+
+    layer: str
+    rules: tuple[str, ...]
+    fired: tuple[str, ...]
+    clauses: tuple[str, ...]
+    cited: tuple[str, ...]
+
+    @property
+    def rule_percent(self) -> float:
+        """Rules fired, in percent of the layer's rules (100 for a layer without rules)."""
+        return 100.0 * len(self.fired) / len(self.rules) if self.rules else 100.0
+
+    @property
+    def missed(self) -> tuple[str, ...]:
+        """The rules no case made fire."""
+        return tuple(r for r in self.rules if r not in self.fired)
+
+
+def _exercised(results: list[CaseResult], registry: PolicyRegistry) -> set[tuple[str, str]]:
+    """``(layer, rule id)`` of every rule that fired in a case, each found in the policy that decided."""
+    found: set[tuple[str, str]] = set()
+    for result in results:
+        for decision in _decisions(result.actual):
+            try:
+                policy = registry.policy(decision["policy"]["id"])
+            except CePolicyError:  # pragma: no cover - the decision came from this registry
+                continue
+            by_id = {rule.id: rule for rule in policy.rules}
+            for entry in decision["trace"]:
+                rule = by_id.get(entry["rule"].split("#", 1)[0])
+                if rule is not None:
+                    found.add((rule.layer, rule.id))
+    return found
+
+
+def layer_coverage(folder: Path, registry: PolicyRegistry, results: list[CaseResult]) -> list[LayerCoverage]:
+    """For each layer under ``folder``: its rules and the clauses they cite, and those the cases exercised."""
+    exercised = _exercised(results, registry)
+    wanted = folder.resolve()
+    report = []
+    for layer_id in registry.layer_ids():
+        if not registry.folder(layer_id).resolve().is_relative_to(wanted):
+            continue
+        own = [rule for rule in registry.policy(layer_id).rules if rule.layer == layer_id]
+        fired = [rule for rule in own if (layer_id, rule.id) in exercised]
+        report.append(
+            LayerCoverage(
+                layer=layer_id,
+                rules=tuple(rule.id for rule in own),
+                fired=tuple(rule.id for rule in fired),
+                clauses=tuple(sorted({rule.cite for rule in own})),
+                cited=tuple(sorted({rule.cite for rule in fired})),
+            )
+        )
+    return report
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    """The results of every case under a folder, and the coverage of its layers."""
+
+    results: tuple[CaseResult, ...]
+    coverage: tuple[LayerCoverage, ...]
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        """The cases that failed."""
+        return [r for r in self.results if not r.passed]
+
+    @property
+    def rule_percent(self) -> float:
+        """Rules fired over every layer of the folder, in percent."""
+        total = sum(len(c.rules) for c in self.coverage)
+        return 100.0 * sum(len(c.fired) for c in self.coverage) / total if total else 100.0
+
+
+def run_suite(folder: Path, registry: PolicyRegistry | None = None) -> SuiteResult:
+    """Run every case under ``folder`` and measure the coverage of the layers under it.
+
+    Args:
+        folder: the shipped policies (or a folder in them), or a folder of one's own layers.
+        registry: the registry to evaluate with; by default `registry_for` the folder's `policy_root`.
+
+    Raises:
+        PolicyFileError: a layer or case file under the folder is invalid, or the folder holds no layer.
+    """
+    if registry is None:
+        registry = registry_for(policy_root(folder))
+    wanted = folder.resolve()
+    if not any(registry.folder(i).resolve().is_relative_to(wanted) for i in registry.layer_ids()):
+        raise PolicyFileError.single(str(folder), None, "no_layers", "no policy layer (layer.yaml) in this folder")
+    results = run_cases(folder, registry)
+    return SuiteResult(tuple(results), tuple(layer_coverage(folder, registry, results)))

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import click
 from pydantic import BaseModel, TypeAdapter
 
+from ce_policy._cases import run_suite
 from ce_policy._compiler import compile_policy
 from ce_policy._decision import Decision, TitleReviewDecision
 from ce_policy._errors import CePolicyError, PolicyFileError, PolicyProblem, RecordError, RecordProblem
@@ -20,7 +21,6 @@ from ce_policy._loader import discover_layers
 from ce_policy._record import History, Record
 from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
 from ce_policy._render import render_decision, render_title_review
-from ce_policy._suite import run_suite
 from ce_policy._title_review import evaluate_title_review
 
 __all__ = ["main"]
