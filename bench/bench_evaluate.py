@@ -154,6 +154,8 @@ def _p99(samples: list[int]) -> float:
 
 def _view(decision: dict[str, Any]) -> dict[str, Any]:
     view = {name: decision[name] for name in COMPARED}
+    # The general rules count no credits: the decision's projection says so with a null the reference omits.
+    view["projected"] = {k: v for k, v in decision["projected"].items() if not (k == "credits" and v is None)}
     view["consequences"] = sorted(decision["consequences"])
     view["activities"] = [
         {
