@@ -248,3 +248,23 @@ def test_command(folder: Path, coverage: bool, min_coverage: float | None) -> No
     if min_coverage is not None and suite.rule_percent < min_coverage:
         click.echo(f"error: rule coverage {suite.rule_percent:.1f}% is below {min_coverage:g}%", err=True)
         sys.exit(1)
+
+
+@main.command("explain")
+@click.argument("source", metavar="FILE|-")
+@click.option("--policy", "policy_id", help="Evaluate under this policy id instead of the one for the region and year.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the decision speaks for.")
+@_lang_option
+@_policies_option
+def explain_command(
+    source: str, policy_id: str | None, as_of: dt.datetime | None, lang: str, policy_dirs: tuple[Path, ...]
+) -> None:
+    """Evaluate one record and explain the decision step by step, with the text of each clause."""
+    try:
+        registry = _registry(policy_dirs)
+        decision = evaluate(
+            _read_json(source), policy=policy_id, as_of=as_of.date() if as_of else None, registry=registry
+        )
+        click.echo(decision.explain(lang, registry=registry))  # type: ignore[arg-type]
+    except CePolicyError as exc:
+        _fail(exc)

@@ -7,11 +7,14 @@ numbers (integers when whole); ``model_dump(mode="json")`` gives the documented 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from ce_policy._hours import Hours, HourSum
+
+if TYPE_CHECKING:
+    from ce_policy._registry import PolicyRegistry
 
 __all__ = [
     "ActivityOutcome",
@@ -189,6 +192,20 @@ class Decision(BaseModel):
     projected: Projection
     credits: CreditTotals | None = None
     cycle: CycleProgress | None = None
+
+    def explain(self, lang: Literal["zh", "en"] = "zh", *, registry: PolicyRegistry | None = None) -> str:
+        """A readable account of the decision, activity by activity, each step with its clause's text.
+
+        Args:
+            lang: ``zh`` (default) or ``en``.
+            registry: where to find the policy that decided (default: the process-wide registry).
+        """
+        from ce_policy._explain import explain  # noqa: PLC0415 - _explain imports this module
+        from ce_policy._registry import default_registry  # noqa: PLC0415 - the registry imports this module
+
+        policy = (registry or default_registry()).policy(self.policy.id)
+        return explain(self, policy, lang)
+
     activities: tuple[ActivityOutcome, ...]
     consequences: tuple[str, ...]
     policy: PolicyInfo

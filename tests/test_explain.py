@@ -1,0 +1,37 @@
+"""decision.explain() and ce-policy explain: each step with the text of the clause that decided it."""
+
+from click.testing import CliRunner
+
+import ce_policy
+from ce_policy._cli import main
+from ce_policy._registry import shipped_policy_root
+from tests.records import activity, record
+
+EXAMPLE = shipped_policy_root() / "xj" / "aksu-2025-12" / "examples" / "incomplete.json"
+
+
+def test_each_activity_is_explained_with_its_clause_text_and_reason() -> None:
+    decision = ce_policy.evaluate(
+        record(
+            activity("pub", "public_course", 30),
+            activity("off", "training", 8, on_platform=False),
+            activity("talk", "lecture", 40, organiser_level="region", role="lecturer", approval="approved"),
+        )
+    )
+    text = decision.explain()
+    off = text.split("学习活动 off:")[1].split("学习活动")[0]
+    assert "未在“平台”内报名学习，不予认可 [not_on_platform]" in off
+    assert "凡未在“平台”内进行报名学习的，一律不予认可" in off  # the text of 三
+    assert "学习活动 pub: 计入 30 学时（公需科目）" in text
+    assert "lecture_lecturer_max_hours = 30 (P)" in text  # the provisional value and its provenance
+    assert "年度: 未完成年度学时任务" in text
+    english = decision.explain("en")
+    assert "Activity talk: counts 30 h (professional)" in english
+    assert "Consequence: cannot be rated excellent in the annual assessment [no_excellent_rating]" in english
+
+
+def test_the_command_explains_a_record_file() -> None:
+    result = CliRunner().invoke(main, ["explain", str(EXAMPLE), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "How this decision was made: p-0001" in result.output
+    assert "aksu.quota.public#short.public" in result.output
