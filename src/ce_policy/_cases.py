@@ -493,11 +493,8 @@ def _exercised(results: list[CaseResult], registry: PolicyRegistry) -> set[tuple
 def layer_coverage(folder: Path, registry: PolicyRegistry, results: list[CaseResult]) -> list[LayerCoverage]:
     """For each layer under ``folder``: its rules and the clauses they cite, and those the cases exercised."""
     exercised = _exercised(results, registry)
-    wanted = folder.resolve()
     report = []
-    for layer_id in registry.layer_ids():
-        if not registry.folder(layer_id).resolve().is_relative_to(wanted):
-            continue
+    for layer_id in registry.layers_under(folder):
         own = [rule for rule in registry.policy(layer_id).rules if rule.layer == layer_id]
         fired = [rule for rule in own if (layer_id, rule.id) in exercised]
         report.append(
@@ -543,8 +540,7 @@ def run_suite(folder: Path, registry: PolicyRegistry | None = None) -> SuiteResu
     """
     if registry is None:
         registry = registry_for(policy_root(folder))
-    wanted = folder.resolve()
-    if not any(registry.folder(i).resolve().is_relative_to(wanted) for i in registry.layer_ids()):
+    if not registry.layers_under(folder):
         raise PolicyFileError.single(str(folder), None, "no_layers", "no policy layer (layer.yaml) in this folder")
     results = run_cases(folder, registry)
     return SuiteResult(tuple(results), tuple(layer_coverage(folder, registry, results)))

@@ -12,12 +12,11 @@ from typing import Any, Literal
 import click
 from pydantic import BaseModel, TypeAdapter
 
-from ce_policy._cases import run_suite
+from ce_policy._cases import policy_root, registry_for, run_suite
 from ce_policy._compiler import compile_policy
 from ce_policy._decision import Decision, TitleReviewDecision
 from ce_policy._errors import CePolicyError, PolicyFileError, PolicyProblem, RecordError, RecordProblem
 from ce_policy._evaluate import evaluate
-from ce_policy._loader import discover_layers
 from ce_policy._record import History, Record
 from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
 from ce_policy._render import render_decision, render_title_review
@@ -188,15 +187,8 @@ def check_command(folder: Path) -> None:
 
 
 def _check(folder: Path) -> list[str]:
-    shipped = shipped_policy_root().resolve()
-    inside_shipped = folder.resolve().is_relative_to(shipped)
-    registry = PolicyRegistry([shipped] if inside_shipped else [])
-    if inside_shipped:
-        wanted = {p.resolve() for p in discover_layers(folder).values()}
-        ids = [i for i in registry.layer_ids() if registry.folder(i).resolve() in wanted]
-    else:
-        registry.add_root(shipped)
-        ids = registry.add_root(folder, strict=True)
+    registry = registry_for(policy_root(folder))
+    ids = registry.layers_under(folder)
     if not ids:
         raise PolicyFileError.single(str(folder), None, "no_layers", "no policy layer (layer.yaml) in this folder")
     problems: list[PolicyProblem] = []

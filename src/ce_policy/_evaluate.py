@@ -382,7 +382,7 @@ class _Evaluation:
     ) -> Decision:
         outcomes = []
         for activity, state in zip(self.record.activities, self.activities, strict=True):
-            counted = state.category is not None and not state.reasons and not state.deferred
+            counted = state.counts("actual")
             outcomes.append(
                 ActivityOutcome(
                     id=activity.id,

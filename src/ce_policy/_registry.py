@@ -69,7 +69,7 @@ class PolicyRegistry:
             default_region = self._read_settings(root)
             found: dict[str, Path] = {}
             problems: list[PolicyProblem] = []
-            known = self._index()
+            known = self._ids
             for folder in discover_layers(root).values():
                 try:
                     raw = read_layer(folder, root)
@@ -160,9 +160,6 @@ class PolicyRegistry:
             )
         return region
 
-    def _index(self) -> dict[str, Path]:
-        return self._ids
-
     def folder(self, layer_id: str) -> Path:
         """The folder of the layer ``layer_id``.
 
@@ -174,6 +171,12 @@ class PolicyRegistry:
                 raise PolicyNotFoundError(f"no layer with id {layer_id!r}")
             return self._ids[layer_id]
 
+    def layers_under(self, folder: Path) -> list[str]:
+        """The ids of the layers whose folders lie in ``folder``."""
+        wanted = folder.resolve()
+        with self._lock:
+            return [i for i in sorted(self._ids) if self._ids[i].resolve().is_relative_to(wanted)]
+
     @property
     def roots(self) -> tuple[Path, ...]:
         """The folders indexed, in the order they were added."""
@@ -182,7 +185,7 @@ class PolicyRegistry:
     def layer_ids(self) -> list[str]:
         """Every layer id known."""
         with self._lock:
-            return sorted(self._index())
+            return sorted(self._ids)
 
     def policy(self, policy_id: str) -> Policy:
         """The policy whose top layer is ``policy_id``, with every layer it extends.
@@ -195,7 +198,7 @@ class PolicyRegistry:
             cached = self._policies.get(policy_id)
             if cached is not None:
                 return cached
-            index = self._index()
+            index = self._ids
             if policy_id not in index:
                 raise PolicyNotFoundError(f"no policy with id {policy_id!r}; known: {', '.join(sorted(index))}")
             chain: list[RawLayer] = []
