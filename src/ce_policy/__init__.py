@@ -24,7 +24,9 @@ from ce_policy._decision import (
     ReviewYear,
     RouteStep,
     TitleReviewDecision,
+    ToComplete,
     TraceEntry,
+    WayToComplete,
 )
 from ce_policy._errors import (
     CePolicyError,
@@ -71,7 +73,9 @@ __all__ = [
     "ReviewYear",
     "RouteStep",
     "TitleReviewDecision",
+    "ToComplete",
     "TraceEntry",
+    "WayToComplete",
     "__version__",
     "compile_policy",
     "default_registry",

@@ -7,11 +7,12 @@ numbers (integers when whole); ``model_dump(mode="json")`` gives the documented 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_serializer
 
 from ce_policy._hours import Hours, HourSum
+from ce_policy._record import Activity
 
 if TYPE_CHECKING:
     from ce_policy._registry import PolicyRegistry
@@ -27,7 +28,9 @@ __all__ = [
     "ReviewYear",
     "RouteStep",
     "TitleReviewDecision",
+    "ToComplete",
     "TraceEntry",
+    "WayToComplete",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -137,6 +140,76 @@ class TraceEntry(BaseModel):
     activity: str | None
 
 
+class WayToComplete(BaseModel):
+    """A way of study that can still supply hours (or credits) of a category, as the policy's rules decide it.
+
+    Attributes:
+        category: the category its hours count in.
+        kind: the activity kind.
+        fields: the way fields an activity of it carries (e.g. ``organiser_level``; ``approval: approved``
+            for a way registered by application, whose hours count once approved).
+        registration: ``automatic`` or ``application``.
+        route: the approval route of an application; empty for automatic registration.
+        hours_per_activity: the most hours one activity counts (``None``: the hours it claims).
+        hours_fixed: one activity counts exactly ``hours_per_activity``, whatever it claims.
+        earns_credits: its activities earn credits (学分).
+        hours_per_credit: for a way that earns credits by hours, the hours one credit takes.
+        credits_per_activity: the most credits one activity earns, if capped.
+        pool: the pool its credits are summed (and capped) in, if any.
+        start: the first day, from the decision's ``as_of``, on which an activity of it completed counts.
+        by: the last day on which an activity of it completed counts (四: no making up later).
+        provisional: ids of the provisional parameters the rules that decided it read.
+    """
+
+    model_config = _FROZEN
+
+    category: Category
+    kind: str
+    fields: dict[str, str]
+    registration: Literal["automatic", "application"] | None
+    route: tuple[RouteStep, ...]
+    hours_per_activity: HourSum | None
+    hours_fixed: bool
+    earns_credits: bool
+    hours_per_credit: HourSum | None = None
+    credits_per_activity: HourSum | None = None
+    pool: str | None
+    start: dt.date
+    by: dt.date
+    provisional: tuple[str, ...] = ()
+
+
+class ToComplete(BaseModel):
+    """What would make an incomplete year complete.
+
+    Attributes:
+        hours: the least hours still needed: in each category, and in all (``total`` may exceed the sum of
+            the two when only the total floor is short).
+        credits: the least credits still needed, for sectors that count credits.
+        deadline: the last day on which any way counts for the year; ``None`` if no way of the policy counts.
+        ways: the ways that can still supply them from the decision's ``as_of`` (none after the deadline).
+        plan: activities which, added to the record, make the year complete: checked by evaluating the
+            completed record as of ``plan_as_of``; empty when no way can still do it.
+        plan_as_of: the day the completed record was evaluated as of.
+        provisional: ids of the provisional parameters read by the rules that decided the completed record.
+    """
+
+    model_config = _FROZEN
+
+    hours: HourTotals
+    credits: HourSum | None
+    deadline: dt.date | None
+    ways: tuple[WayToComplete, ...]
+    plan: tuple[Activity, ...]
+    plan_as_of: dt.date | None
+    provisional: tuple[str, ...] = ()
+
+    @field_serializer("plan")
+    def _plan_as_records_have_it(self, plan: tuple[Activity, ...]) -> list[dict[str, Any]]:
+        """Each planned activity as a record carries it: only the fields its way has."""
+        return [activity.model_dump(mode="json", exclude_none=True) for activity in plan]
+
+
 class PolicyInfo(BaseModel):
     """The policy that made a decision.
 
@@ -178,6 +251,8 @@ class Decision(BaseModel):
         policy: the policy that decided.
         trace: the rules that fired, in firing order.
         provisional: ids of the provisional parameters read by the rules that fired.
+        to_complete: for an incomplete year, what would make it complete (``None`` when complete, or when
+            ``evaluate`` was asked not to work it out).
     """
 
     model_config = _FROZEN
@@ -211,6 +286,7 @@ class Decision(BaseModel):
     policy: PolicyInfo
     trace: tuple[TraceEntry, ...]
     provisional: tuple[str, ...]
+    to_complete: ToComplete | None = None
 
 
 class ReviewYear(BaseModel):

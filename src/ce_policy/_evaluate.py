@@ -16,6 +16,8 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from ce_policy._compiler import AS_OF_SUFFIX, Action, compile_policy, date_number
+from ce_policy._completion import Evaluator
+from ce_policy._completion import to_complete as _to_complete
 from ce_policy._decision import (
     ActivityOutcome,
     CreditTotals,
@@ -472,6 +474,7 @@ def evaluate(
     as_of: dt.date | None = None,
     prior: Sequence[CycleYear | Record | dict[str, Any]] = (),
     registry: PolicyRegistry | None = None,
+    to_complete: bool = True,
 ) -> Decision:
     """Decide one person's year under the policy that applies to it.
 
@@ -486,6 +489,9 @@ def evaluate(
             year, evaluated under its own policy. Only years inside the cycle a rule gives count.
         registry: where to look policies up (default: the shipped policies and those added with
             `load_policies`).
+        to_complete: for an incomplete year, work out what would make it complete (``Decision.to_complete``):
+            this evaluates the completed record once more, and probes the policy's ways once per policy,
+            year and profile (cached). Pass ``False`` where only the decision is wanted.
 
     Returns:
         The `Decision`, made by the policy's rules firing in durable-rules.
@@ -507,7 +513,21 @@ def evaluate(
     if not chosen.evaluable:
         raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
     earlier = _prior_hours(prior, parsed, registry)
-    return _Evaluation(parsed, chosen, day, engine_for(chosen, day), earlier).run()
+    decision = _Evaluation(parsed, chosen, day, engine_for(chosen, day), earlier).run()
+    if to_complete and not decision.compliant:
+        needs = _to_complete(parsed, decision, chosen, _evaluator(chosen, earlier))
+        decision = decision.model_copy(update={"to_complete": needs})
+    return decision
+
+
+def _evaluator(policy: Policy, prior: dict[int, Decimal]) -> Evaluator:
+    """Evaluates other records of the same person and policy (probes, completed records) in the engine."""
+
+    def run(record: Record, day: dt.date) -> tuple[Decision, list[Any]]:
+        evaluation = _Evaluation(record, policy, day, engine_for(policy, day), prior)
+        return evaluation.run(), list(evaluation.activities)
+
+    return run
 
 
 def _prior_hours(
@@ -521,7 +541,7 @@ def _prior_hours(
         try:
             if is_record:
                 earlier = parse_model(Record, item)
-                year, counted = earlier.year, evaluate(earlier, registry=registry).hours.total
+                year, counted = earlier.year, evaluate(earlier, registry=registry, to_complete=False).hours.total
             else:
                 summary = parse_model(CycleYear, item)
                 year, counted = summary.year, summary.hours

@@ -6,6 +6,7 @@ from ce_policy._decision import Decision, TraceEntry
 from ce_policy._hours import hours_to_json
 from ce_policy._messages import Language, message
 from ce_policy._policy import Policy
+from ce_policy._render import render_to_complete
 
 __all__ = ["explain"]
 
@@ -61,6 +62,8 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
     lines += _steps(policy, [e for e in decision.trace if e.activity is None], lang)
     for code in decision.consequences:
         lines.append(f"{w('consequence')}: {_message(code, lang, policy)} [{code}]")
+    if decision.to_complete is not None:
+        lines += ["", *render_to_complete(decision.to_complete, lang)]
     if decision.provisional:
         lines += ["", f"{w('provisional')}:"]
         for pid in decision.provisional:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import unicodedata
 from decimal import Decimal
 
-from ce_policy._decision import Decision, TitleReviewDecision
+from ce_policy._decision import Decision, TitleReviewDecision, ToComplete, WayToComplete
 from ce_policy._hours import hours_to_json
 from ce_policy._messages import Language, message
 from ce_policy._policy import Policy
+from ce_policy._record import WAY_FIELDS, Activity
 
-__all__ = ["render_decision", "render_title_review"]
+__all__ = ["render_decision", "render_title_review", "render_to_complete"]
 
 _LABELS: dict[str, dict[Language, str]] = {
     "header": {"zh": "继续教育学时认定结果", "en": "Continuing-education decision"},
@@ -62,6 +63,15 @@ _LABELS: dict[str, dict[Language, str]] = {
     "cycle_hours": {"zh": "周期内已计入", "en": "hours so far"},
     "remaining": {"zh": "尚差", "en": "remaining"},
     "sector": {"zh": "行业规则", "en": "Sector rules"},
+    "to_complete": {"zh": "尚需完成（截止 {deadline}）", "en": "To complete (by {deadline})"},
+    "still_needed": {"zh": "至少还需", "en": "at least"},
+    "plan": {"zh": "例如", "en": "for example"},
+    "ways": {"zh": "仍可采用的方式", "en": "ways still open"},
+    "closed": {
+        "zh": "已过截止日期 {deadline}，当年度学时不予补学",
+        "en": "the deadline {deadline} has passed: the year's study cannot be made up",
+    },
+    "no_way": {"zh": "无", "en": "none"},
     "fallback": {
         "zh": "该行业在此无专门规定，适用一般规则",
         "en": "this sector has no rules of its own here; the general rules apply",
@@ -154,6 +164,8 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
             lines.append(f"      {t('route')}: {steps}")
     lines += ["", f"{t('consequences')}:"]
     lines += [f"  - {_msg(code, lang, policy)} [{code}]" for code in decision.consequences] or [f"  {t('none')}"]
+    if decision.to_complete is not None:
+        lines += ["", *render_to_complete(decision.to_complete, lang)]
     if decision.provisional:
         lines += ["", f"{t('provisional')}:"]
         for pid in decision.provisional:
@@ -169,6 +181,49 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         where = f"{clause.document} {clause.section}" if clause else entry.cite
         lines.append(f"  {entry.rule} → {where}")
     return "\n".join(lines)
+
+
+def render_to_complete(needs: ToComplete, lang: Language = "zh") -> list[str]:
+    """The lines that say what would make an incomplete year complete."""
+
+    def t(key: str) -> str:
+        return _t(key, lang)
+
+    unit = t("hours_unit")
+    deadline = str(needs.deadline) if needs.deadline else "—"
+    wanted = [
+        f"{t(c)} {_h(getattr(needs.hours, c))} {unit}"
+        for c in ("public", "professional", "total")
+        if getattr(needs.hours, c) > 0
+    ]
+    if needs.credits:
+        wanted.append(f"{t('credits')} {_h(needs.credits)}")
+    lines = [f"{t('to_complete').format(deadline=deadline)}:", f"  {t('still_needed')}: {' · '.join(wanted)}"]
+    if not needs.ways:
+        lines.append(f"  {t('closed').format(deadline=deadline) if needs.deadline else t('no_way')}")
+        return lines
+    if needs.plan:
+        steps = [
+            f"{a.kind} {_h(a.hours)} {unit}"
+            + (f" ({', '.join(f'{k}={v}' for k, v in _fields(a))})" if _fields(a) else "")
+            for a in needs.plan
+        ]
+        lines.append(f"  {t('plan')}: {'; '.join(steps)} ({t('as_of')} {needs.plan_as_of})")
+    for category in ("public", "professional"):
+        names = [_way_name(w) for w in needs.ways if w.category == category]
+        if names:
+            lines.append(f"  {t('ways')} · {t(category)}: {', '.join(names)}")
+    return lines
+
+
+def _fields(activity: Activity) -> list[tuple[str, str]]:
+    data = activity.model_dump(mode="json", exclude_none=True)
+    return [(k, str(data[k])) for k in sorted(WAY_FIELDS[activity.kind]) if k in data]
+
+
+def _way_name(way: WayToComplete) -> str:
+    shown = [v for k, v in sorted(way.fields.items()) if k != "approval"]
+    return way.kind + (f" ({'/'.join(shown)})" if shown else "")
 
 
 def render_title_review(decision: TitleReviewDecision, policy: Policy, lang: Language = "zh") -> str:

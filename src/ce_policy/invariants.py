@@ -38,6 +38,7 @@ __all__ = [
     "check_order_does_not_matter",
     "check_route_depends_only_on_way_registration_and_title",
     "check_sector_differs_only_where_it_overrides",
+    "check_to_complete_completes",
     "check_totals_equal_counted_activities",
 ]
 
@@ -235,6 +236,53 @@ def check_sector_differs_only_where_it_overrides(
         raise _fail("the year is decided differently with no rule of the sector's to say so", parsed)
 
 
+def check_to_complete_completes(
+    record: Record | dict[str, Any],
+    *,
+    policy: str | Policy | None = None,
+    as_of: dt.date | None = None,
+    registry: PolicyRegistry | None = None,
+) -> None:
+    """An incomplete year's ``to_complete`` holds: its plan completes the year, and asks for no hour too many.
+
+    A complete year has no ``to_complete``. An incomplete one needs its shortfalls (四: by the deadline,
+    which no way passes): every way's days lie between ``as_of`` and the deadline, and after the deadline
+    nothing is offered. When a plan is offered, the record with the plan's activities added, evaluated as
+    of ``plan_as_of``, is complete; and with a hundredth of an hour less in the plan's first activity whose
+    hours are as claimed, it is not (when no credits are needed, so that hours are the whole story, and when
+    the plan is checked as of the decision's own ``as_of``: from a later day, activities of the record
+    completed in between count too).
+    """
+    parsed = parse_model(Record, record)
+    decision = _decide(parsed, policy, as_of, registry)
+    needs = decision.to_complete
+    if decision.compliant or needs is None:
+        if (needs is None) != decision.compliant:
+            raise _fail("to_complete is given for a complete year, or missing for an incomplete one", parsed)
+        return
+    short = decision.shortfall
+    if (needs.hours.public, needs.hours.professional) != (short.public, short.professional):
+        raise _fail("to_complete asks for other hours than the shortfall", parsed)
+    for way in needs.ways:
+        if not (decision.as_of <= way.start <= way.by and (needs.deadline is None or way.by <= needs.deadline)):
+            raise _fail(f"way {way.kind} is offered outside [as_of, deadline]", parsed)
+    if needs.deadline is not None and decision.as_of > needs.deadline and (needs.ways or needs.plan):
+        raise _fail("ways are offered after the deadline (不予补学)", parsed)
+    if not needs.plan:
+        return
+    completed = parsed.model_copy(update={"activities": (*parsed.activities, *needs.plan)})
+    if not _decide(completed, policy, needs.plan_as_of, registry).compliant:
+        raise _fail("the plan of to_complete, applied, does not complete the year", parsed)
+    claimable = {w.kind for w in needs.ways if w.hours_per_activity is None and not w.earns_credits}
+    first = next((a for a in needs.plan if a.kind in claimable and a.hours >= Decimal("0.01")), None)
+    if first is None or needs.credits or needs.plan_as_of != decision.as_of:
+        return
+    less = tuple(a.model_copy(update={"hours": a.hours - Decimal("0.01")}) if a is first else a for a in needs.plan)
+    shorter = parsed.model_copy(update={"activities": (*parsed.activities, *less)})
+    if _decide(shorter, policy, needs.plan_as_of, registry).compliant:
+        raise _fail("the plan of to_complete asks for more hours than the year needs", parsed)
+
+
 Check = Callable[..., None]
 
 ALL_CHECKS: tuple[Check, ...] = (
@@ -243,6 +291,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     check_route_depends_only_on_way_registration_and_title,
     check_json_round_trip,
     check_deterministic,
+    check_to_complete_completes,
 )
 """The checks that take only a record (and the evaluation keywords)."""
 

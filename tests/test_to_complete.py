@@ -1,0 +1,115 @@
+"""What would make an incomplete year complete (``Decision.to_complete``): needs, deadline, ways and plan."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ce_policy
+from ce_policy import invariants, strategies
+from tests.records import activity, record
+
+POLICIES = [p.id for p in ce_policy.default_registry().policies()]
+
+
+@pytest.mark.parametrize("policy_id", POLICIES)
+def test_every_plan_applied_completes_the_year(policy_id: str) -> None:
+    @given(
+        data=strategies.records(policy=policy_id, max_activities=8),
+        day=st.one_of(st.none(), st.dates(dt.date(2024, 12, 1), dt.date(2026, 1, 31))),
+    )
+    def check(data: dict[str, Any], day: dt.date | None) -> None:
+        invariants.check_to_complete_completes(data, as_of=day)
+
+    check()
+
+
+def _short_record() -> dict[str, Any]:
+    return record(
+        activity("p", "public_course", 29.5),
+        activity("t", "training", 56),
+    )
+
+
+def test_needs_are_the_shortfalls_and_the_plan_is_checked() -> None:
+    decision = ce_policy.evaluate(_short_record())
+    needs = decision.to_complete
+    assert needs is not None
+    assert (needs.hours.public, needs.hours.professional, needs.hours.total) == (
+        Decimal("0.5"),
+        Decimal(4),
+        Decimal("4.5"),
+    )
+    assert needs.deadline == dt.date(2025, 12, 31)
+    assert [(a.kind, a.hours) for a in needs.plan] == [("public_course", Decimal("0.5")), ("training", Decimal(4))]
+    completed = ce_policy.evaluate(
+        {
+            **_short_record(),
+            "activities": [*_short_record()["activities"], *(a.model_dump(mode="json") for a in needs.plan)],
+        },
+        as_of=needs.plan_as_of,
+    )
+    assert completed.compliant
+
+
+def test_ways_are_decided_by_the_rules() -> None:
+    needs = ce_policy.evaluate(_short_record()).to_complete
+    assert needs is not None
+    ways = {(w.kind, tuple(sorted(w.fields.items()))): w for w in needs.ways}
+    public = ways[("public_course", ())]
+    assert (public.category, public.registration, public.route) == ("public", "automatic", ())
+    paper = ways[("publication", (("approval", "approved"), ("journal", "cn"), ("publication_type", "paper")))]
+    assert paper.registration == "application" and paper.hours_fixed
+    assert [step.actor for step in paper.route] == ["individual", "employer", "prefecture_dept"]
+    # A lecture at prefecture level is rejected by its rule, so it is not offered.
+    assert not any(w.kind == "lecture" and w.fields.get("organiser_level") == "prefecture" for w in needs.ways)
+    # Every way offered counts an activity of it, as the engine decides.
+    for way in needs.ways:
+        extra = activity("w", way.kind, 1, completed_on=way.start.isoformat(), **way.fields)
+        if way.kind == "self_study":
+            extra["credits"] = 1
+        outcome = ce_policy.evaluate(record(extra), as_of=way.start).activities[0]
+        assert outcome.counted and outcome.category == way.category, way
+
+
+def test_nothing_is_offered_after_the_deadline() -> None:
+    decision = ce_policy.evaluate(_short_record(), as_of=dt.date(2026, 1, 2))
+    needs = decision.to_complete
+    assert needs is not None
+    assert needs.deadline == dt.date(2025, 12, 31)
+    assert needs.ways == () and needs.plan == () and needs.plan_as_of is None
+
+
+def test_mid_year_plans_are_done_from_as_of() -> None:
+    day = dt.date(2025, 6, 30)
+    needs = ce_policy.evaluate(_short_record(), as_of=day).to_complete
+    assert needs is not None
+    assert {w.start for w in needs.ways} == {day}
+    assert {a.completed_on for a in needs.plan} == {day} and needs.plan_as_of == day
+
+
+def test_health_credits_are_planned_through_a_way_that_earns_them() -> None:
+    data = record(activity("p", "public_course", 30), activity("s", "self_study", 10, credits=8, approval="approved"))
+    data["person"]["sector"] = "health"
+    decision = ce_policy.evaluate(data)
+    needs = decision.to_complete
+    assert needs is not None and needs.credits == Decimal(17)
+    assert any(w.kind == "self_study" and w.pool == "self_study" for w in needs.ways)
+    assert needs.plan and any(a.kind == "cme_project" for a in needs.plan)
+    invariants.check_to_complete_completes(data)
+
+
+def test_complete_years_and_opting_out_have_none() -> None:
+    complete = record(activity("p", "public_course", 30), activity("t", "training", 60))
+    assert ce_policy.evaluate(complete).to_complete is None
+    assert ce_policy.evaluate(_short_record(), to_complete=False).to_complete is None
+
+
+def test_plan_ids_do_not_clash_with_the_records() -> None:
+    data = record(activity("to-complete-1", "public_course", 10))
+    needs = ce_policy.evaluate(data).to_complete
+    assert needs is not None
+    assert "to-complete-1" not in {a.id for a in needs.plan}
