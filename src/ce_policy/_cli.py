@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from ce_policy._cases import policy_root, registry_for, run_suite
 from ce_policy._compiler import compile_policy
 from ce_policy._decision import Decision, TitleReviewDecision
+from ce_policy._diff_cli import diff_command
 from ce_policy._errors import CePolicyError, PolicyFileError, PolicyProblem, RecordError, RecordProblem
 from ce_policy._evaluate import evaluate
 from ce_policy._record import History, Record
@@ -79,6 +80,9 @@ _format_option = click.option("--format", "fmt", type=click.Choice(["text", "jso
 @click.version_option(package_name="ce-policy")
 def main() -> None:
     """Continuing-education policies for professional technical personnel (专业技术人员继续教育)."""
+
+
+main.add_command(diff_command)
 
 
 @main.command("evaluate")
