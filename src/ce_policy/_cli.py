@@ -18,6 +18,7 @@ from ce_policy._decision import Decision, TitleReviewDecision
 from ce_policy._diff_cli import diff_command
 from ce_policy._errors import CePolicyError, PolicyFileError, PolicyProblem, RecordError, RecordProblem
 from ce_policy._evaluate import evaluate
+from ce_policy._lint_cli import lint_command
 from ce_policy._record import History, Record
 from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
 from ce_policy._render import render_decision, render_title_review
@@ -83,6 +84,7 @@ def main() -> None:
 
 
 main.add_command(diff_command)
+main.add_command(lint_command)
 
 
 @main.command("evaluate")

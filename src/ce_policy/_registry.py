@@ -171,6 +171,15 @@ class PolicyRegistry:
                 raise PolicyNotFoundError(f"no layer with id {layer_id!r}")
             return self._ids[layer_id]
 
+    def raw_layer(self, layer_id: str) -> RawLayer:
+        """The files of the layer ``layer_id`` as read and shape-checked, before merging with its chain.
+
+        Raises:
+            PolicyNotFoundError: no layer has that id.
+        """
+        with self._lock:
+            return self._raw[self.folder(layer_id)]
+
     def layers_under(self, folder: Path) -> list[str]:
         """The ids of the layers whose folders lie in ``folder``."""
         wanted = folder.resolve()
