@@ -109,7 +109,7 @@ def test_a_failure_while_deleting_the_session_is_translated(monkeypatch: pytest.
 
     monkeypatch.setattr(engine._host, "delete_state", failing_delete)
     with pytest.raises(ce_policy.EngineError, match="could not close session"):
-        ce_policy.evaluate(data)
+        ce_policy.evaluate(data, cache=False)
     monkeypatch.undo()
     assert calls["n"] == 1
     assert engine.live_sessions == 0
@@ -128,7 +128,7 @@ def test_an_engine_refusal_is_translated_and_the_session_closed(monkeypatch: pyt
 
     monkeypatch.setattr(engine._host, "assert_facts", refusing)
     with pytest.raises(ce_policy.EngineError, match="303"):
-        ce_policy.evaluate(data)
+        ce_policy.evaluate(data, cache=False)
     monkeypatch.undo()
     assert engine.live_sessions == 0
     assert ce_policy.evaluate(data).hours.professional == 8
@@ -142,7 +142,7 @@ def test_a_session_in_which_nothing_fired_is_still_deleted_safely(monkeypatch: p
 
     monkeypatch.setattr(engine._host, "assert_facts", refuse_everything)
     with pytest.raises(ce_policy.EngineError):
-        ce_policy.evaluate(complete_record())
+        ce_policy.evaluate(complete_record(), cache=False)
     monkeypatch.undo()
     assert engine.live_sessions == 0
     assert ce_policy.evaluate(complete_record()).compliant
@@ -151,7 +151,7 @@ def test_a_session_in_which_nothing_fired_is_still_deleted_safely(monkeypatch: p
 def test_many_sequential_evaluations_stay_below_the_live_session_cap() -> None:
     data = complete_record()
     for _ in range(1_500):  # more than the engine's 1,024 live sessions
-        ce_policy.evaluate(data)
+        ce_policy.evaluate(data, cache=False)
     assert _engine().live_sessions == 0
 
 

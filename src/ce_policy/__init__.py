@@ -28,6 +28,8 @@ from ce_policy._decision import (
     TraceEntry,
     WayToComplete,
 )
+from ce_policy._diff import diff_policies
+from ce_policy._diff_model import ChangeGroup, PolicyDiff
 from ce_policy._errors import (
     CePolicyError,
     EngineError,
@@ -38,9 +40,11 @@ from ce_policy._errors import (
     RecordProblem,
 )
 from ce_policy._evaluate import evaluate
+from ce_policy._lint import LintFinding, LintReport, lint_policies
 from ce_policy._messages import message
 from ce_policy._policy import Policy
 from ce_policy._record import Activity, Certificate, CycleYear, History, IntegrityFlag, Person, Record
+from ce_policy._records_io import RecordFileError, RecordInput, iter_records, write_jsonl
 from ce_policy._registry import PolicyRegistry, default_registry, load_policies
 from ce_policy._title_review import evaluate_title_review
 from ce_policy._version import __version__
@@ -50,6 +54,7 @@ __all__ = [
     "ActivityOutcome",
     "CePolicyError",
     "Certificate",
+    "ChangeGroup",
     "CompiledPolicy",
     "CreditTotals",
     "CycleProgress",
@@ -59,8 +64,11 @@ __all__ = [
     "History",
     "HourTotals",
     "IntegrityFlag",
+    "LintFinding",
+    "LintReport",
     "Person",
     "Policy",
+    "PolicyDiff",
     "PolicyFileError",
     "PolicyInfo",
     "PolicyNotFoundError",
@@ -69,6 +77,8 @@ __all__ = [
     "Projection",
     "Record",
     "RecordError",
+    "RecordFileError",
+    "RecordInput",
     "RecordProblem",
     "ReviewYear",
     "RouteStep",
@@ -79,8 +89,12 @@ __all__ = [
     "__version__",
     "compile_policy",
     "default_registry",
+    "diff_policies",
     "evaluate",
     "evaluate_title_review",
+    "iter_records",
+    "lint_policies",
     "load_policies",
     "message",
+    "write_jsonl",
 ]

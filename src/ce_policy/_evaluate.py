@@ -8,8 +8,10 @@ which consequence follows are all decided by rules that fired.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
@@ -29,10 +31,11 @@ from ce_policy._decision import (
     RouteStep,
     TraceEntry,
 )
-from ce_policy._engine import RulesEngine
-from ce_policy._errors import PolicyNotFoundError, RecordError, RecordProblem
+from ce_policy._engine import RulesEngine, Session
+from ce_policy._errors import EngineError, PolicyNotFoundError, RecordError, RecordProblem
 from ce_policy._firing import Firings
 from ce_policy._hours import from_centi, to_centi
+from ce_policy._memo import FiringMemo
 from ce_policy._policy import Policy
 from ce_policy._record import GENERAL_SECTOR, Activity, CycleYear, Person, Record, parse_model
 from ce_policy._registry import PolicyRegistry, default_registry
@@ -47,6 +50,7 @@ _CENT = Decimal("0.01")
 _ENGINE_CACHE_SIZE = 64
 _engines: OrderedDict[tuple[str, str, int, int], RulesEngine] = OrderedDict()
 _engines_lock = threading.Lock()
+_memos: weakref.WeakKeyDictionary[RulesEngine, FiringMemo] = weakref.WeakKeyDictionary()
 
 
 def engine_for(policy: Policy, day: dt.date) -> RulesEngine:
@@ -60,6 +64,7 @@ def engine_for(policy: Policy, day: dt.date) -> RulesEngine:
             return engine
         engine = RulesEngine(compile_policy(policy, day))
         _engines[key] = engine
+        _memos[engine] = FiringMemo(engine.compiled)
         if len(_engines) > _ENGINE_CACHE_SIZE:
             _, evicted = _engines.popitem(last=False)
             evicted.close()
@@ -156,7 +161,13 @@ class _Evaluation:
     """The mutable state of one evaluation, updated by the actions of the rules that fire."""
 
     def __init__(
-        self, record: Record, policy: Policy, as_of: dt.date, engine: RulesEngine, prior: dict[int, Decimal]
+        self,
+        record: Record,
+        policy: Policy,
+        as_of: dt.date,
+        engine: RulesEngine,
+        prior: dict[int, Decimal],
+        memo: FiringMemo | None = None,
     ) -> None:
         self.record = record
         self.policy = policy
@@ -173,6 +184,56 @@ class _Evaluation:
         self.provisional: set[str] = set()
         self.firings = Firings()
         self.caps: dict[tuple[str, str], Decimal] = {}
+        self.memo = memo
+        self._stack: contextlib.ExitStack | None = None
+        self._session: Session | None = None
+        self._fired: list[tuple[str, list[dict[str, Any]]]] = []
+
+    # --- deciding the facts of a stage ---------------------------------------------------------------------
+
+    def decide(self, facts: list[dict[str, Any]]) -> None:
+        """Have the engine decide ``facts`` (or reuse what it decided in the same situations), then act.
+
+        The actions are applied in the engine's order, rule priority first and then the facts in the order
+        given, whether the engine fired them just now or the memo recalls them, so both give one decision.
+        """
+        memo = self.memo
+        fired: list[tuple[int, int, str]] = []
+        missed: list[tuple[int, tuple[Any, ...] | None]] = []
+        for position, fact in enumerate(facts):
+            situation = memo.situation(fact) if memo is not None else None
+            names = memo.get(situation) if memo is not None and situation is not None else None
+            if names is None:
+                missed.append((position, situation))
+            else:
+                fired += [(self.priority[name], position, name) for name in names]
+        if missed:
+            self._fired = []
+            self._open().assert_facts([facts[position] for position, _ in missed])
+            by_fact: dict[str, list[str]] = {}
+            for name, matched in self._fired:
+                for fact in matched:
+                    by_fact.setdefault(fact["id"], []).append(name)
+            for position, situation in missed:
+                names = tuple(sorted(by_fact.get(facts[position]["id"], ()), key=self.priority.__getitem__))
+                if memo is not None and situation is not None:
+                    memo.put(situation, names)
+                fired += [(self.priority[name], position, name) for name in names]
+        try:
+            for _, position, name in sorted(fired):
+                self.fire(name, [facts[position]])
+        except Exception as exc:
+            raise EngineError(f"a rule action failed: {exc!r}") from exc
+
+    def _collect(self, name: str, facts: list[dict[str, Any]]) -> None:
+        self._fired.append((name, facts))
+
+    def _open(self) -> Session:
+        """The engine session of this evaluation, opened the first time a fact needs the engine."""
+        if self._session is None:
+            assert self._stack is not None  # noqa: S101 - run() sets it before any stage
+            self._session = self._stack.enter_context(self.engine.session(self._collect))
+        return self._session
 
     # --- the closed vocabulary of actions -----------------------------------------------------------------
 
@@ -253,11 +314,13 @@ class _Evaluation:
         common = person_fields(record.person, record.year, region)
         facts = [_activity_fact(i, a, common, self.as_of) for i, a in enumerate(record.activities)]
         self.activities = [_ActivityState(f) for f in facts]
-        with self.engine.session(self.fire) as session:
-            session.assert_facts([{"id": "person", "stage": "person", **common}, *facts])
-            session.assert_facts(self._recognition_facts())
+        self.priority = self.memo.priority if self.memo is not None else _priorities(self.engine)
+        with contextlib.ExitStack() as stack:
+            self._stack = stack
+            self.decide([{"id": "person", "stage": "person", **common}, *facts])
+            self.decide(self._recognition_facts())
             pools = self._pools()
-            session.assert_facts(
+            self.decide(
                 [
                     {
                         "id": f"pool.{scenario}.{pool}",
@@ -276,10 +339,10 @@ class _Evaluation:
                 {"id": f"year.{scenario}", "stage": "year", "scenario": scenario, **common, **_centi(totals)}
                 for scenario, totals in (("actual", actual), ("projected", projected))
             ]
-            session.assert_facts(year_facts)
+            self.decide(year_facts)
             complete = not self.short["actual"]
             cycle = self._cycle_fact(common, actual["total"])
-            session.assert_facts([cycle] if cycle else [])
+            self.decide([cycle] if cycle else [])
             verdict = {
                 "id": "verdict",
                 "stage": "consequence",
@@ -289,7 +352,7 @@ class _Evaluation:
                 "final_year": bool(cycle and cycle["final_year"]),
                 "cycle_complete": not self.short["cycle"],
             }
-            session.assert_facts([verdict])
+            self.decide([verdict])
         return self._decision(actual, projected, complete, cycle)
 
     def _cycle_fact(self, common: dict[str, Any], total: Decimal) -> dict[str, Any] | None:
@@ -446,6 +509,11 @@ class _Evaluation:
         )
 
 
+def _priorities(engine: RulesEngine) -> dict[str, int]:
+    compiled = engine.compiled
+    return {name: rule["pri"] for name, rule in compiled.ruleset[compiled.ruleset_name].items()}
+
+
 def _centi(totals: dict[str, Decimal]) -> dict[str, int]:
     return {name: to_centi(value) for name, value in totals.items()}
 
@@ -475,6 +543,7 @@ def evaluate(
     prior: Sequence[CycleYear | Record | dict[str, Any]] = (),
     registry: PolicyRegistry | None = None,
     to_complete: bool = True,
+    cache: bool = True,
 ) -> Decision:
     """Decide one person's year under the policy that applies to it.
 
@@ -492,6 +561,9 @@ def evaluate(
         to_complete: for an incomplete year, work out what would make it complete (``Decision.to_complete``):
             this evaluates the completed record once more, and probes the policy's ways once per policy,
             year and profile (cached). Pass ``False`` where only the decision is wanted.
+        cache: reuse what the engine decided for a fact in the same situation (the same answers to every
+            test its rules make) earlier in this process; ``False`` has the engine decide every fact afresh.
+            Both give the same decision.
 
     Returns:
         The `Decision`, made by the policy's rules firing in durable-rules.
@@ -513,18 +585,20 @@ def evaluate(
     if not chosen.evaluable:
         raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
     earlier = _prior_hours(prior, parsed, registry)
-    decision = _Evaluation(parsed, chosen, day, engine_for(chosen, day), earlier).run()
+    engine = engine_for(chosen, day)
+    decision = _Evaluation(parsed, chosen, day, engine, earlier, _memos.get(engine) if cache else None).run()
     if to_complete and not decision.compliant:
-        needs = _to_complete(parsed, decision, chosen, _evaluator(chosen, earlier))
+        needs = _to_complete(parsed, decision, chosen, _evaluator(chosen, earlier, cache))
         decision = decision.model_copy(update={"to_complete": needs})
     return decision
 
 
-def _evaluator(policy: Policy, prior: dict[int, Decimal]) -> Evaluator:
+def _evaluator(policy: Policy, prior: dict[int, Decimal], cache: bool) -> Evaluator:
     """Evaluates other records of the same person and policy (probes, completed records) in the engine."""
 
     def run(record: Record, day: dt.date) -> tuple[Decision, list[Any]]:
-        evaluation = _Evaluation(record, policy, day, engine_for(policy, day), prior)
+        engine = engine_for(policy, day)
+        evaluation = _Evaluation(record, policy, day, engine, prior, _memos.get(engine) if cache else None)
         return evaluation.run(), list(evaluation.activities)
 
     return run

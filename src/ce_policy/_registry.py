@@ -47,6 +47,7 @@ class PolicyRegistry:
         self._raw: dict[Path, RawLayer] = {}
         self._ids: dict[str, Path] = {}
         self._policies: dict[str, Policy] = {}
+        self._resolved: dict[tuple[str, int, str], str] = {}
         self.default_region: str | None = None
         for root in roots:
             self.add_root(root)
@@ -66,6 +67,7 @@ class PolicyRegistry:
         if not root.is_dir():
             raise PolicyFileError.single(str(root), None, "not_a_folder", "policy folder does not exist")
         with self._lock:
+            self._resolved.clear()
             default_region = self._read_settings(root)
             found: dict[str, Path] = {}
             problems: list[PolicyProblem] = []
@@ -262,22 +264,28 @@ class PolicyRegistry:
         Raises:
             PolicyNotFoundError: no policy covers the region and year.
         """
-        wanted = region or self.default_region
-        if wanted is None:
-            raise PolicyNotFoundError("the person has no region and no default region is configured")
-        best: tuple[int, int, str] | None = None
-        for layer_id in self.layer_ids():
-            regions, years, layer_sector = self.coverage(layer_id)
-            if year not in years or layer_sector not in (None, sector):
-                continue
-            for candidate in regions:
-                if wanted == candidate or wanted.startswith(candidate + "."):
-                    rank = (int(layer_sector is not None), len(candidate), layer_id)
-                    if best is None or rank[:2] > best[:2]:
-                        best = rank
-        if best is None:
-            raise PolicyNotFoundError(f"no policy covers region {wanted!r} in {year}")
-        return self.policy(best[2])
+        with self._lock:
+            wanted = region or self.default_region
+            if wanted is None:
+                raise PolicyNotFoundError("the person has no region and no default region is configured")
+            known = self._resolved.get((wanted, year, sector))
+            if known is not None:
+                return self.policy(known)
+            best: tuple[int, int, str] | None = None
+            for layer_id in self.layer_ids():
+                regions, years, layer_sector = self.coverage(layer_id)
+                if year not in years or layer_sector not in (None, sector):
+                    continue
+                for candidate in regions:
+                    if wanted == candidate or wanted.startswith(candidate + "."):
+                        rank = (int(layer_sector is not None), len(candidate), layer_id)
+                        if best is None or rank[:2] > best[:2]:
+                            best = rank
+            if best is None:
+                raise PolicyNotFoundError(f"no policy covers region {wanted!r} in {year}")
+            policy = self.policy(best[2])
+            self._resolved[(wanted, year, sector)] = best[2]
+            return policy
 
 
 _default: PolicyRegistry | None = None

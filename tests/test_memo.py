@@ -1,0 +1,88 @@
+"""Memoising the engine's firings: cached and uncached decisions are the same, and the memo is bounded."""
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ce_policy
+from ce_policy import _evaluate, strategies
+from ce_policy._compiler import compile_policy
+from ce_policy._memo import FiringMemo
+from tests.records import activity, complete_record, record
+
+POLICIES = [p.id for p in ce_policy.default_registry().policies()]
+DAYS = st.one_of(st.none(), st.dates(dt.date(2024, 12, 25), dt.date(2026, 1, 10)))
+
+
+@pytest.mark.parametrize("policy_id", POLICIES)
+def test_cached_and_uncached_decisions_are_equal(policy_id: str) -> None:
+    @settings(max_examples=60)
+    @given(population=st.lists(strategies.records(policy=policy_id, max_activities=10), max_size=6), day=DAYS)
+    def check(population: list[dict[str, Any]], day: dt.date | None) -> None:
+        # Evaluating the population twice with the cache fills it and then answers from it.
+        for data in [*population, *population]:
+            cached = ce_policy.evaluate(data, as_of=day)
+            fresh = ce_policy.evaluate(data, as_of=day, cache=False)
+            assert cached == fresh
+
+    check()
+
+
+def test_a_situation_decided_once_needs_no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A copy of the policy object gets an engine (and memo) of its own, empty whatever ran before.
+    policy = dataclasses.replace(ce_policy.default_registry().policy("xj.aksu.2025"))
+    data = record(activity("p", "public_course", 30.5), activity("t", "training", 61.5))
+    first = ce_policy.evaluate(data, policy=policy)
+
+    def no_engine(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the engine was asked again")
+
+    monkeypatch.setattr(_evaluate.engine_for(policy, dt.date(2025, 12, 31)), "session", no_engine)
+    # Other hours in the same situations (no threshold crossed) are answered from the memo.
+    again = record(activity("q", "public_course", 31), activity("u", "training", 60.5))
+    assert ce_policy.evaluate(again, policy=policy).compliant == first.compliant
+    # Public hours below the floor are a situation the engine has not decided yet.
+    with pytest.raises(AssertionError, match="asked again"):
+        ce_policy.evaluate(record(activity("p", "public_course", 29.99)), policy=policy)
+
+
+def test_the_situation_sees_each_side_of_every_threshold() -> None:
+    policy = ce_policy.default_registry().policy("xj.aksu.2025")
+    memo = FiringMemo(compile_policy(policy, dt.date(2025, 12, 31)))
+    year = {"stage": "year", "scenario": "actual", "title_level": "junior", "sector": "general", "region": "xj.aksu"}
+    keys = {
+        hours: memo.situation({**year, "public": hours, "professional": 6000, "total": hours + 6000, "credits": 0})
+        for hours in (2999, 3000, 3001, 3100)
+    }
+    # The floor is tested as "public below 3000" (centi-hours): only that answer matters.
+    assert keys[2999] != keys[3000]
+    assert keys[3000] == keys[3001] == keys[3100]
+
+
+def test_the_memo_is_bounded() -> None:
+    policy = ce_policy.default_registry().policy("xj.aksu.2025")
+    memo = FiringMemo(compile_policy(policy, dt.date(2025, 12, 31)), size=10)
+    for i in range(35):
+        memo.put(("activity", i), ())
+    assert len(memo) <= 10
+    assert memo.get(("activity", 34)) == ()
+
+
+def test_an_unknown_condition_shape_turns_the_memo_off() -> None:
+    policy = ce_policy.default_registry().policy("xj.aksu.2025")
+    compiled = compile_policy(policy, dt.date(2025, 12, 31))
+    rules = compiled.ruleset[compiled.ruleset_name]
+    name = next(n for n, a in compiled.actions.items() if a.rule is not None)
+    rules[name]["all"][0]["m"] = {"$and": [{"stage": "activity"}, {"$mt": {"kind": "x"}}]}
+    memo = FiringMemo(compiled)
+    assert not memo.enabled
+    assert memo.situation({"stage": "activity"}) is None
+
+
+def test_complete_record_through_the_memo_is_complete() -> None:
+    assert ce_policy.evaluate(complete_record()).compliant
+    assert ce_policy.evaluate(complete_record()).compliant
