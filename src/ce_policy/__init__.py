@@ -12,6 +12,7 @@ The front door::
 Everything public is importable from here; modules whose names start with ``_`` are private.
 """
 
+from ce_policy._batch import BatchError, BatchResult, evaluate_many
 from ce_policy._compiler import CompiledPolicy, compile_policy
 from ce_policy._decision import (
     ActivityOutcome,
@@ -52,6 +53,8 @@ from ce_policy._version import __version__
 __all__ = [
     "Activity",
     "ActivityOutcome",
+    "BatchError",
+    "BatchResult",
     "CePolicyError",
     "Certificate",
     "ChangeGroup",
@@ -91,6 +94,7 @@ __all__ = [
     "default_registry",
     "diff_policies",
     "evaluate",
+    "evaluate_many",
     "evaluate_title_review",
     "iter_records",
     "lint_policies",

@@ -1,0 +1,238 @@
+"""``evaluate_many()``: a population in, one result per record out, in order, on local processes or a cluster.
+
+Records are read from the iterable lazily and sent out in chunks; at most a few chunks per worker are in
+flight, so memory stays bounded however long the input is (a generator over a file larger than RAM is fine).
+Results come back in input order. A record that cannot be decided (invalid, or no policy for it) gives an
+error entry in its place and the batch goes on; a failure of the machinery itself (a bug, a dead worker)
+is raised.
+
+Work is done by any `concurrent.futures.Executor`: a local process pool by default, or the one passed, e.g. a
+Dask cluster's (``distributed.Client(...).get_executor()``). What crosses to a worker is plain data: the
+records, the options, and the policy folders of the registry, which each worker loads once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ce_policy._decision import Decision
+from ce_policy._errors import CePolicyError, PolicyFileError, PolicyNotFoundError, RecordError
+from ce_policy._evaluate import evaluate
+from ce_policy._policy import Policy
+from ce_policy._record import Record
+from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
+
+__all__ = ["BatchError", "BatchResult", "evaluate_many"]
+
+_DEFAULT_CHUNK = 200
+_IN_FLIGHT_PER_WORKER = 3
+
+
+class BatchError(BaseModel):
+    """Why one record of a batch has no decision.
+
+    Attributes:
+        kind: ``record`` (the record is invalid), ``policy_not_found``, ``policy`` (a policy file is
+            invalid) or ``engine``.
+        message: the error's message.
+        problems: for an invalid record, each problem as ``{"path", "code", "message"}``; for an invalid
+            policy, ``{"file", "line", "code", "message"}``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["record", "policy_not_found", "policy", "engine"]
+    message: str
+    problems: tuple[dict[str, Any], ...] = ()
+
+
+class BatchResult(BaseModel):
+    """The result for one record of a batch: its decision, or why there is none.
+
+    Attributes:
+        index: the record's position in the input (0-based).
+        decision: the decision, when one was made.
+        error: why no decision was made, otherwise ``None``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    index: int
+    decision: Decision | None = None
+    error: BatchError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether a decision was made."""
+        return self.decision is not None
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What every worker needs besides the records: plain, picklable data."""
+
+    roots: tuple[str, ...] | None
+    policy: str | Policy | None
+    as_of: dt.date | None
+    to_complete: bool
+    cache: bool
+
+
+_registries: dict[tuple[str, ...], PolicyRegistry] = {}
+
+
+def _registry(roots: tuple[str, ...] | None) -> PolicyRegistry:
+    """The registry of a worker: the process-wide one, or one per set of folders, loaded once per process."""
+    if roots is None:
+        return default_registry()
+    registry = _registries.get(roots)
+    if registry is None:
+        registry = PolicyRegistry([Path(root) for root in roots])
+        _registries[roots] = registry
+    return registry
+
+
+def _error(exc: CePolicyError) -> BatchError:
+    if isinstance(exc, RecordError):
+        problems = tuple({"path": p.path, "code": p.code, "message": p.message} for p in exc.problems)
+        return BatchError(kind="record", message=str(exc), problems=problems)
+    if isinstance(exc, PolicyFileError):
+        located: tuple[dict[str, Any], ...] = tuple(
+            {"file": p.file, "line": p.line, "code": p.code, "message": p.message} for p in exc.problems
+        )
+        return BatchError(kind="policy", message=str(exc), problems=located)
+    if isinstance(exc, PolicyNotFoundError):
+        return BatchError(kind="policy_not_found", message=str(exc))
+    return BatchError(kind="engine", message=str(exc))
+
+
+def _evaluate_chunk(
+    chunk: Sequence[tuple[int, Any]], options: _Options, registry: PolicyRegistry | None = None
+) -> list[BatchResult]:
+    """Evaluate one chunk of ``(index, record)`` in this process (the function sent to workers)."""
+    registry = registry or _registry(options.roots)
+    results = []
+    for index, record in chunk:
+        try:
+            decision = evaluate(
+                record,
+                policy=options.policy,
+                as_of=options.as_of,
+                registry=registry,
+                to_complete=options.to_complete,
+                cache=options.cache,
+            )
+        except CePolicyError as exc:
+            results.append(BatchResult(index=index, error=_error(exc)))
+        else:
+            results.append(BatchResult(index=index, decision=decision))
+    return results
+
+
+def _chunks(records: Iterable[Any], size: int) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for index, record in enumerate(records):
+        chunk.append((index, record.model_dump(mode="json") if isinstance(record, Record) else record))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _roots(registry: PolicyRegistry) -> tuple[str, ...] | None:
+    """The folders a worker loads to have the same policies (``None``: just the shipped ones)."""
+    roots = tuple(str(root.resolve()) for root in registry.roots)
+    if roots == (str(shipped_policy_root().resolve()),):
+        return None
+    return roots
+
+
+def _portable(policy: str | Policy | None, registry: PolicyRegistry) -> str | Policy | None:
+    """A policy as workers can find it: by id when their registry holds the very same policy."""
+    if isinstance(policy, Policy):
+        try:
+            if registry.policy(policy.id).digest == policy.digest and registry.policy(policy.id) is policy:
+                return policy.id
+        except CePolicyError:
+            return policy
+    return policy
+
+
+def evaluate_many(
+    records: Iterable[Record | dict[str, Any]],
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    chunk_size: int = _DEFAULT_CHUNK,
+    policy: str | Policy | None = None,
+    as_of: dt.date | None = None,
+    registry: PolicyRegistry | None = None,
+    to_complete: bool = False,
+    cache: bool = True,
+) -> Iterator[BatchResult]:
+    """Evaluate many records; yield one `BatchResult` per record, in input order.
+
+    Args:
+        records: records (`Record` or JSON data); read lazily, so a generator over a huge file is fine.
+        workers: local worker processes (default: one per CPU); ``1`` evaluates in this process, with no
+            pool. Ignored when ``executor`` is given.
+        executor: run chunks on this executor instead, e.g. a Dask cluster's
+            (``distributed.Client(...).get_executor()``); it must run functions in other processes or
+            machines that can import ce_policy.
+        chunk_size: records sent to a worker at a time.
+        policy: as for `evaluate`: a policy id (or a loaded policy) for every record.
+        as_of: as for `evaluate`.
+        registry: where to look policies up; workers load the same folders (default: the shipped
+            policies and those added with `load_policies`).
+        to_complete: as for `evaluate`; off by default here, since a batch usually wants the decisions only.
+        cache: as for `evaluate`.
+
+    Yields:
+        One `BatchResult` per record, in input order: its decision, or the error that stopped it.
+
+    Raises:
+        ValueError: ``workers`` or ``chunk_size`` is below 1.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    if workers is not None and workers < 1:
+        raise ValueError("workers must be at least 1")
+    chosen = registry or default_registry()
+    if executor is None and workers == 1:
+        local = _Options(None, policy, as_of, to_complete, cache)
+        for chunk in _chunks(records, chunk_size):
+            yield from _evaluate_chunk(chunk, local, chosen)
+        return
+    options = _Options(_roots(chosen), _portable(policy, chosen), as_of, to_complete, cache)
+    if executor is not None:
+        yield from _run(executor, records, chunk_size, options, _IN_FLIGHT_PER_WORKER * (os.cpu_count() or 1))
+        return
+    count = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        yield from _run(pool, records, chunk_size, options, _IN_FLIGHT_PER_WORKER * count)
+
+
+def _run(
+    executor: Executor, records: Iterable[Any], chunk_size: int, options: _Options, in_flight: int
+) -> Iterator[BatchResult]:
+    pending: deque[Future[list[BatchResult]]] = deque()
+    try:
+        for chunk in _chunks(records, chunk_size):
+            pending.append(executor.submit(_evaluate_chunk, chunk, options))
+            if len(pending) >= in_flight:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
