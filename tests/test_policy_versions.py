@@ -32,8 +32,13 @@ def test_the_check_catches_a_changed_rule_under_the_same_version(tmp_path: Path)
     assert unbumped(before, current(root)) == [f"xj.aksu.2025.{sector}" for sector in sorted(sectors)]
     for sector in sectors:
         pinned = root / "xj" / f"aksu-2025-12-{sector}" / "layer.yaml"
-        pinned.write_text(pinned.read_text(encoding="utf-8").replace("version: 1.0.0\n", "version: 1.0.1\n", 1))
+        pinned.write_text(re.sub(r"(?m)^version: .*$", _next_patch, pinned.read_text(encoding="utf-8"), count=1))
     assert unbumped(before, current(root)) == []
+
+
+def _next_patch(found: re.Match[str]) -> str:
+    major, minor, patch = found.group(0).removeprefix("version: ").split(".")
+    return f"version: {major}.{minor}.{int(patch) + 1}"
 
 
 def test_the_lock_records_every_layer_as_it_is() -> None:

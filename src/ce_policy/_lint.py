@@ -20,6 +20,7 @@ counts as cited; a finding is reported once, at the layer it belongs to, and onl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -144,7 +145,12 @@ class _Linter:
     # --- citations -----------------------------------------------------------------------------------
 
     def clauses(self) -> None:
-        """``unused_clause``: a clause of ``clauses.yaml`` that no rule, exception, parameter, code or grant cites."""
+        """``unused_clause``: a clause of ``clauses.yaml`` that nothing cites.
+
+        Rules, exceptions, parameters, codes and grants cite clauses; so does a case (``clause:``), which
+        shows the clause at work where no rule of its own encodes it (e.g. the scope a layer's ``applies_to``
+        gives, or a clause that brings another document's rules into the policy).
+        """
         cited: set[str] = set()
         layers: set[str] = set()
         for policy in self.policies:
@@ -159,6 +165,7 @@ class _Linter:
             overrides = raw.get("overrides.yaml", OverridesFile)
             if overrides is not None:
                 cited.update(_qualified(layer_id, o.basis) for o in overrides[0].parameters.values() if o.basis)
+            cited.update(_qualified(layer_id, clause) for clause, *_ in self.cases_of(layer_id))
         for layer_id in sorted(self.linted):
             found = self.registry.raw_layer(layer_id).get("clauses.yaml", ClausesFile)
             if found is None:
@@ -166,7 +173,7 @@ class _Linter:
             model, source = found
             for key in model.clauses:
                 if f"{layer_id}:{key}" not in cited:
-                    message = f"clause {key!r} is cited by no rule, exception, parameter, code or grant"
+                    message = f"clause {key!r} is cited by no rule, exception, parameter, code, grant or case"
                     self.add("unused_clause", source.file, source.line_of(("clauses", key)), message, layer_id, key)
 
     def case_citations(self) -> None:
@@ -176,25 +183,28 @@ class _Linter:
         grants and overrides); the clause a case is about is read only by people and by coverage reports.
         """
         for layer_id in sorted(self.linted):
-            raw = self.registry.raw_layer(layer_id)
             known = self.registry.policy(layer_id).clauses
-            for path in case_files(raw.folder):
-                if path.parent.parent != raw.folder:
-                    continue
-                shown = f"{raw.display}/cases/{path.name}"
-                try:
-                    doc = read_yaml(path, display=shown)
-                except PolicyFileError:
-                    continue  # a broken case file fails its cases; that is `ce-policy test`'s to report
-                cases = doc.data.get("cases") if isinstance(doc.data, dict) else None
-                for i, case in enumerate(cases if isinstance(cases, list) else []):
-                    clause = case.get("clause") if isinstance(case, dict) else None
-                    if isinstance(clause, str) and _qualified(layer_id, clause) not in known:
-                        line = doc.source.line_of(("cases", i, "clause"))
-                        message = (
-                            f"case {case.get('name')!r} is about clause {clause!r}, which no layer of its policy has"
-                        )
-                        self.add("dangling_citation", shown, line, message, layer_id, clause)
+            for clause, name, shown, line in self.cases_of(layer_id):
+                if _qualified(layer_id, clause) not in known:
+                    message = f"case {name!r} is about clause {clause!r}, which no layer of its policy has"
+                    self.add("dangling_citation", shown, line, message, layer_id, clause)
+
+    def cases_of(self, layer_id: str) -> Iterator[tuple[str, Any, str, int | None]]:
+        """The ``clause:`` of each case beside the layer: the clause, the case's name, its file and line."""
+        raw = self.registry.raw_layer(layer_id)
+        for path in case_files(raw.folder):
+            if path.parent.parent != raw.folder:
+                continue
+            shown = f"{raw.display}/cases/{path.name}"
+            try:
+                doc = read_yaml(path, display=shown)
+            except PolicyFileError:
+                continue  # a broken case file fails its cases; that is `ce-policy test`'s to report
+            cases = doc.data.get("cases") if isinstance(doc.data, dict) else None
+            for i, case in enumerate(cases if isinstance(cases, list) else []):
+                clause = case.get("clause") if isinstance(case, dict) else None
+                if isinstance(clause, str):
+                    yield clause, case.get("name"), shown, doc.source.line_of(("cases", i, "clause"))
 
     # --- parameters ----------------------------------------------------------------------------------
 
