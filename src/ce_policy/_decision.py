@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_serializer
 
-from ce_policy._hours import Hours, HourSum
+from ce_policy._hours import HourSum
 from ce_policy._record import Activity
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class ActivityOutcome(BaseModel):
     id: str
     counted: bool
     category: Category | None
-    hours: Hours
+    hours: HourSum
     registration: Literal["automatic", "application"] | None
     route: tuple[RouteStep, ...]
     reasons: tuple[str, ...]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import threading
 import weakref
 from collections import OrderedDict
@@ -34,8 +35,8 @@ from ce_policy._decision import (
 from ce_policy._engine import RulesEngine, Session
 from ce_policy._errors import EngineError, PolicyNotFoundError, RecordError, RecordProblem
 from ce_policy._firing import Firings
-from ce_policy._hours import from_centi, to_centi
-from ce_policy._memo import FiringMemo
+from ce_policy._hours import from_centi, plain_hours, to_centi
+from ce_policy._memo import ActivityFirings, Firing, FiringMemo
 from ce_policy._policy import Policy
 from ce_policy._record import GENERAL_SECTOR, Activity, CycleYear, Person, Record, parse_model
 from ce_policy._registry import PolicyRegistry, default_registry
@@ -47,6 +48,7 @@ NO_APPLICABLE_RULE = "no_applicable_rule"
 """The reason given to an activity that no rule classified (the policy does not know that way)."""
 
 _CENT = Decimal("0.01")
+_ZERO = Decimal(0)
 _ENGINE_CACHE_SIZE = 64
 _engines: OrderedDict[tuple[str, str, int, int], RulesEngine] = OrderedDict()
 _engines_lock = threading.Lock()
@@ -84,14 +86,20 @@ def resolve_policy(policy: str | Policy | None, person: Person, year: int, regis
 def policy_info(policy: Policy, person: Person) -> PolicyInfo:
     """How a decision names its policy, and whether the person's sector had to fall back to the general one."""
     fallback = policy.sector is None and person.sector != GENERAL_SECTOR
-    return PolicyInfo(
-        id=policy.id,
-        version=policy.version,
-        digest=policy.digest,
-        chain=policy.chain,
-        sector=policy.sector,
-        fallback=fallback,
-    )
+    return _policy_info(policy.id, policy.version, policy.digest, policy.chain, policy.sector, fallback)
+
+
+@functools.lru_cache(maxsize=256)
+def _policy_info(
+    policy_id: str, version: str, digest: str, chain: tuple[str, ...], sector: str | None, fallback: bool
+) -> PolicyInfo:
+    # Frozen, so one object per policy can be shared by every decision it makes.
+    return PolicyInfo(id=policy_id, version=version, digest=digest, chain=chain, sector=sector, fallback=fallback)
+
+
+@functools.lru_cache(maxsize=256)
+def _route(steps: tuple[tuple[str, str], ...]) -> tuple[RouteStep, ...]:
+    return tuple(RouteStep(actor=actor, action=action) for actor, action in steps)
 
 
 def person_fields(person: Person, year: int, region: str) -> dict[str, Any]:
@@ -191,39 +199,58 @@ class _Evaluation:
 
     # --- deciding the facts of a stage ---------------------------------------------------------------------
 
-    def decide(self, facts: list[dict[str, Any]]) -> None:
+    def decide(
+        self,
+        facts: list[dict[str, Any]],
+        positions: list[int] | None = None,
+        known: list[tuple[int, int, str, dict[str, Any]]] | None = None,
+    ) -> dict[int, Firing]:
         """Have the engine decide ``facts`` (or reuse what it decided in the same situations), then act.
 
-        The actions are applied in the engine's order, rule priority first and then the facts in the order
-        given, whether the engine fired them just now or the memo recalls them, so both give one decision.
+        The actions are applied in the engine's order, rule priority first and then the facts' positions
+        (their order in the stage, unless ``positions`` gives them), whether the engine fired them just now,
+        the memo recalls them, or the caller knows them already (``known``: priority, position, rule, fact).
+        Both ways give one decision.
+
+        Returns:
+            For each position, the rules fired on its fact (with their priorities).
         """
         memo = self.memo
-        fired: list[tuple[int, int, str]] = []
-        missed: list[tuple[int, tuple[Any, ...] | None]] = []
-        for position, fact in enumerate(facts):
-            situation = memo.situation(fact) if memo is not None else None
-            names = memo.get(situation) if memo is not None and situation is not None else None
-            if names is None:
-                missed.append((position, situation))
-            else:
-                fired += [(self.priority[name], position, name) for name in names]
+        places = positions if positions is not None else list(range(len(facts)))
+        fired: list[tuple[int, int, str, dict[str, Any]]] = list(known or ())
+        missed: list[tuple[int, dict[str, Any], tuple[Any, ...] | None]] = []
+        decided: dict[int, Firing] = {}
+        if memo is not None and memo.enabled:
+            situation_of, recall = memo.situation, memo.get
+            for position, fact in zip(places, facts, strict=True):
+                situation = situation_of(fact)
+                recalled = recall(situation) if situation is not None else None
+                if recalled is None:
+                    missed.append((position, fact, situation))
+                else:
+                    decided[position] = recalled
+                    fired += [(priority, position, name, fact) for priority, name in recalled]
+        else:
+            missed = [(position, fact, None) for position, fact in zip(places, facts, strict=True)]
         if missed:
             self._fired = []
-            self._open().assert_facts([facts[position] for position, _ in missed])
+            self._open().assert_facts([fact for _, fact, _ in missed])
             by_fact: dict[str, list[str]] = {}
             for name, matched in self._fired:
                 for fact in matched:
                     by_fact.setdefault(fact["id"], []).append(name)
-            for position, situation in missed:
-                names = tuple(sorted(by_fact.get(facts[position]["id"], ()), key=self.priority.__getitem__))
+            for position, fact, situation in missed:
+                names = tuple(sorted((self.priority[name], name) for name in by_fact.get(fact["id"], ())))
                 if memo is not None and situation is not None:
                     memo.put(situation, names)
-                fired += [(self.priority[name], position, name) for name in names]
+                decided[position] = names
+                fired += [(priority, position, name, fact) for priority, name in names]
         try:
-            for _, position, name in sorted(fired):
-                self.fire(name, [facts[position]])
+            for _, _, name, fact in sorted(fired, key=_firing_order):
+                self.fire(name, [fact])
         except Exception as exc:
             raise EngineError(f"a rule action failed: {exc!r}") from exc
+        return decided
 
     def _collect(self, name: str, facts: list[dict[str, Any]]) -> None:
         self._fired.append((name, facts))
@@ -312,13 +339,10 @@ class _Evaluation:
         record = self.record
         region = record.person.region or ""
         common = person_fields(record.person, record.year, region)
-        facts = [_activity_fact(i, a, common, self.as_of) for i, a in enumerate(record.activities)]
-        self.activities = [_ActivityState(f) for f in facts]
         self.priority = self.memo.priority if self.memo is not None else _priorities(self.engine)
         with contextlib.ExitStack() as stack:
             self._stack = stack
-            self.decide([{"id": "person", "stage": "person", **common}, *facts])
-            self.decide(self._recognition_facts())
+            self._activity_stages(common)
             pools = self._pools()
             self.decide(
                 [
@@ -376,7 +400,49 @@ class _Evaluation:
             "cycle": to_centi(hours),
         }
 
-    def _recognition_facts(self) -> list[dict[str, Any]]:
+    def _activity_stages(self, common: dict[str, Any]) -> None:
+        """The person and activity stage, then the recognition stage.
+
+        What fires on an activity in these two stages depends on nothing but the person fields, ``as_of``
+        and the activity's own fields (its recognition fact is made from them and from what fired on it), so
+        an activity seen before in the same circumstances replays what fired on it then, in the same order,
+        without facts; the others are decided fact by fact.
+        """
+        memo = self.memo
+        record = self.record
+        profile = (tuple(common.values()), self.as_of)
+        keys: list[tuple[Any, ...] | None] = []
+        recalled: dict[int, ActivityFirings] = {}
+        for index, activity in enumerate(record.activities):
+            key = (profile, _activity_key(activity)) if memo is not None and memo.enabled else None
+            keys.append(key)
+            found = memo.recall_activity(key) if memo is not None and key is not None else None
+            if found is not None:
+                recalled[index] = found
+        facts = [
+            _activity_fact(i, a, common, self.as_of) if i not in recalled else {"id": f"a{i}", "idx": i}
+            for i, a in enumerate(record.activities)
+        ]
+        self.activities = [_ActivityState(f) for f in facts]
+        fresh = [i for i in range(len(facts)) if i not in recalled]
+        known = [(priority, i + 1, name, facts[i]) for i, (first, _) in recalled.items() for priority, name in first]
+        person = {"id": "person", "stage": "person", **common}
+        first = self.decide([person, *(facts[i] for i in fresh)], [0, *(i + 1 for i in fresh)], known)
+        recognition = self._recognition_facts(recalled)
+        known = [
+            (priority, i, name, {"id": f"r{i}", "idx": i})
+            for i, (_, second) in recalled.items()
+            for priority, name in second
+        ]
+        second = self.decide([fact for _, fact in recognition], [i for i, _ in recognition], known)
+        if memo is not None:
+            for i in fresh:
+                key = keys[i]
+                if key is not None:
+                    memo.keep_activity(key, (first.get(i + 1, ()), second.get(i, ())))
+
+    def _recognition_facts(self, recalled: dict[int, Any]) -> list[tuple[int, dict[str, Any]]]:
+        """Work out each classified activity's standard hours; the recognition facts of those not recalled."""
         facts = []
         for index, (activity, state) in enumerate(zip(self.record.activities, self.activities, strict=True)):
             if state.category is None:
@@ -392,6 +458,8 @@ class _Evaluation:
                 state.standard_hours = activity.hours
             if state.credits_rule is not None:
                 state.standard_credits = _credits(activity, state)
+            if index in recalled:
+                continue
             fact = dict(state.fact)
             fact.update(
                 id=f"r{index}",
@@ -402,7 +470,7 @@ class _Evaluation:
             )
             if state.standard_credits is not None:
                 fact["standard_credits"] = to_centi(state.standard_credits)
-            facts.append(fact)
+            facts.append((index, fact))
         return facts
 
     def _pools(self) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
@@ -453,25 +521,25 @@ class _Evaluation:
                     id=activity.id,
                     counted=counted,
                     category=state.category,
-                    hours=state.standard_hours if counted else Decimal(0),
+                    hours=plain_hours(state.standard_hours) if counted else _ZERO,
                     registration=state.registration,
-                    route=tuple(RouteStep(actor=a, action=b) for a, b in state.route or ()),
+                    route=_route(state.route or ()),
                     reasons=(*state.reasons, *state.deferred),
                     credits=None
                     if state.standard_credits is None
-                    else (state.standard_credits if counted else Decimal(0)),
+                    else (plain_hours(state.standard_credits) if counted else _ZERO),
                 )
             )
         required = self.required["actual"]
         short = self.short["actual"]
-        shortfall = {c: short[c] - actual[c] if c in short else Decimal(0) for c in (*CATEGORIES, "total")}
+        shortfall = {c: plain_hours(short[c] - actual[c]) if c in short else _ZERO for c in (*CATEGORIES, "total")}
         credits = None
         if "credits" in required or any(state.standard_credits is not None for state in self.activities):
             floor = short.get("credits")
             credits = CreditTotals(
-                counted=actual["credits"],
-                required=required.get("credits", Decimal(0)),
-                shortfall=floor - actual["credits"] if floor is not None else Decimal(0),
+                counted=plain_hours(actual["credits"]),
+                required=plain_hours(required.get("credits", _ZERO)),
+                shortfall=plain_hours(floor - actual["credits"]) if floor is not None else _ZERO,
             )
         cycle = None
         if cycle_fact is not None:
@@ -481,8 +549,8 @@ class _Evaluation:
                 first_year=cycle_fact["first_year"],
                 last_year=cycle_fact["last_year"],
                 hours=hours,
-                required=self.required["cycle"].get("cycle", Decimal(0)),
-                remaining=floor - hours if floor is not None else Decimal(0),
+                required=plain_hours(self.required["cycle"].get("cycle", _ZERO)),
+                remaining=plain_hours(floor - hours) if floor is not None else _ZERO,
                 final_year=cycle_fact["final_year"],
                 years_shown=tuple(sorted(y for y in self.prior if cycle_fact["first_year"] <= y < self.record.year)),
             )
@@ -492,14 +560,14 @@ class _Evaluation:
             as_of=self.as_of,
             compliant=complete,
             hours=_hour_totals(actual),
-            required=HourTotals(**{c: required.get(c, Decimal(0)) for c in (*CATEGORIES, "total")}),
+            required=HourTotals(**{c: plain_hours(required.get(c, _ZERO)) for c in (*CATEGORIES, "total")}),
             shortfall=HourTotals(**shortfall),
             credits=credits,
             cycle=cycle,
             projected=Projection(
                 hours=_hour_totals(projected),
                 compliant=not self.short["projected"],
-                credits=projected["credits"] if credits is not None else None,
+                credits=plain_hours(projected["credits"]) if credits is not None else None,
             ),
             activities=tuple(outcomes),
             consequences=tuple(self.consequences),
@@ -507,6 +575,19 @@ class _Evaluation:
             trace=tuple(self.trace),
             provisional=tuple(sorted(self.provisional)),
         )
+
+
+def _firing_order(firing: tuple[int, int, str, dict[str, Any]]) -> tuple[int, int]:
+    return firing[0], firing[1]
+
+
+_ACTIVITY_FIELDS = tuple(name for name in Activity.model_fields if name != "id")
+
+
+def _activity_key(activity: Activity) -> tuple[Any, ...]:
+    """Everything of an activity that a rule of the activity or recognition stage can read (all but its id)."""
+    fields = activity.__dict__
+    return tuple([fields[name] for name in _ACTIVITY_FIELDS])
 
 
 def _priorities(engine: RulesEngine) -> dict[str, int]:
@@ -519,7 +600,11 @@ def _centi(totals: dict[str, Decimal]) -> dict[str, int]:
 
 
 def _hour_totals(totals: dict[str, Decimal]) -> HourTotals:
-    return HourTotals(public=totals["public"], professional=totals["professional"], total=totals["total"])
+    return HourTotals(
+        public=plain_hours(totals["public"]),
+        professional=plain_hours(totals["professional"]),
+        total=plain_hours(totals["total"]),
+    )
 
 
 def _credits(activity: Activity, state: _ActivityState) -> Decimal:

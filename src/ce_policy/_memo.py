@@ -21,14 +21,20 @@ from typing import Any
 
 from ce_policy._compiler import CompiledPolicy
 
-__all__ = ["FiringMemo"]
+__all__ = ["ActivityFirings", "Firing", "FiringMemo"]
 
 _ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 _VALUE_OPS = frozenset({"$neq", *_ORDER_OPS})
 _PRESENCE_OPS = frozenset({"$ex", "$nex"})
 _ABSENT = ("~absent",)
 _DEFAULT_SIZE = 200_000
-_NO_FIELDS: tuple[tuple[str, ...], tuple[Any, ...]] = ((), ())
+_NO_FIELDS: tuple[tuple[str, ...], tuple[tuple[str, tuple[Any, ...]], ...]] = ((), ())
+
+
+Firing = tuple[tuple[int, str], ...]
+"""The rules fired on one fact, each with its priority, in the order they apply."""
+ActivityFirings = tuple[Firing, Firing]
+"""What fired on one activity's fact in the activity stage and on its recognition fact."""
 
 
 class _UnknownShapeError(Exception):
@@ -78,12 +84,6 @@ class _FieldKey:
             raise _UnknownShapeError(f"{name} is ordered against a value that is not a number")
         self.tests = tuple((_COMPARE[op], operand) for op, operand in compared) if ordered else None
 
-    def part(self, fact: dict[str, Any]) -> Any:
-        value = fact.get(self.name, _ABSENT)
-        if self.tests is None or value.__class__ not in (int, float):
-            return value
-        return tuple([compare(value, operand) for compare, operand in self.tests])
-
 
 class FiringMemo:
     """The rules the engine fired on each situation it decided, for one compiled ruleset (thread-safe, bounded).
@@ -109,15 +109,17 @@ class FiringMemo:
                 for field, op, operand in found:
                     if field != "stage":
                         fields.setdefault(field, []).append((op, operand))
-            self._fields: dict[str, tuple[tuple[str, ...], tuple[_FieldKey, ...]]] = {}
+            self._fields: dict[str, tuple[tuple[str, ...], tuple[tuple[str, tuple[Any, ...]], ...]]] = {}
             for stage, fields in by_stage.items():
                 keys = [_FieldKey(name, tests) for name, tests in sorted(fields.items())]
                 plain = tuple(key.name for key in keys if key.tests is None)
-                self._fields[stage] = (plain, tuple(key for key in keys if key.tests is not None))
+                ordered = tuple((key.name, key.tests) for key in keys if key.tests is not None)
+                self._fields[stage] = (plain, ordered)
         except _UnknownShapeError:
             self.enabled = False
             self._fields = {}
-        self._seen: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._seen: dict[tuple[Any, ...], Firing] = {}
+        self._activities: dict[tuple[Any, ...], ActivityFirings] = {}
         self._lock = threading.Lock()
 
     def situation(self, fact: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -127,20 +129,38 @@ class FiringMemo:
         stage = fact["stage"]
         plain, ordered = self._fields.get(stage, _NO_FIELDS)
         get = fact.get
-        return (stage, *[get(name, _ABSENT) for name in plain], *[field.part(fact) for field in ordered])
+        key = [stage, *[get(name, _ABSENT) for name in plain]]
+        for name, tests in ordered:
+            value = get(name, _ABSENT)
+            if value.__class__ is int or value.__class__ is float:
+                key.append(tuple([compare(value, operand) for compare, operand in tests]))
+            else:
+                key.append(value)
+        return tuple(key)
 
-    def get(self, situation: tuple[Any, ...]) -> tuple[str, ...] | None:
-        """The rules fired on ``situation``, if the engine decided it before."""
+    def get(self, situation: tuple[Any, ...]) -> Firing | None:
+        """The rules fired on ``situation`` (each with its priority), if the engine decided it before."""
         return self._seen.get(situation)
 
-    def put(self, situation: tuple[Any, ...], fired: tuple[str, ...]) -> None:
+    def put(self, situation: tuple[Any, ...], fired: Firing) -> None:
         """Keep what the engine fired on ``situation``."""
+        self._keep(self._seen, situation, fired)
+
+    def recall_activity(self, key: tuple[Any, ...]) -> ActivityFirings | None:
+        """What fired on an activity with exactly these fields, person fields and ``as_of``, if seen before."""
+        return self._activities.get(key)
+
+    def keep_activity(self, key: tuple[Any, ...], fired: ActivityFirings) -> None:
+        """Keep what fired on an activity's two facts, under everything the rules of those stages can read."""
+        self._keep(self._activities, key, fired)
+
+    def _keep(self, table: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
         with self._lock:
-            if len(self._seen) >= self.size:
-                for old in list(islice(self._seen, len(self._seen) // 2 or 1)):
-                    del self._seen[old]
-            self._seen[situation] = fired
+            if len(table) >= self.size:
+                for old in list(islice(table, len(table) // 2 or 1)):
+                    del table[old]
+            table[key] = value
 
     def __len__(self) -> int:
-        """The number of situations kept."""
-        return len(self._seen)
+        """The number of situations and activities kept."""
+        return len(self._seen) + len(self._activities)
