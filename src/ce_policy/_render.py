@@ -66,6 +66,7 @@ _LABELS: dict[str, dict[Language, str]] = {
     "to_complete": {"zh": "尚需完成（截止 {deadline}）", "en": "To complete (by {deadline})"},
     "still_needed": {"zh": "至少还需", "en": "at least"},
     "plan": {"zh": "例如", "en": "for example"},
+    "checked": {"zh": "已按 {day} 核验可完成", "en": "checked: complete as of {day}"},
     "ways": {"zh": "仍可采用的方式", "en": "ways still open"},
     "closed": {
         "zh": "已过截止日期 {deadline}，当年度学时不予补学",
@@ -208,7 +209,7 @@ def render_to_complete(needs: ToComplete, lang: Language = "zh") -> list[str]:
             + (f" ({', '.join(f'{k}={v}' for k, v in _fields(a))})" if _fields(a) else "")
             for a in needs.plan
         ]
-        lines.append(f"  {t('plan')}: {'; '.join(steps)} ({t('as_of')} {needs.plan_as_of})")
+        lines.append(f"  {t('plan')}: {'; '.join(steps)} ({t('checked').format(day=needs.plan_as_of)})")
     for category in ("public", "professional"):
         names = [_way_name(w) for w in needs.ways if w.category == category]
         if names:
