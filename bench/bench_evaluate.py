@@ -23,9 +23,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import json
 import platform
-import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -101,16 +102,21 @@ def _p99(samples: list[int]) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[98]
 
 
-def _rss_mib() -> float:
-    """The resident set size now (Linux ``/proc``), in MiB."""
+def _status_mib(field: str) -> float:
     for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
+def _rss_mib() -> float:
+    """The resident set size now (Linux ``/proc``), in MiB."""
+    return _status_mib("VmRSS")
+
+
 def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The peak resident set size of this process (``VmHWM``; unlike ``ru_maxrss`` it is not inherited)."""
+    return _status_mib("VmHWM")
 
 
 def _differences(decisions: list[object], expected: list[object]) -> int:
@@ -128,59 +134,78 @@ def _us(nanoseconds: float) -> str:
     return f"{nanoseconds / 1e3:,.0f} µs"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="a short run: fewer calls and records")
-    parser.add_argument("--records", type=int, help="population for one process (default 20,000; 2,000 quick)")
-    parser.add_argument("--batch", type=int, help="population for the 2-worker run (default 60,000; 6,000 quick)")
-    parser.add_argument("--long", type=int, help="evaluations of the RSS run (default 200,000; 20,000 quick)")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"seed of the population (default {SEED})")
-    args = parser.parse_args(argv)
-    size = args.records or (2_000 if args.quick else 20_000)
-    batch = args.batch or (6_000 if args.quick else 60_000)
-    long_run = args.long or (20_000 if args.quick else 200_000)
-    calls, cold_calls = (300, 30) if args.quick else (3_000, 200)
-
-    twenty = population_module.record_of(20, args.seed)
-    people = list(population_module.population(size, args.seed))
-    activities = sum(len(r["activities"]) for r in people)
-
+def _latency(twenty: dict[str, Any], calls: int, cold_calls: int) -> dict[str, list[int]]:
     # Warm: the engine compiled, the memo and caches filled by the warm-up.
     for _ in range(100):
         _engine(twenty)
         _reference(twenty)
-    warm = _latencies(lambda: _engine(twenty), calls)
-    reference = _latencies(lambda: _reference(twenty), calls)
-    cold = _latencies(lambda: _engine(twenty), cold_calls, before=clear_caches)
+    return {
+        "warm": _latencies(lambda: _engine(twenty), calls),
+        "reference": _latencies(lambda: _reference(twenty), calls),
+        "cold": _latencies(lambda: _engine(twenty), cold_calls, before=clear_caches),
+    }
 
+
+def _one_process(people: list[dict[str, Any]]) -> dict[str, float]:
     clear_caches()
-    rss_start = _rss_mib()
+    size = len(people)
     loop_rate, decisions = _rate(lambda: (_engine(r) for r in people), size)
     reference_rate, expected = _rate(lambda: (_reference(r) for r in people), size)
     full_rate, _ = _rate(lambda: (ce_policy.evaluate(r) for r in people), size)
     one_rate, _ = _rate(lambda: ce_policy.evaluate_many(people, workers=1), size)
     mismatches = _differences(decisions, expected)
+    return {"loop": loop_rate, "reference": reference_rate, "full": full_rate, "many": one_rate, "diff": mismatches}
 
-    many = list(population_module.population(batch, args.seed + 7))
-    single_rate, _ = _rate(lambda: ce_policy.evaluate_many(many, workers=1), batch)
-    two_rate, _ = _rate(lambda: ce_policy.evaluate_many(many, workers=2, chunk_size=500), batch)
 
-    clear_caches()
-    rss_before = _rss_mib()
-    rotating = list(population_module.population(5_000, args.seed + 11))
-    rss_10k = rss_end = rss_before
-    for i in range(long_run):
+def _two_workers(batch: int, seed: int) -> dict[str, float]:
+    many = list(population_module.population(batch, seed + 7))
+    one, _ = _rate(lambda: ce_policy.evaluate_many(many, workers=1), batch)
+    two, _ = _rate(lambda: (r.decision_json for r in ce_policy.evaluate_many(many, workers=2, chunk_size=500)), batch)
+    read, _ = _rate(lambda: (r.decision for r in ce_policy.evaluate_many(many, workers=2, chunk_size=500)), batch)
+    return {"one": one, "two": two, "read": read}
+
+
+def memory_run(evaluations: int, seed: int) -> dict[str, Any]:
+    """In a process that does nothing else: RSS after 10,000 evaluations and after ``evaluations``."""
+    rotating = list(population_module.population(5_000, seed + 11))
+    rss_10k = float("nan")
+    for i in range(evaluations):
         _engine(rotating[i % len(rotating)])
         if i + 1 == 10_000:
             rss_10k = _rss_mib()
-    rss_end = _rss_mib()
-    live = sum(engine.live_sessions for engine in _evaluate._engines.values())
-    memo_sizes = [len(memo) for memo in _evaluate._memos.values()]
+    return {
+        "evaluations": evaluations,
+        "rss_10k": rss_10k,
+        "rss_end": _rss_mib(),
+        "peak": _peak_mib(),
+        "live_sessions": sum(engine.live_sessions for engine in _evaluate._engines.values()),
+        "engines": len(_evaluate._engines),
+        "memo_entries": [len(memo) for memo in _evaluate._memos.values()],
+    }
 
+
+def _memory(evaluations: int, seed: int) -> dict[str, Any]:
+    script = Path(__file__).resolve()
+    done = subprocess.run(  # noqa: S603 - this very script, in a fresh interpreter
+        [sys.executable, str(script), "--memory-only", str(evaluations), "--seed", str(seed)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _report(args: argparse.Namespace, people: list[dict[str, Any]], latency: dict[str, list[int]]) -> int:
+    one = _one_process(people)
+    two = _two_workers(args.batch, args.seed)
+    memory = _memory(args.long, args.seed)
+    warm, cold, reference = latency["warm"], latency["cold"], latency["reference"]
     med_w, med_c, med_r = statistics.median(warm), statistics.median(cold), statistics.median(reference)
+    activities = sum(len(r["activities"]) for r in people)
     print(f"ce_policy {ce_policy.__version__} · Python {platform.python_version()} · seed {args.seed}")
-    print(f"latency: one 20-activity record; warm {calls:,} calls, cold {cold_calls:,} calls (caches emptied)")
-    print(f"population: {size:,} people, {activities:,} activities ({activities / size:.1f} a person)")
+    print(f"latency: one 20-activity record; warm {len(warm):,} calls, cold {len(cold):,} calls (caches emptied)")
+    print(f"population: {len(people):,} people, {activities:,} activities ({activities / len(people):.1f} a person)")
     print()
     print(f"{'measure':<40}{'evaluate':>13}{'reference':>13}{'ratio':>9}  target")
     print("-" * 88)
@@ -189,25 +214,54 @@ def main(argv: list[str] | None = None) -> int:
     print(_row("cold latency, median", _us(med_c), _us(med_r), med_c / med_r, "≤ 60×"))
     print(_row("cold latency, p99", _us(_p99(cold)), _us(_p99(reference)), _p99(cold) / _p99(reference)))
     rows = (
-        ("one process, loop of evaluate (rec/s)", loop_rate, "≤ 3×"),
-        ("one process, evaluate_many (rec/s)", one_rate, ""),
-        ("one process, with to_complete (rec/s)", full_rate, ""),
+        ("one process, loop of evaluate (rec/s)", one["loop"], "≤ 3×"),
+        ("one process, evaluate_many (rec/s)", one["many"], "≤ 3×"),
+        ("one process, with to_complete (rec/s)", one["full"], ""),
     )
     for label, rate, target in rows:
-        print(_row(label, f"{rate:,.0f}", f"{reference_rate:,.0f}", reference_rate / rate, target))
+        print(_row(label, f"{rate:,.0f}", f"{one['reference']:,.0f}", one["reference"] / rate, target))
     print("-" * 88)
     print("ratio: how many times slower (or more time per record) than the reference, in this run")
     print()
-    print(f"evaluate_many over {batch:,} people: 1 worker {single_rate:,.0f} rec/s, 2 workers {two_rate:,.0f} rec/s")
-    print(f"  → 2 workers run {two_rate / single_rate:.2f}× the one-process rate (target ≥ 1.7×)")
-    print(f"memory: peak RSS {_peak_mib():,.0f} MiB (RSS {rss_start:,.0f} MiB before the population runs)")
     print(
-        f"  RSS after 10,000 evaluations {rss_10k:,.1f} MiB, after {long_run:,} {rss_end:,.1f} MiB "
-        f"({(rss_end / rss_10k - 1) * 100:+.1f} %, target within ±10 %); live sessions {live}, "
-        f"memo entries {memo_sizes}"
+        f"evaluate_many over {args.batch:,} people: 1 worker {two['one']:,.0f} rec/s, 2 workers {two['two']:,.0f} rec/s"
     )
-    print(f"decisions that differ from the reference: {mismatches} of {size:,}")
-    return 1 if mismatches else 0
+    print(f"  → 2 workers run {two['two'] / two['one']:.2f}× the one-process rate (target ≥ 1.7×)")
+    print(
+        f"  every decision also read into a Decision here: {two['read']:,.0f} rec/s ({two['read'] / two['one']:.2f}×)"
+    )
+    growth = (memory["rss_end"] / memory["rss_10k"] - 1) * 100
+    print(
+        f"memory (a fresh process): RSS after 10,000 evaluations {memory['rss_10k']:,.1f} MiB, after "
+        f"{memory['evaluations']:,} {memory['rss_end']:,.1f} MiB ({growth:+.1f} %, target within ±10 %); "
+        f"peak {memory['peak']:,.1f} MiB"
+    )
+    print(
+        f"  live sessions {memory['live_sessions']}, engines {memory['engines']}, memo entries {memory['memo_entries']}"
+    )
+    print(f"peak RSS of this benchmark process: {_peak_mib():,.0f} MiB")
+    print(f"decisions that differ from the reference: {one['diff']:.0f} of {len(people):,}")
+    return 1 if one["diff"] else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="a short run: fewer calls and records")
+    parser.add_argument("--records", type=int, help="population for one process (default 20,000; 2,000 quick)")
+    parser.add_argument("--batch", type=int, help="population for the 2-worker run (default 60,000; 6,000 quick)")
+    parser.add_argument("--long", type=int, help="evaluations of the RSS run (default 200,000; 20,000 quick)")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"seed of the population (default {SEED})")
+    parser.add_argument("--memory-only", type=int, metavar="N", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_only:
+        print(json.dumps(memory_run(args.memory_only, args.seed)))
+        return 0
+    args.records = args.records or (2_000 if args.quick else 20_000)
+    args.batch = args.batch or (6_000 if args.quick else 60_000)
+    args.long = args.long or (20_000 if args.quick else 200_000)
+    calls, cold_calls = (300, 30) if args.quick else (3_000, 200)
+    latency = _latency(population_module.record_of(20, args.seed), calls, cold_calls)
+    return _report(args, list(population_module.population(args.records, args.seed)), latency)
 
 
 if __name__ == "__main__":

@@ -55,25 +55,74 @@ class BatchError(BaseModel):
     problems: tuple[dict[str, Any], ...] = ()
 
 
-class BatchResult(BaseModel):
+class BatchResult:
     """The result for one record of a batch: its decision, or why there is none.
+
+    A result computed in another process arrives as the decision's JSON, which is read into a `Decision`
+    only when ``decision`` is first asked for; ``decision_json`` gives the JSON without reading it (what a
+    batch writing files needs), so moving results between processes costs a string, not a pickled model.
 
     Attributes:
         index: the record's position in the input (0-based).
-        decision: the decision, when one was made.
         error: why no decision was made, otherwise ``None``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    __slots__ = ("_decision", "_json", "error", "index")
 
-    index: int
-    decision: Decision | None = None
-    error: BatchError | None = None
+    def __init__(
+        self,
+        index: int,
+        decision: Decision | None = None,
+        error: BatchError | None = None,
+        *,
+        decision_json: str | None = None,
+    ) -> None:
+        """Hold a decision (as a model or as its JSON) or the error that stopped it."""
+        self.index = index
+        self.error = error
+        self._decision = decision
+        self._json = decision_json
+
+    @property
+    def decision(self) -> Decision | None:
+        """The decision, when one was made."""
+        if self._decision is None and self._json is not None:
+            self._decision = Decision.model_validate_json(self._json)
+        return self._decision
+
+    @property
+    def decision_json(self) -> str | None:
+        """The decision as JSON (the documented shape), when one was made."""
+        if self._json is None and self._decision is not None:
+            self._json = self._decision.model_dump_json()
+        return self._json
 
     @property
     def ok(self) -> bool:
         """Whether a decision was made."""
-        return self.decision is not None
+        return self._decision is not None or self._json is not None
+
+    def __eq__(self, other: object) -> bool:
+        """Results are equal when index, decision and error are."""
+        if not isinstance(other, BatchResult):
+            return NotImplemented
+        return (self.index, self.decision, self.error) == (other.index, other.decision, other.error)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        """Show the index and the outcome."""
+        what = f"error={self.error.kind!r}" if self.error is not None else "decision"
+        return f"BatchResult(index={self.index}, {what})"
+
+    def __getstate__(self) -> tuple[int, BatchError | None, str | None]:
+        """Pickle as JSON: cheap to send between processes."""
+        return self.index, self.error, self.decision_json
+
+    def __setstate__(self, state: tuple[int, BatchError | None, str | None]) -> None:
+        """Restore from `__getstate__`; the decision is read lazily."""
+        self.index, self.error, self._json = state
+        self._decision = None
 
 
 @dataclass(frozen=True)
