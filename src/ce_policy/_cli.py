@@ -12,6 +12,7 @@ from typing import Any, Literal
 import click
 from pydantic import BaseModel, TypeAdapter
 
+from ce_policy._batch_cli import batch_command
 from ce_policy._cases import policy_root, registry_for, run_suite
 from ce_policy._compiler import compile_policy
 from ce_policy._decision import Decision, TitleReviewDecision
@@ -83,6 +84,7 @@ def main() -> None:
     """Continuing-education policies for professional technical personnel (专业技术人员继续教育)."""
 
 
+main.add_command(batch_command)
 main.add_command(diff_command)
 main.add_command(lint_command)
 

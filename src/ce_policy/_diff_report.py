@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from ce_policy._diff_model import CHANGE_KINDS, ChangeGroup, ClauseText, PolicyChange, PolicyDiff
+from ce_policy._html import bar_chart, page
 from ce_policy._messages import Language
 
 __all__ = ["render_html", "render_text"]
@@ -185,33 +186,10 @@ def render_text(diff: PolicyDiff, lang: Language = "en") -> str:
     return "\n".join(lines)
 
 
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
-h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
-.num{text-align:right}.clause{color:#444;font-size:.9rem}.muted{color:#666}
-pre{background:#f6f6f6;padding:.5rem;overflow-x:auto;font-size:.85rem}
-"""
-
-
 def _chart(diff: PolicyDiff, lang: Language) -> str:
     """An inline SVG bar chart of the changed decisions per kind of change."""
-    rows = [(kind, diff.kinds.get(kind, 0)) for kind in CHANGE_KINDS]
-    bar_height, label_width, bar_width = 22, 230, 420
-    height = max(1, len(rows)) * bar_height + 10
-    most = max(1, *(n for _, n in rows))
-    parts = [
-        f'<svg role="img" width="{label_width + bar_width + 60}" '
-        f'height="{height}" aria-label="{escape(_WORDS["by_kind"][lang])}">'
-    ]
-    for i, (kind, count) in enumerate(rows):
-        y = 5 + i * bar_height
-        width = round(bar_width * count / most)
-        parts.append(f'<text x="0" y="{y + 15}" font-size="13">{escape(_KINDS[kind][lang])}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{width}" height="{bar_height - 6}" fill="#4a7ab5"/>')
-        parts.append(f'<text x="{label_width + width + 5}" y="{y + 15}" font-size="13">{count}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    bars = [(_KINDS[kind][lang], diff.kinds.get(kind, 0), str(diff.kinds.get(kind, 0))) for kind in CHANGE_KINDS]
+    return bar_chart(bars, _WORDS["by_kind"][lang])
 
 
 def _group_html(number: int, group: ChangeGroup, lang: Language) -> str:
@@ -271,7 +249,4 @@ def render_html(diff: PolicyDiff, lang: Language = "en") -> str:
                 for p in row.problems
             ]
         body.append("</ul>")
-    return (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{w('title')}</title><style>{_CSS}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
-    )
+    return page(_WORDS["title"][lang], body, lang)

@@ -47,6 +47,9 @@ MAX_ACTIVITIES = 1_000
 GENERAL_SECTOR = "general"
 """The sector of people without sector rules of their own."""
 MAX_ID_LENGTH = 64
+MAX_LABELS = 16
+"""The most grouping labels a record may carry."""
+MAX_LABEL_LENGTH = 100
 
 ActivityKind = Literal[
     "public_course",
@@ -106,6 +109,10 @@ def _iso_date(value: Any) -> Any:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 """A calendar date, written ``YYYY-MM-DD`` in JSON."""
+LabelName = Annotated[StrictStr, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+LabelValue = Annotated[StrictStr, Field(min_length=1, max_length=MAX_LABEL_LENGTH)]
+Labels = Annotated[dict[LabelName, LabelValue], Field(max_length=MAX_LABELS)]
+"""Free grouping labels (e.g. ``{"county": "库车市", "employer": "…"}``): reported on, never read by a rule."""
 WAY_FIELDS: dict[str, dict[str, bool]] = {
     # kind -> {field: required?}; fields not listed are not allowed for that kind.
     "public_course": {},
@@ -202,13 +209,23 @@ class Activity(BaseModel):
 
 
 class Record(BaseModel):
-    """One person's continuing education in one year: the input of `ce_policy.evaluate`."""
+    """One person's continuing education in one year: the input of `ce_policy.evaluate`.
+
+    Attributes:
+        person: the person.
+        year: the year.
+        activities: the year's activities (at most `MAX_ACTIVITIES`).
+        labels: free grouping labels, e.g. ``{"county": "库车市", "employer": "…"}`` (at most 16; names
+            ``[a-z][a-z0-9_]*`` of up to 32 characters, values of 1 to 100): what ``ce-policy batch`` groups
+            its summary by. They are never read by any rule and never change a decision.
+    """
 
     model_config = _FROZEN
 
     person: Person
     year: Annotated[int, Field(strict=True, ge=1990, le=2100)]
     activities: Annotated[tuple[Activity, ...], Field(max_length=MAX_ACTIVITIES)] = ()
+    labels: Labels | None = None
 
     @model_validator(mode="after")
     def _activity_ids_unique(self) -> Record:
@@ -291,7 +308,7 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     """Turn a pydantic error location into a JSON path such as ``$.activities[2].hours``."""
     path = "$"
     for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        path += f"[{part}]" if isinstance(part, int) else part if part == "[key]" else f".{part}"
     return path
 
 

@@ -12,7 +12,9 @@ skipped; numbers with a fraction are read as exact decimals.
 and the year's columns repeated on each row (see `CSV_COLUMNS`). Consecutive rows with the same
 ``person_id`` and ``year`` make one record, in file order; a row whose activity columns are all empty adds
 no activity (a person without activities). An empty cell is an absent field. ``on_platform`` and ``passed``
-are ``true`` or ``false``; ``hours`` and ``credits`` are numbers; dates are ``YYYY-MM-DD``.
+are ``true`` or ``false``; ``hours`` and ``credits`` are numbers; dates are ``YYYY-MM-DD``. A column
+``label_<name>`` gives the record's label ``<name>`` (``label_county`` → ``labels.county``), repeated on each
+row like the person's columns.
 """
 
 from __future__ import annotations
@@ -55,7 +57,10 @@ ACTIVITY_COLUMNS = {
     "credits": "credits",
 }
 CSV_COLUMNS: tuple[str, ...] = (*PERSON_COLUMNS, "year", *ACTIVITY_COLUMNS)
-"""The columns a CSV file of records may have (``person_id`` and ``year`` are required), in any order."""
+"""The columns a CSV file of records may have (``person_id`` and ``year`` are required), in any order; besides
+them, any ``label_<name>`` column (a grouping label, `ce_policy.Record.labels`)."""
+LABEL_PREFIX = "label_"
+_LABEL_COLUMN = re.compile(r"label_[a-z][a-z0-9_]*")
 _REQUIRED_COLUMNS = ("person_id", "year")
 _SUFFIXES: dict[str, RecordFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -159,13 +164,14 @@ def _csv(stream: IO[str], file: str) -> Iterator[RecordInput]:
     if header is None:
         return
     columns = [name.strip() for name in header]
-    unknown = [name for name in columns if name not in CSV_COLUMNS]
+    unknown = [name for name in columns if name not in CSV_COLUMNS and not _LABEL_COLUMN.fullmatch(name)]
     missing = [name for name in _REQUIRED_COLUMNS if name not in columns]
     if unknown or missing or len(set(columns)) != len(columns):
         parts = [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
         parts += [f"missing column(s) {', '.join(missing)}"] if missing else []
         parts += ["a column appears twice"] if len(set(columns)) != len(columns) else []
-        raise RecordFileError(file, 1, "; ".join(parts) + f" (columns: {', '.join(CSV_COLUMNS)})")
+        known = ", ".join((*CSV_COLUMNS, "label_<name>"))
+        raise RecordFileError(file, 1, "; ".join(parts) + f" (columns: {known})")
     group = _CsvGroup(file)
     seen: dict[tuple[str, str], int] = {}
     last_line = reader.line_num
@@ -203,6 +209,7 @@ class _CsvGroup:
         self.line = 0
         self.person_lines: dict[str, int] = {}
         self.activity_lines: list[int] = []
+        self.labels: dict[str, str] = {}
         self.broken = False
 
     def start(self, key: tuple[str, str], cells: dict[str, str], line: int) -> None:
@@ -210,6 +217,9 @@ class _CsvGroup:
         year: Any = int(key[1]) if key[1].isdigit() else (key[1] or None)
         self.key, self.line, self.broken = key, line, False
         self.data = {"person": person, **({"year": year} if year is not None else {}), "activities": []}
+        self.labels = _labels(cells)
+        if self.labels:
+            self.data["labels"] = self.labels
         self.activity_lines = []
 
     def add(self, cells: dict[str, str], line: int) -> RecordProblem | None:
@@ -219,6 +229,10 @@ class _CsvGroup:
                 self.broken = True
                 message = f"{column} differs from line {self.line} of the same person and year"
                 return RecordProblem(f"$.person.{field}", "invalid_csv", message)
+        if _labels(cells) != self.labels:
+            self.broken = True
+            message = f"the label columns differ from line {self.line} of the same person and year"
+            return RecordProblem("$.labels", "invalid_csv", message)
         activity = {
             field: _cell(field, cells[column]) for column, field in ACTIVITY_COLUMNS.items() if cells.get(column)
         }
@@ -231,6 +245,13 @@ class _CsvGroup:
         if self.key is not None and not self.broken:
             yield RecordInput(self.data, self.file, self.line, (), tuple(self.activity_lines))
         self.key = None
+
+
+def _labels(cells: dict[str, str]) -> dict[str, str]:
+    """The row's labels: each non-empty ``label_<name>`` cell."""
+    return {
+        name.removeprefix(LABEL_PREFIX): text for name, text in cells.items() if name.startswith(LABEL_PREFIX) and text
+    }
 
 
 def _cell(field: str, text: str) -> Any:
