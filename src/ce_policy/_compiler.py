@@ -25,6 +25,7 @@ from ce_policy._vocabulary import FACTS, STAGES
 
 __all__ = [
     "AS_OF_SUFFIX",
+    "MAX_ENGINE_TESTS_PER_STAGE",
     "OPEN_RULE",
     "SEEN_PREFIX",
     "Action",
@@ -40,6 +41,11 @@ SEEN_PREFIX = "~seen."
 AS_OF_SUFFIX = "__vs_as_of"
 """Each date field ``f`` also appears as ``f__vs_as_of``: days from the evaluation date (positive = after)."""
 SHORT_SUFFIX = "#short."
+MAX_ENGINE_TESTS_PER_STAGE = 500
+"""The most tests the engine rules of one stage may make, once compiled (``in`` lists and ``any`` counted).
+
+durable-rules loops forever while building a ruleset in which one node has 512 or more children, so the
+compiler refuses a stage that could reach that many, whatever the shape of its conditions."""
 _CATCH_ALL_PRI = 1_000_000
 
 _OPS = {
@@ -224,11 +230,42 @@ class _Compiler:
                 "run": name,
             }
             actions[name] = Action(name, None)
+        self.check_size(ruleset, actions)
         if self.problems:
             raise PolicyFileError(self.problems)
         epoch = self.policy.epoch(self.day)
         ruleset_name = f"ce.{self.policy.id}.e{epoch}"
         return CompiledPolicy(self.policy, epoch, ruleset_name, {ruleset_name: ruleset}, actions)
+
+    def check_size(self, ruleset: dict[str, Any], actions: dict[str, Action]) -> None:
+        """Refuse a stage whose engine rules make more tests than the engine can be built with."""
+        tests: dict[str, int] = {}
+        for name, action in actions.items():
+            rule = action.rule
+            if rule is None:
+                continue
+            before = tests.get(rule.stage, 0)
+            tests[rule.stage] = before + sum(_count_tests(part["m"]) for part in ruleset[name]["all"])
+            if before <= MAX_ENGINE_TESTS_PER_STAGE < tests[rule.stage]:
+                message = (
+                    f"stage {rule.stage!r} makes more than {MAX_ENGINE_TESTS_PER_STAGE} tests once compiled "
+                    f"(rule {rule.id!r} reaches {tests[rule.stage]}; each value of an in list and each "
+                    "alternative of any counts); the engine cannot be built with so many"
+                )
+                self.problems.append(PolicyProblem(rule.file, rule.line, "stage_test_limit", message))
+
+
+def _count_tests(condition: dict[str, Any]) -> int:
+    """The number of single tests in a compiled condition."""
+    count = 0
+    for key, value in condition.items():
+        if key in ("$and", "$or"):
+            count += sum(_count_tests(part) for part in value)
+        elif key.startswith("$"):
+            count += len(value)
+        else:
+            count += 1
+    return count
 
 
 def _flat(key: str, parts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from ce_policy._policy_files import (
 )
 from ce_policy._yaml import SourceMap, YamlDocument, read_yaml
 
-__all__ = ["RawLayer", "build_policy", "discover_layers", "read_layer"]
+__all__ = ["RawLayer", "build_policy", "discover_layers", "escaping_links", "read_layer"]
 
 _T = TypeVar("_T", bound=BaseModel)
 
@@ -89,6 +89,22 @@ def discover_layers(root: Path) -> dict[str, Path]:
     """
     found = {p.parent for name in LAYER_FILES for p in root.rglob(name) if p.is_file()}
     return {str(folder): folder for folder in sorted(found)}
+
+
+def escaping_links(root: Path) -> list[PolicyProblem]:
+    """A `path_escape` problem for each link under ``root`` to a folder outside it.
+
+    `discover_layers` does not follow such links, so the layers they lead to would be left out in silence.
+    """
+    problems = []
+    inside = root.resolve()
+    for path in sorted(root.rglob("*")):
+        if not path.is_symlink() or not path.is_dir():
+            continue
+        if not path.resolve().is_relative_to(inside):
+            shown = str(path.relative_to(root.parent)) if root.parent != root else str(path)
+            problems.append(PolicyProblem(shown, None, "path_escape", "folder resolves outside the policy folder"))
+    return problems
 
 
 def read_layer(folder: Path, display_root: Path) -> RawLayer:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ce_policy._errors import PolicyFileError, PolicyNotFoundError, PolicyProblem
-from ce_policy._loader import RawLayer, build_policy, discover_layers, read_layer
+from ce_policy._loader import RawLayer, build_policy, discover_layers, escaping_links, read_layer
 from ce_policy._policy import Policy
 from ce_policy._policy_files import did_you_mean
 from ce_policy._yaml import read_yaml
@@ -70,7 +70,7 @@ class PolicyRegistry:
             self._resolved.clear()
             default_region = self._read_settings(root)
             found: dict[str, Path] = {}
-            problems: list[PolicyProblem] = []
+            problems: list[PolicyProblem] = escaping_links(root)
             known = self._ids
             for folder in discover_layers(root).values():
                 try:
