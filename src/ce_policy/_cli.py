@@ -23,6 +23,7 @@ from ce_policy._lint_cli import lint_command
 from ce_policy._record import History, Record
 from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
 from ce_policy._render import render_decision, render_title_review
+from ce_policy._replay_cli import replay_command
 from ce_policy._title_review import evaluate_title_review
 
 __all__ = ["main"]
@@ -87,6 +88,7 @@ def main() -> None:
 main.add_command(batch_command)
 main.add_command(diff_command)
 main.add_command(lint_command)
+main.add_command(replay_command)
 
 
 @main.command("evaluate")

@@ -8,7 +8,7 @@ from typing import Any
 from ce_policy._decision import Decision
 from ce_policy._diff_model import DecisionSummary, FieldChange
 
-__all__ = ["decision_changes", "summary"]
+__all__ = ["decision_changes", "field_changes", "summary"]
 
 _FLOORS = ("required.", "shortfall.", "credits.required", "credits.shortfall", "cycle.required", "cycle.remaining")
 _MET = ("shortfall.", "credits.shortfall", "cycle.remaining")
@@ -90,3 +90,13 @@ def decision_changes(old: Decision, new: Decision) -> tuple[list[FieldChange], s
     changes: list[FieldChange] = []
     _field_changes(_outcome(old), _outcome(new), "", changes)
     return changes, _kinds(changes, new)
+
+
+def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
+    """The paths whose values differ between two outcomes as JSON data (objects compared key by key).
+
+    Keys written ``[id]`` (activities keyed by their ids) join their parent's path without a dot.
+    """
+    changes: list[FieldChange] = []
+    _field_changes(old, new, "", changes)
+    return changes

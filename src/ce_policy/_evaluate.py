@@ -32,6 +32,7 @@ from ce_policy._decision import (
     RouteStep,
     TraceEntry,
 )
+from ce_policy._decision_log import DecisionLog, active_decision_log
 from ce_policy._engine import RulesEngine, Session
 from ce_policy._errors import EngineError, PolicyNotFoundError, RecordError, RecordProblem
 from ce_policy._firing import Firings
@@ -629,6 +630,7 @@ def evaluate(
     registry: PolicyRegistry | None = None,
     to_complete: bool = True,
     cache: bool = True,
+    log: DecisionLog | None = None,
 ) -> Decision:
     """Decide one person's year under the policy that applies to it.
 
@@ -649,6 +651,8 @@ def evaluate(
         cache: reuse what the engine decided for a fact in the same situation (the same answers to every
             test its rules make) earlier in this process; ``False`` has the engine decide every fact afresh.
             Both give the same decision.
+        log: append the decision to this `DecisionLog` (default: the process-wide log of
+            `set_decision_log`, if any).
 
     Returns:
         The `Decision`, made by the policy's rules firing in durable-rules.
@@ -658,6 +662,7 @@ def evaluate(
         PolicyNotFoundError: no policy has the id, or covers the person's region and the year.
         PolicyFileError: the policy is invalid, or reads a parameter that has no value on ``as_of``.
         EngineError: the rules engine failed; no decision was made.
+        DecisionLogError: the decision was made but could not be logged; it is the error's ``decision``.
     """
     parsed = parse_model(Record, record)
     chosen = resolve_policy(policy, parsed.person, parsed.year, registry)
@@ -675,6 +680,9 @@ def evaluate(
     if to_complete and not decision.compliant:
         needs = _to_complete(parsed, decision, chosen, _evaluator(chosen, earlier, cache))
         decision = decision.model_copy(update={"to_complete": needs})
+    sink = active_decision_log(log)
+    if sink is not None:
+        sink.write(parsed, decision, prior=earlier)
     return decision
 
 
