@@ -29,6 +29,14 @@ from ce_policy._decision import (
     TraceEntry,
     WayToComplete,
 )
+from ce_policy._decision_log import (
+    DecisionLog,
+    DecisionLogError,
+    LogEntry,
+    LoggedPolicy,
+    record_digest,
+    set_decision_log,
+)
 from ce_policy._diff import diff_policies
 from ce_policy._diff_model import ChangeGroup, PolicyDiff
 from ce_policy._errors import (
@@ -47,6 +55,7 @@ from ce_policy._policy import Policy
 from ce_policy._record import Activity, Certificate, CycleYear, History, IntegrityFlag, Person, Record
 from ce_policy._records_io import RecordFileError, RecordInput, iter_records, write_jsonl
 from ce_policy._registry import PolicyRegistry, default_registry, load_policies
+from ce_policy._replay import CurrentComparison, ReplayEntry, ReplayReport, replay
 from ce_policy._title_review import evaluate_title_review
 from ce_policy._version import __version__
 
@@ -60,15 +69,20 @@ __all__ = [
     "ChangeGroup",
     "CompiledPolicy",
     "CreditTotals",
+    "CurrentComparison",
     "CycleProgress",
     "CycleYear",
     "Decision",
+    "DecisionLog",
+    "DecisionLogError",
     "EngineError",
     "History",
     "HourTotals",
     "IntegrityFlag",
     "LintFinding",
     "LintReport",
+    "LogEntry",
+    "LoggedPolicy",
     "Person",
     "Policy",
     "PolicyDiff",
@@ -83,6 +97,8 @@ __all__ = [
     "RecordFileError",
     "RecordInput",
     "RecordProblem",
+    "ReplayEntry",
+    "ReplayReport",
     "ReviewYear",
     "RouteStep",
     "TitleReviewDecision",
@@ -100,5 +116,8 @@ __all__ = [
     "lint_policies",
     "load_policies",
     "message",
+    "record_digest",
+    "replay",
+    "set_decision_log",
     "write_jsonl",
 ]
