@@ -27,7 +27,7 @@ _ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 _VALUE_OPS = frozenset({"$neq", *_ORDER_OPS})
 _PRESENCE_OPS = frozenset({"$ex", "$nex"})
 _ABSENT = ("~absent",)
-_DEFAULT_SIZE = 20_000
+_DEFAULT_SIZE = 10_000
 _NO_FIELDS: tuple[tuple[str, ...], tuple[tuple[str, tuple[Any, ...]], ...]] = ((), ())
 
 
