@@ -21,7 +21,7 @@ from ce_policy._batch_report import BatchSummary, render_html, render_text
 from ce_policy._errors import CePolicyError
 from ce_policy._record import GENERAL_SECTOR
 from ce_policy._records_io import RecordInput, iter_records
-from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
+from ce_policy._registry import registry_with
 
 __all__ = ["batch_command"]
 
@@ -34,13 +34,7 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_UNUSABLE)
 
 
-def _registry(extra: tuple[Path, ...]) -> PolicyRegistry:
-    if not extra:
-        return default_registry()
-    registry = PolicyRegistry([shipped_policy_root()])
-    for folder in extra:
-        registry.add_root(folder, strict=True)
-    return registry
+_registry = registry_with
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from ce_policy._errors import CePolicyError, PolicyFileError, PolicyProblem, Rec
 from ce_policy._evaluate import evaluate
 from ce_policy._lint_cli import lint_command
 from ce_policy._record import History, Record
-from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy_root
+from ce_policy._registry import registry_with
 from ce_policy._render import render_decision, render_title_review
 from ce_policy._replay_cli import replay_command
 from ce_policy._title_review import evaluate_title_review
@@ -36,13 +36,7 @@ _SCHEMAS: dict[str, type[Any]] = {
 }
 
 
-def _registry(extra: tuple[Path, ...]) -> PolicyRegistry:
-    if not extra:
-        return default_registry()
-    registry = PolicyRegistry([shipped_policy_root()])
-    for folder in extra:
-        registry.add_root(folder, strict=True)
-    return registry
+_registry = registry_with
 
 
 def _read_json(source: str) -> Any:

@@ -16,7 +16,7 @@ from ce_policy._policy import Policy
 from ce_policy._policy_files import did_you_mean
 from ce_policy._yaml import read_yaml
 
-__all__ = ["PolicyRegistry", "default_registry", "load_policies", "shipped_policy_root"]
+__all__ = ["PolicyRegistry", "default_registry", "load_policies", "registry_with", "shipped_policy_root"]
 
 _SETTINGS_FILE = "registry.yaml"
 
@@ -312,3 +312,13 @@ def load_policies(path: str | Path) -> list[str]:
             year and sector as a known layer; nothing is added then.
     """
     return default_registry().add_root(Path(path), strict=True)
+
+
+def registry_with(extra: tuple[Path, ...]) -> PolicyRegistry:
+    """The process-wide registry, or, with extra folders, the shipped policies plus those (loaded strictly)."""
+    if not extra:
+        return default_registry()
+    registry = PolicyRegistry([shipped_policy_root()])
+    for folder in extra:
+        registry.add_root(folder, strict=True)
+    return registry
