@@ -210,7 +210,7 @@ def _portable(policy: str | Policy | None, registry: PolicyRegistry) -> str | Po
     """A policy as workers can find it: by id when their registry holds the very same policy."""
     if isinstance(policy, Policy):
         try:
-            if registry.policy(policy.id).digest == policy.digest and registry.policy(policy.id) is policy:
+            if registry.policy(policy.id) is policy:
                 return policy.id
         except CePolicyError:
             return policy

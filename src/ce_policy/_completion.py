@@ -158,19 +158,25 @@ def _probe_days(policy: Policy, year: int) -> list[dt.date]:
     return sorted(d for d in days if first <= d <= last)
 
 
-def _probe_activity(index: int, candidate: _Candidate, day: dt.date) -> Activity:
+def _activity(aid: str, candidate: _Candidate, hours: Decimal, day: dt.date, credits: Decimal | None) -> Activity:
+    """An activity of a way: on the platform, passed, completed on ``day``, with the way's fields."""
     data: dict[str, Any] = {
-        "id": f"probe-{index}",
+        "id": aid,
         "kind": candidate.kind,
-        "hours": MAX_HOURS,
+        "hours": hours,
         "on_platform": True,
         "passed": True,
         "completed_on": day,
         **dict(candidate.fields),
     }
-    if WAY_FIELDS[candidate.kind].get("credits"):
-        data["credits"] = MAX_HOURS
+    if credits is not None:
+        data["credits"] = credits
     return Activity.model_validate(data)
+
+
+def _probe_activity(index: int, candidate: _Candidate, day: dt.date) -> Activity:
+    credits = MAX_HOURS if WAY_FIELDS[candidate.kind].get("credits") else None
+    return _activity(f"probe-{index}", candidate, MAX_HOURS, day, credits)
 
 
 def _probe(policy: Policy, person: Person, year: int, days: list[dt.date], evaluator: Evaluator) -> tuple[_Way, ...]:
@@ -305,21 +311,7 @@ def _rank(way: _Way) -> tuple[int, int]:
 
 
 def _activities(way: _Way, items: Iterable[tuple[Decimal, Decimal | None]], day: dt.date, ids: Any) -> list[Activity]:
-    made = []
-    for hours, credits in items:
-        data: dict[str, Any] = {
-            "id": next(ids),
-            "kind": way.candidate.kind,
-            "hours": hours,
-            "on_platform": True,
-            "passed": True,
-            "completed_on": day,
-            **dict(way.candidate.fields),
-        }
-        if credits is not None:
-            data["credits"] = credits
-        made.append(Activity.model_validate(data))
-    return made
+    return [_activity(next(ids), way.candidate, hours, day, credits) for hours, credits in items]
 
 
 def _plan(

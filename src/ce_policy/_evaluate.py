@@ -37,7 +37,7 @@ from ce_policy._engine import RulesEngine, Session
 from ce_policy._errors import EngineError, PolicyNotFoundError, RecordError, RecordProblem
 from ce_policy._firing import Firings
 from ce_policy._hours import from_centi, plain_hours, to_centi
-from ce_policy._memo import ActivityFirings, Firing, FiringMemo
+from ce_policy._memo import ActivityFirings, Firing, FiringMemo, priorities
 from ce_policy._policy import Policy
 from ce_policy._record import GENERAL_SECTOR, Activity, CycleYear, Person, Record, parse_model
 from ce_policy._registry import PolicyRegistry, default_registry
@@ -340,7 +340,7 @@ class _Evaluation:
         record = self.record
         region = record.person.region or ""
         common = person_fields(record.person, record.year, region)
-        self.priority = self.memo.priority if self.memo is not None else _priorities(self.engine)
+        self.priority = self.memo.priority if self.memo is not None else priorities(self.engine.compiled)
         with contextlib.ExitStack() as stack:
             self._stack = stack
             self._activity_stages(common)
@@ -589,11 +589,6 @@ def _activity_key(activity: Activity) -> tuple[Any, ...]:
     """Everything of an activity that a rule of the activity or recognition stage can read (all but its id)."""
     fields = activity.__dict__
     return tuple([fields[name] for name in _ACTIVITY_FIELDS])
-
-
-def _priorities(engine: RulesEngine) -> dict[str, int]:
-    compiled = engine.compiled
-    return {name: rule["pri"] for name, rule in compiled.ruleset[compiled.ruleset_name].items()}
 
 
 def _centi(totals: dict[str, Decimal]) -> dict[str, int]:

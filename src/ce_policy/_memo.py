@@ -21,7 +21,7 @@ from typing import Any
 
 from ce_policy._compiler import CompiledPolicy
 
-__all__ = ["ActivityFirings", "Firing", "FiringMemo"]
+__all__ = ["ActivityFirings", "Firing", "FiringMemo", "priorities"]
 
 _ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 _VALUE_OPS = frozenset({"$neq", *_ORDER_OPS})
@@ -85,6 +85,11 @@ class _FieldKey:
         self.tests = tuple((_COMPARE[op], operand) for op, operand in compared) if ordered else None
 
 
+def priorities(compiled: CompiledPolicy) -> dict[str, int]:
+    """Each engine rule's priority: the order in which the engine applies what fires."""
+    return {name: rule["pri"] for name, rule in compiled.ruleset[compiled.ruleset_name].items()}
+
+
 class FiringMemo:
     """The rules the engine fired on each situation it decided, for one compiled ruleset (thread-safe, bounded).
 
@@ -96,7 +101,7 @@ class FiringMemo:
     def __init__(self, compiled: CompiledPolicy, size: int = _DEFAULT_SIZE) -> None:
         self.size = size
         self.enabled = True
-        self.priority = {name: rule["pri"] for name, rule in compiled.ruleset[compiled.ruleset_name].items()}
+        self.priority = priorities(compiled)
         by_stage: dict[str, dict[str, list[tuple[str, Any]]]] = {}
         try:
             for name, action in compiled.actions.items():
