@@ -84,10 +84,10 @@ def test_a_failing_action_gives_an_engine_error_and_leaves_no_session(
     data = complete_record()
     good = ce_policy.evaluate(data)
 
-    def broken(self: Any, state: Any, action: Any) -> None:
+    def broken(self: Any, *args: Any) -> None:
         raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(_evaluate._Evaluation, "_on_activity", broken)
+    monkeypatch.setattr(_evaluate._Evaluation, "_on_year", broken)
     with pytest.raises(ce_policy.EngineError, match="injected fault"):
         ce_policy.evaluate(data)
     monkeypatch.undo()

@@ -41,16 +41,17 @@ MINIMAL = Path(__file__).parent / "data" / "minimal_policy"
 
 
 def _fail_on_second_call(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    original = _evaluate._Evaluation._on_activity
+    # Every action of a rule that fired, recalled from the memo or not, is applied through `fire`.
+    original = _evaluate._Evaluation.fire
     calls = {"n": 0}
 
-    def flaky(self: Any, state: Any, action: Any) -> None:
+    def flaky(self: Any, *args: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("injected fault on the second action")
-        original(self, state, action)
+        original(self, *args)
 
-    monkeypatch.setattr(_evaluate._Evaluation, "_on_activity", flaky)
+    monkeypatch.setattr(_evaluate._Evaluation, "fire", flaky)
     return calls
 
 

@@ -35,7 +35,7 @@ from ce_policy._record import WAY_FIELDS, Activity, Person, Record
 __all__ = ["Evaluator", "to_complete"]
 
 Evaluator = Callable[[Record, dt.date], tuple[Decision, list[Any]]]
-"""Evaluates a record as of a day: the decision and the engine's per-activity states (``_ActivityState``)."""
+"""Evaluates a record as of a day: the decision and the engine's per-activity results (``ActivityResult``)."""
 
 _CACHE_SIZE = 256
 _probes: OrderedDict[tuple[Any, ...], tuple[tuple[_Way, ...], list[dt.date]]] = OrderedDict()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import operator
 import threading
 import weakref
 from collections import OrderedDict
@@ -18,26 +19,20 @@ from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from ce_policy._activity_result import ActivityResult, ActivityState
 from ce_policy._compiler import AS_OF_SUFFIX, Action, compile_policy, date_number
 from ce_policy._completion import Evaluator
 from ce_policy._completion import to_complete as _to_complete
 from ce_policy._decision import (
-    ActivityOutcome,
-    CreditTotals,
-    CycleProgress,
     Decision,
-    HourTotals,
     PolicyInfo,
-    Projection,
-    RouteStep,
-    TraceEntry,
 )
 from ce_policy._decision_log import DecisionLog, active_decision_log
 from ce_policy._engine import RulesEngine, Session
 from ce_policy._errors import EngineError, PolicyNotFoundError, RecordError, RecordProblem
 from ce_policy._firing import Firings
 from ce_policy._hours import from_centi, plain_hours, to_centi
-from ce_policy._memo import ActivityFirings, Firing, FiringMemo, priorities
+from ce_policy._memo import FiringMemo, priorities
 from ce_policy._policy import Policy
 from ce_policy._record import GENERAL_SECTOR, Activity, CycleYear, Person, Record, parse_model
 from ce_policy._registry import PolicyRegistry, default_registry
@@ -50,6 +45,7 @@ NO_APPLICABLE_RULE = "no_applicable_rule"
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal(0)
+_REPLAYED = ActivityState({})  # in place of the state of an activity whose result the memo gave: never used
 _ENGINE_CACHE_SIZE = 64
 _engines: OrderedDict[tuple[str, str, int, int], RulesEngine] = OrderedDict()
 _engines_lock = threading.Lock()
@@ -98,11 +94,6 @@ def _policy_info(
     return PolicyInfo(id=policy_id, version=version, digest=digest, chain=chain, sector=sector, fallback=fallback)
 
 
-@functools.lru_cache(maxsize=256)
-def _route(steps: tuple[tuple[str, str], ...]) -> tuple[RouteStep, ...]:
-    return tuple(RouteStep(actor=actor, action=action) for actor, action in steps)
-
-
 def person_fields(person: Person, year: int, region: str) -> dict[str, Any]:
     """The person fields every fact of an evaluation carries."""
     return {"title_level": person.title_level, "sector": person.sector, "region": region, "year": year}
@@ -131,41 +122,6 @@ def _activity_fact(index: int, activity: Activity, common: dict[str, Any], as_of
     return fact
 
 
-class _ActivityState:
-    __slots__ = (
-        "category",
-        "credits_rule",
-        "deferred",
-        "fact",
-        "hours_rule",
-        "pool",
-        "reasons",
-        "registration",
-        "route",
-        "standard_credits",
-        "standard_hours",
-    )
-
-    def __init__(self, fact: dict[str, Any]) -> None:
-        self.fact = fact
-        self.category: str | None = None
-        self.registration: str | None = None
-        self.hours_rule: tuple[str, Decimal | None] | None = None
-        self.route: tuple[tuple[str, str], ...] | None = None
-        self.reasons: list[str] = []
-        self.deferred: list[str] = []
-        self.standard_hours = Decimal(0)
-        self.credits_rule: tuple[str, Decimal | None, Decimal | None] | None = None
-        self.pool: str | None = None
-        self.standard_credits: Decimal | None = None
-
-    def counts(self, scenario: str) -> bool:
-        """Whether the activity counts in ``scenario`` (the projection ignores pending applications)."""
-        if self.category is None or self.reasons:
-            return False
-        return scenario == "projected" or not self.deferred
-
-
 class _Evaluation:
     """The mutable state of one evaluation, updated by the actions of the rules that fire."""
 
@@ -183,13 +139,15 @@ class _Evaluation:
         self.as_of = as_of
         self.actions: dict[str, Action] = engine.compiled.actions
         self.engine = engine
-        self.activities: list[_ActivityState] = []
+        self.activities: list[ActivityResult] = []
+        self._building: list[ActivityState] = []
         self.required: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}, "cycle": {}}
         self.short: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}, "cycle": {}}
         self.prior = prior
         self.cycle: tuple[int, int] | None = None
         self.consequences: list[str] = []
-        self.trace: list[TraceEntry] = []
+        # Each rule that acted, as (stage call, priority, position, rule, activity index or -1): sorted, the trace.
+        self.traced: list[tuple[int, int, int, str, int]] = []
         self.provisional: set[str] = set()
         self.firings = Firings()
         self.caps: dict[tuple[str, str], Decimal] = {}
@@ -197,30 +155,23 @@ class _Evaluation:
         self._stack: contextlib.ExitStack | None = None
         self._session: Session | None = None
         self._fired: list[tuple[str, list[dict[str, Any]]]] = []
+        self._call = -1
 
     # --- deciding the facts of a stage ---------------------------------------------------------------------
 
-    def decide(
-        self,
-        facts: list[dict[str, Any]],
-        positions: list[int] | None = None,
-        known: list[tuple[int, int, str, dict[str, Any]]] | None = None,
-    ) -> dict[int, Firing]:
+    def decide(self, facts: list[dict[str, Any]], positions: list[int] | None = None) -> None:
         """Have the engine decide ``facts`` (or reuse what it decided in the same situations), then act.
 
         The actions are applied in the engine's order, rule priority first and then the facts' positions
-        (their order in the stage, unless ``positions`` gives them), whether the engine fired them just now,
-        the memo recalls them, or the caller knows them already (``known``: priority, position, rule, fact).
-        Both ways give one decision.
-
-        Returns:
-            For each position, the rules fired on its fact (with their priorities).
+        (their order in the stage, unless ``positions`` gives them), whether the engine fired them just now
+        or the memo recalls them. Both ways give one decision. Each call is one stage; the trace lists the
+        stages in the order they were decided.
         """
+        self._call += 1
         memo = self.memo
         places = positions if positions is not None else list(range(len(facts)))
-        fired: list[tuple[int, int, str, dict[str, Any]]] = list(known or ())
+        fired: list[tuple[int, int, str, dict[str, Any]]] = []
         missed: list[tuple[int, dict[str, Any], tuple[Any, ...] | None]] = []
-        decided: dict[int, Firing] = {}
         if memo is not None and memo.enabled:
             situation_of, recall = memo.situation, memo.get
             for position, fact in zip(places, facts, strict=True):
@@ -229,7 +180,6 @@ class _Evaluation:
                 if recalled is None:
                     missed.append((position, fact, situation))
                 else:
-                    decided[position] = recalled
                     fired += [(priority, position, name, fact) for priority, name in recalled]
         else:
             missed = [(position, fact, None) for position, fact in zip(places, facts, strict=True)]
@@ -244,14 +194,14 @@ class _Evaluation:
                 names = tuple(sorted((self.priority[name], name) for name in by_fact.get(fact["id"], ())))
                 if memo is not None and situation is not None:
                     memo.put(situation, names)
-                decided[position] = names
                 fired += [(priority, position, name, fact) for priority, name in names]
+        fired.sort(key=_firing_order)
+        call = self._call
         try:
-            for _, _, name, fact in sorted(fired, key=_firing_order):
-                self.fire(name, [fact])
+            for priority, position, name, fact in fired:
+                self.fire(name, fact, call, priority, position)
         except Exception as exc:
             raise EngineError(f"a rule action failed: {exc!r}") from exc
-        return decided
 
     def _collect(self, name: str, facts: list[dict[str, Any]]) -> None:
         self._fired.append((name, facts))
@@ -265,39 +215,40 @@ class _Evaluation:
 
     # --- the closed vocabulary of actions -----------------------------------------------------------------
 
-    def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
+    def fire(self, name: str, fact: dict[str, Any], call: int, priority: int, position: int) -> None:
+        """Apply what rule ``name`` says about ``fact`` (fired in stage call ``call`` at ``priority``)."""
         action = self.actions[name]
         rule = action.rule
-        facts = self.firings.applicable(action, facts)
-        if rule is None or not facts:
+        if rule is None or not self.firings.applies(action, fact):
             return
         self.provisional.update(action.provisional)
         stage = rule.stage
-        for fact in facts:
-            if stage == "year":
-                # The projection is reported but not traced: the trace explains the decision itself.
-                self._on_year(fact["scenario"], action)
-                if fact["scenario"] != "actual":
-                    continue
-            elif stage == "pool" and fact["scenario"] != "actual":
-                self._on_pool(fact, action)  # the projection is reported, not traced
-                continue
-            elif stage == "cycle":
-                self._on_year("cycle", action)
-            elif stage == "person":
-                for outcome, value in action.outcomes:
-                    if outcome == "cycle" and self.cycle is None:
-                        self.cycle = value
-            activity = self.record.activities[fact["idx"]].id if "idx" in fact else None
-            self.trace.append(TraceEntry(rule=name, cite=rule.cite, activity=activity))
-            if stage in ("activity", "recognition"):
-                self._on_activity(self.activities[fact["idx"]], action)
-            elif stage == "pool":
-                self._on_pool(fact, action)
-            elif stage == "consequence":
-                for outcome, value in action.outcomes:
-                    if outcome == "consequence" and value not in self.consequences:
-                        self.consequences.append(value)
+        if stage == "year":
+            # The projection is reported but not traced: the trace explains the decision itself.
+            self._on_year(fact["scenario"], action)
+            if fact["scenario"] != "actual":
+                return
+        elif stage == "pool" and fact["scenario"] != "actual":
+            self._on_pool(fact, action)  # the projection is reported, not traced
+            return
+        elif stage == "cycle":
+            self._on_year("cycle", action)
+        elif stage == "person":
+            for outcome, value in action.outcomes:
+                if outcome == "cycle" and self.cycle is None:
+                    self.cycle = value
+        index: int = fact.get("idx", -1)
+        self.traced.append((call, priority, position, name, index))
+        if stage in ("activity", "recognition"):
+            state = self._building[index]
+            state.acted.append((call, priority, name))
+            self._on_activity(state, action)
+        elif stage == "pool":
+            self._on_pool(fact, action)
+        elif stage == "consequence":
+            for outcome, value in action.outcomes:
+                if outcome == "consequence" and value not in self.consequences:
+                    self.consequences.append(value)
 
     def _on_pool(self, fact: dict[str, Any], action: Action) -> None:
         for outcome, value in action.outcomes:
@@ -305,7 +256,7 @@ class _Evaluation:
                 key = (fact["scenario"], fact["pool"])
                 self.caps[key] = min(value[1], self.caps.get(key, value[1]))
 
-    def _on_activity(self, state: _ActivityState, action: Action) -> None:
+    def _on_activity(self, state: ActivityState, action: Action) -> None:
         for outcome, value in action.outcomes:
             if outcome == "category" and state.category is None:
                 state.category = value
@@ -404,48 +355,52 @@ class _Evaluation:
     def _activity_stages(self, common: dict[str, Any]) -> None:
         """The person and activity stage, then the recognition stage.
 
-        What fires on an activity in these two stages depends on nothing but the person fields, ``as_of``
-        and the activity's own fields (its recognition fact is made from them and from what fired on it), so
-        an activity seen before in the same circumstances replays what fired on it then, in the same order,
-        without facts; the others are decided fact by fact.
+        What the rules of these two stages make of an activity depends on nothing but the person fields,
+        ``as_of`` and the activity's own fields (its recognition fact is made from them and from what fired on
+        it), so an activity seen before in the same circumstances comes to what it came to then: the rules
+        that acted on it then act again, in the same order, without facts. The others are decided fact by fact.
         """
-        memo = self.memo
-        record = self.record
-        profile = (tuple(common.values()), self.as_of)
-        keys: list[tuple[Any, ...] | None] = []
-        recalled: dict[int, ActivityFirings] = {}
-        for index, activity in enumerate(record.activities):
-            key = (profile, _activity_key(activity)) if memo is not None and memo.enabled else None
-            keys.append(key)
-            found = memo.recall_activity(key) if memo is not None and key is not None else None
-            if found is not None:
-                recalled[index] = found
-        facts = [
-            _activity_fact(i, a, common, self.as_of) if i not in recalled else {"id": f"a{i}", "idx": i}
-            for i, a in enumerate(record.activities)
-        ]
-        self.activities = [_ActivityState(f) for f in facts]
-        fresh = [i for i in range(len(facts)) if i not in recalled]
-        known = [(priority, i + 1, name, facts[i]) for i, (first, _) in recalled.items() for priority, name in first]
+        memo = self.memo if self.memo is not None and self.memo.enabled else None
+        as_of = self.as_of
+        profile = memo.profile((*common.values(), as_of)) if memo is not None else 0
+        results: list[ActivityResult | None] = []
+        building: list[ActivityState] = []
+        fresh: list[tuple[int, tuple[Any, ...] | None]] = []
+        traced = self.traced
+        for index, activity in enumerate(self.record.activities):
+            key = (profile, *_activity_key(activity)) if memo is not None else None
+            result = memo.recall_activity(key) if memo is not None and key is not None else None
+            results.append(result)
+            if result is None:
+                building.append(ActivityState(_activity_fact(index, activity, common, as_of)))
+                fresh.append((index, key))
+            else:
+                building.append(_REPLAYED)
+                self.provisional |= result.provisional
+                traced += [
+                    (stage, priority, index + 1 if stage == 0 else index, name, index)
+                    for stage, priority, name in result.acted
+                ]
+        self._building = building
         person = {"id": "person", "stage": "person", **common}
-        first = self.decide([person, *(facts[i] for i in fresh)], [0, *(i + 1 for i in fresh)], known)
-        recognition = self._recognition_facts(recalled)
-        known = [
-            (priority, i, name, {"id": f"r{i}", "idx": i})
-            for i, (_, second) in recalled.items()
-            for priority, name in second
-        ]
-        second = self.decide([fact for _, fact in recognition], [i for i, _ in recognition], known)
-        if memo is not None:
-            for i in fresh:
-                key = keys[i]
-                if key is not None:
-                    memo.keep_activity(key, (first.get(i + 1, ()), second.get(i, ())))
+        self.decide([person, *(building[i].fact for i, _ in fresh)], [0, *(i + 1 for i, _ in fresh)])
+        recognition = self._recognition_facts([i for i, _ in fresh])
+        self.decide([fact for _, fact in recognition], [i for i, _ in recognition])
+        actions = self.actions
+        for index, key in fresh:
+            state = building[index]
+            result = state.result(frozenset(p for _, _, name in state.acted for p in actions[name].provisional))
+            results[index] = result
+            if memo is not None and key is not None:
+                memo.keep_activity(key, result)
+        self.activities = [result for result in results if result is not None]
 
-    def _recognition_facts(self, recalled: dict[int, Any]) -> list[tuple[int, dict[str, Any]]]:
-        """Work out each classified activity's standard hours; the recognition facts of those not recalled."""
+    def _recognition_facts(self, indexes: list[int]) -> list[tuple[int, dict[str, Any]]]:
+        """Work out the standard hours of the activities at ``indexes``; the recognition facts of those classified."""
         facts = []
-        for index, (activity, state) in enumerate(zip(self.record.activities, self.activities, strict=True)):
+        activities = self.record.activities
+        for index in indexes:
+            activity, state = activities[index], self._building[index]
             if state.category is None:
                 if not state.reasons and not state.deferred:
                     state.reasons.append(NO_APPLICABLE_RULE)
@@ -459,8 +414,6 @@ class _Evaluation:
                 state.standard_hours = activity.hours
             if state.credits_rule is not None:
                 state.standard_credits = _credits(activity, state)
-            if index in recalled:
-                continue
             fact = dict(state.fact)
             fact.update(
                 id=f"r{index}",
@@ -514,96 +467,97 @@ class _Evaluation:
         complete: bool,
         cycle_fact: dict[str, Any] | None,
     ) -> Decision:
-        outcomes = []
-        for activity, state in zip(self.record.activities, self.activities, strict=True):
-            counted = state.counts("actual")
-            outcomes.append(
-                ActivityOutcome(
-                    id=activity.id,
-                    counted=counted,
-                    category=state.category,
-                    hours=plain_hours(state.standard_hours) if counted else _ZERO,
-                    registration=state.registration,
-                    route=_route(state.route or ()),
-                    reasons=(*state.reasons, *state.deferred),
-                    credits=None
-                    if state.standard_credits is None
-                    else (plain_hours(state.standard_credits) if counted else _ZERO),
-                )
-            )
+        """The decision, checked by pydantic in one call (built as plain data: decisions are made by the thousand)."""
+        outcomes = [
+            {"id": activity.id, **result.reported}
+            for activity, result in zip(self.record.activities, self.activities, strict=True)
+        ]
         required = self.required["actual"]
         short = self.short["actual"]
         shortfall = {c: plain_hours(short[c] - actual[c]) if c in short else _ZERO for c in (*CATEGORIES, "total")}
         credits = None
         if "credits" in required or any(state.standard_credits is not None for state in self.activities):
             floor = short.get("credits")
-            credits = CreditTotals(
-                counted=plain_hours(actual["credits"]),
-                required=plain_hours(required.get("credits", _ZERO)),
-                shortfall=plain_hours(floor - actual["credits"]) if floor is not None else _ZERO,
-            )
+            credits = {
+                "counted": plain_hours(actual["credits"]),
+                "required": plain_hours(required.get("credits", _ZERO)),
+                "shortfall": plain_hours(floor - actual["credits"]) if floor is not None else _ZERO,
+            }
         cycle = None
         if cycle_fact is not None:
             floor = self.short["cycle"].get("cycle")
             hours = from_centi(cycle_fact["cycle"])
-            cycle = CycleProgress(
-                first_year=cycle_fact["first_year"],
-                last_year=cycle_fact["last_year"],
-                hours=hours,
-                required=plain_hours(self.required["cycle"].get("cycle", _ZERO)),
-                remaining=plain_hours(floor - hours) if floor is not None else _ZERO,
-                final_year=cycle_fact["final_year"],
-                years_shown=tuple(sorted(y for y in self.prior if cycle_fact["first_year"] <= y < self.record.year)),
-            )
-        return Decision(
-            person=self.record.person.id,
-            year=self.record.year,
-            as_of=self.as_of,
-            compliant=complete,
-            hours=_hour_totals(actual),
-            required=HourTotals(**{c: plain_hours(required.get(c, _ZERO)) for c in (*CATEGORIES, "total")}),
-            shortfall=HourTotals(**shortfall),
-            credits=credits,
-            cycle=cycle,
-            projected=Projection(
-                hours=_hour_totals(projected),
-                compliant=not self.short["projected"],
-                credits=plain_hours(projected["credits"]) if credits is not None else None,
-            ),
-            activities=tuple(outcomes),
-            consequences=tuple(self.consequences),
-            policy=policy_info(self.policy, self.record.person),
-            trace=tuple(self.trace),
-            provisional=tuple(sorted(self.provisional)),
+            cycle = {
+                "first_year": cycle_fact["first_year"],
+                "last_year": cycle_fact["last_year"],
+                "hours": hours,
+                "required": plain_hours(self.required["cycle"].get("cycle", _ZERO)),
+                "remaining": plain_hours(floor - hours) if floor is not None else _ZERO,
+                "final_year": cycle_fact["final_year"],
+                "years_shown": tuple(sorted(y for y in self.prior if cycle_fact["first_year"] <= y < self.record.year)),
+            }
+        return Decision.model_validate(
+            {
+                "person": self.record.person.id,
+                "year": self.record.year,
+                "as_of": self.as_of,
+                "compliant": complete,
+                "hours": _hour_totals(actual),
+                "required": {c: plain_hours(required.get(c, _ZERO)) for c in (*CATEGORIES, "total")},
+                "shortfall": shortfall,
+                "credits": credits,
+                "cycle": cycle,
+                "projected": {
+                    "hours": _hour_totals(projected),
+                    "compliant": not self.short["projected"],
+                    "credits": plain_hours(projected["credits"]) if credits is not None else None,
+                },
+                "activities": outcomes,
+                "consequences": tuple(self.consequences),
+                "policy": policy_info(self.policy, self.record.person),
+                "trace": self._trace(),
+                "provisional": tuple(sorted(self.provisional)),
+            }
         )
+
+    def _trace(self) -> list[dict[str, Any]]:
+        """Every rule that acted, stage by stage in the engine's order: rule priority, then the facts' positions."""
+        actions = self.actions
+        activities = self.record.activities
+        entries = []
+        for _, _, _, name, index in sorted(self.traced):
+            rule = actions[name].rule
+            assert rule is not None  # noqa: S101 - only rules act
+            entries.append({"rule": name, "cite": rule.cite, "activity": activities[index].id if index >= 0 else None})
+        return entries
 
 
 def _firing_order(firing: tuple[int, int, str, dict[str, Any]]) -> tuple[int, int]:
     return firing[0], firing[1]
 
 
-_ACTIVITY_FIELDS = tuple(name for name in Activity.model_fields if name != "id")
+_ACTIVITY_FIELDS = operator.itemgetter(*(name for name in Activity.model_fields if name != "id"))
 
 
 def _activity_key(activity: Activity) -> tuple[Any, ...]:
     """Everything of an activity that a rule of the activity or recognition stage can read (all but its id)."""
-    fields = activity.__dict__
-    return tuple([fields[name] for name in _ACTIVITY_FIELDS])
+    key: tuple[Any, ...] = _ACTIVITY_FIELDS(activity.__dict__)
+    return key
 
 
 def _centi(totals: dict[str, Decimal]) -> dict[str, int]:
     return {name: to_centi(value) for name, value in totals.items()}
 
 
-def _hour_totals(totals: dict[str, Decimal]) -> HourTotals:
-    return HourTotals(
-        public=plain_hours(totals["public"]),
-        professional=plain_hours(totals["professional"]),
-        total=plain_hours(totals["total"]),
-    )
+def _hour_totals(totals: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {
+        "public": plain_hours(totals["public"]),
+        "professional": plain_hours(totals["professional"]),
+        "total": plain_hours(totals["total"]),
+    }
 
 
-def _credits(activity: Activity, state: _ActivityState) -> Decimal:
+def _credits(activity: Activity, state: ActivityState) -> Decimal:
     """The credits an activity earns under its credits rule: as claimed, or hours per credit (rounded down)."""
     assert state.credits_rule is not None  # noqa: S101 - only called when a rule gave one
     mode, per_hours, cap = state.credits_rule

@@ -20,13 +20,18 @@ class Firings:
         """Start with nothing fired."""
         self._fired: set[tuple[str, str]] = set()
 
-    def applicable(self, action: Action, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The facts ``action`` applies to; remembers the facts an exception fired on."""
+    def applies(self, action: Action, fact: dict[str, Any]) -> bool:
+        """Whether ``action`` acts on ``fact``: not when an exception to its rule fired there.
+
+        Remembers the facts an exception acted on.
+        """
         rule = action.rule
         if rule is None:
-            return []
-        if action.excepted_by:
-            facts = [f for f in facts if not any((e, f["id"]) in self._fired for e in action.excepted_by)]
+            return False
+        fired = self._fired
+        fact_id = fact["id"]
+        if action.excepted_by and any((e, fact_id) in fired for e in action.excepted_by):
+            return False
         if rule.exception_to is not None:
-            self._fired.update((rule.id, f["id"]) for f in facts)
-        return facts
+            fired.add((rule.id, fact_id))
+        return True

@@ -13,28 +13,29 @@ miss a test the engine makes; a condition shape it does not know disables it for
 
 from __future__ import annotations
 
-import operator
 import threading
-from collections.abc import Callable, Iterable
-from itertools import islice
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from itertools import count, islice
+from math import isnan
 from typing import Any
 
+from ce_policy._activity_result import ActivityResult
 from ce_policy._compiler import CompiledPolicy
 
-__all__ = ["ActivityFirings", "Firing", "FiringMemo", "priorities"]
+__all__ = ["Firing", "FiringMemo", "priorities"]
 
 _ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 _VALUE_OPS = frozenset({"$neq", *_ORDER_OPS})
 _PRESENCE_OPS = frozenset({"$ex", "$nex"})
 _ABSENT = ("~absent",)
 _DEFAULT_SIZE = 10_000
-_NO_FIELDS: tuple[tuple[str, ...], tuple[tuple[str, tuple[Any, ...]], ...]] = ((), ())
+_Bounds = tuple[tuple[Any, ...], tuple[Any, ...]]
+_NO_FIELDS: tuple[tuple[str, ...], tuple[tuple[str, _Bounds], ...]] = ((), ())
 
 
 Firing = tuple[tuple[int, str], ...]
 """The rules fired on one fact, each with its priority, in the order they apply."""
-ActivityFirings = tuple[Firing, Firing]
-"""What fired on one activity's fact in the activity stage and on its recognition fact."""
 
 
 class _UnknownShapeError(Exception):
@@ -57,32 +58,29 @@ def _tests(condition: dict[str, Any], found: list[tuple[str, str, Any]]) -> None
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq,
-    "$neq": operator.eq,
-    "$lt": operator.lt,
-    "$lte": operator.le,
-    "$gt": operator.gt,
-    "$gte": operator.ge,
-}
+    return isinstance(value, int | float) and not isinstance(value, bool) and not isnan(value)
 
 
 class _FieldKey:
-    """How one field enters a situation: as its value, or, if it is ordered, as its answer to each test."""
+    """How one field enters a situation: as its value, or, if it is ordered, by where it falls among its bounds.
 
-    __slots__ = ("name", "tests")
+    A test ``v < b`` or ``v >= b`` only asks whether ``b <= v``, and ``v <= b`` or ``v > b`` whether ``b < v``;
+    equality asks both. With ``low`` the sorted bounds of the first kind and ``high`` those of the second,
+    ``(bisect_right(low, v), bisect_left(high, v))`` counts the bounds of each kind that ``v`` has reached or
+    passed, which settles the answer of every test the field is put to, with two calls.
+    """
+
+    __slots__ = ("bounds", "name")
 
     def __init__(self, name: str, tests: Iterable[tuple[str, Any]]) -> None:
         self.name = name
-        tests = list(tests)
+        tests = [(op, operand) for op, operand in tests if op not in _PRESENCE_OPS]
         ordered = any(op in _ORDER_OPS for op, _ in tests)
-        compared = sorted({(op, operand) for op, operand in tests if op not in _PRESENCE_OPS})
-        if ordered and not all(_number(operand) for _, operand in compared):
+        if ordered and not all(_number(operand) for _, operand in tests):
             raise _UnknownShapeError(f"{name} is ordered against a value that is not a number")
-        self.tests = tuple((_COMPARE[op], operand) for op, operand in compared) if ordered else None
+        low = sorted({operand for op, operand in tests if op not in ("$lte", "$gt")})
+        high = sorted({operand for op, operand in tests if op not in ("$lt", "$gte")})
+        self.bounds: _Bounds | None = (tuple(low), tuple(high)) if ordered else None
 
 
 def priorities(compiled: CompiledPolicy) -> dict[str, int]:
@@ -114,17 +112,19 @@ class FiringMemo:
                 for field, op, operand in found:
                     if field != "stage":
                         fields.setdefault(field, []).append((op, operand))
-            self._fields: dict[str, tuple[tuple[str, ...], tuple[tuple[str, tuple[Any, ...]], ...]]] = {}
+            self._fields: dict[str, tuple[tuple[str, ...], tuple[tuple[str, _Bounds], ...]]] = {}
             for stage, fields in by_stage.items():
                 keys = [_FieldKey(name, tests) for name, tests in sorted(fields.items())]
-                plain = tuple(key.name for key in keys if key.tests is None)
-                ordered = tuple((key.name, key.tests) for key in keys if key.tests is not None)
+                plain = tuple(key.name for key in keys if key.bounds is None)
+                ordered = tuple((key.name, key.bounds) for key in keys if key.bounds is not None)
                 self._fields[stage] = (plain, ordered)
         except _UnknownShapeError:
             self.enabled = False
             self._fields = {}
         self._seen: dict[tuple[Any, ...], Firing] = {}
-        self._activities: dict[tuple[Any, ...], ActivityFirings] = {}
+        self._activities: dict[tuple[Any, ...], ActivityResult] = {}
+        self._profiles: dict[tuple[Any, ...], int] = {}
+        self._profile_numbers = count()
         self._lock = threading.Lock()
 
     def situation(self, fact: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -135,12 +135,12 @@ class FiringMemo:
         plain, ordered = self._fields.get(stage, _NO_FIELDS)
         get = fact.get
         key = [stage, *[get(name, _ABSENT) for name in plain]]
-        for name, tests in ordered:
+        for name, (low, high) in ordered:
             value = get(name, _ABSENT)
-            if value.__class__ is int or value.__class__ is float:
-                key.append(tuple([compare(value, operand) for compare, operand in tests]))
+            if value.__class__ is int or (value.__class__ is float and not isnan(value)):
+                key.append((bisect_right(low, value), bisect_left(high, value)))
             else:
-                key.append(value)
+                key.append(value)  # not a number (absent, a string, NaN): the value itself
         return tuple(key)
 
     def get(self, situation: tuple[Any, ...]) -> Firing | None:
@@ -151,13 +151,22 @@ class FiringMemo:
         """Keep what the engine fired on ``situation``."""
         self._keep(self._seen, situation, fired)
 
-    def recall_activity(self, key: tuple[Any, ...]) -> ActivityFirings | None:
-        """What fired on an activity with exactly these fields, person fields and ``as_of``, if seen before."""
+    def profile(self, fields: tuple[Any, ...]) -> int:
+        """A number for one set of person fields and ``as_of`` (never reused), to key activities by."""
+        number = self._profiles.get(fields)
+        if number is None:
+            with self._lock:
+                number = next(self._profile_numbers)
+            self._keep(self._profiles, fields, number)
+        return number
+
+    def recall_activity(self, key: tuple[Any, ...]) -> ActivityResult | None:
+        """What an activity with exactly these fields, person fields and ``as_of`` came to, if seen before."""
         return self._activities.get(key)
 
-    def keep_activity(self, key: tuple[Any, ...], fired: ActivityFirings) -> None:
-        """Keep what fired on an activity's two facts, under everything the rules of those stages can read."""
-        self._keep(self._activities, key, fired)
+    def keep_activity(self, key: tuple[Any, ...], replay: ActivityResult) -> None:
+        """Keep what an activity came to, under everything the rules of its two stages can read."""
+        self._keep(self._activities, key, replay)
 
     def _keep(self, table: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
         with self._lock:

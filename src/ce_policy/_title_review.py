@@ -51,7 +51,7 @@ class _Review:
     def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
         action = self.actions[name]
         rule = action.rule
-        facts = self.firings.applicable(action, facts)
+        facts = [fact for fact in facts if self.firings.applies(action, fact)]
         if rule is None or not facts:
             return
         self.provisional.update(action.provisional)
