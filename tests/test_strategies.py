@@ -22,9 +22,12 @@ from ce_policy._registry import shipped_policy_root
 REGISTRY = ce_policy.default_registry()
 POLICIES = [p.id for p in REGISTRY.policies()]
 AKSU = "xj.aksu.2025"
-# Deterministic searches for the examples a bias should produce (no flakes, no example database); the first
-# example found will do, except where shrinking is what is tested.
-SEARCH = settings(max_examples=100, derandomize=True, database=None, phases=[Phase.generate])
+# Searches for the examples a bias should produce (no example database); the first example found will do,
+# except where shrinking is what is tested. Derandomized, but Hypothesis's stream still depends on what ran
+# before in the process, so a search is given room: records for Aksu land on a total of exactly 90 in about
+# 3 % of draws (84 of 3,000 measured), which 100 draws miss in about one run in 17 and 1,000 draws practically
+# never.
+SEARCH = settings(max_examples=1_000, derandomize=True, database=None, phases=[Phase.generate])
 SHRINK = settings(max_examples=100, derandomize=True, database=None)
 
 

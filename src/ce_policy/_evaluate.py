@@ -23,10 +23,7 @@ from ce_policy._activity_result import ActivityResult, ActivityState
 from ce_policy._compiler import AS_OF_SUFFIX, Action, compile_policy, date_number
 from ce_policy._completion import Evaluator
 from ce_policy._completion import to_complete as _to_complete
-from ce_policy._decision import (
-    Decision,
-    PolicyInfo,
-)
+from ce_policy._decision import Decision, PolicyInfo, TraceEntry
 from ce_policy._decision_log import DecisionLog, active_decision_log
 from ce_policy._engine import RulesEngine, Session
 from ce_policy._errors import EngineError, PolicyNotFoundError, RecordError, RecordProblem
@@ -94,6 +91,12 @@ def _policy_info(
     return PolicyInfo(id=policy_id, version=version, digest=digest, chain=chain, sector=sector, fallback=fallback)
 
 
+@functools.lru_cache(maxsize=4096)
+def _entry(rule: str, cite: str) -> TraceEntry:
+    # Frozen, so the entry of a rule that fired on no activity (the person, the year) is shared by every decision.
+    return TraceEntry(rule=rule, cite=cite, activity=None)
+
+
 def person_fields(person: Person, year: int, region: str) -> dict[str, Any]:
     """The person fields every fact of an evaluation carries."""
     return {"title_level": person.title_level, "sector": person.sector, "region": region, "year": year}
@@ -133,8 +136,10 @@ class _Evaluation:
         engine: RulesEngine,
         prior: dict[int, Decimal],
         memo: FiringMemo | None = None,
+        region: str | None = None,
     ) -> None:
         self.record = record
+        self.region = region if region is not None else record.person.region or ""
         self.policy = policy
         self.as_of = as_of
         self.actions: dict[str, Action] = engine.compiled.actions
@@ -289,8 +294,7 @@ class _Evaluation:
 
     def run(self) -> Decision:
         record = self.record
-        region = record.person.region or ""
-        common = person_fields(record.person, record.year, region)
+        common = person_fields(record.person, record.year, self.region)
         self.priority = self.memo.priority if self.memo is not None else priorities(self.engine.compiled)
         with contextlib.ExitStack() as stack:
             self._stack = stack
@@ -520,15 +524,18 @@ class _Evaluation:
             }
         )
 
-    def _trace(self) -> list[dict[str, Any]]:
+    def _trace(self) -> list[TraceEntry | dict[str, Any]]:
         """Every rule that acted, stage by stage in the engine's order: rule priority, then the facts' positions."""
         actions = self.actions
         activities = self.record.activities
-        entries = []
+        entries: list[TraceEntry | dict[str, Any]] = []
         for _, _, _, name, index in sorted(self.traced):
             rule = actions[name].rule
             assert rule is not None  # noqa: S101 - only rules act
-            entries.append({"rule": name, "cite": rule.cite, "activity": activities[index].id if index >= 0 else None})
+            if index < 0:
+                entries.append(_entry(name, rule.cite))
+            else:
+                entries.append({"rule": name, "cite": rule.cite, "activity": activities[index].id})
         return entries
 
 
@@ -618,18 +625,21 @@ def evaluate(
     day = as_of or dt.date(parsed.year, 12, 31)
     if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
         raise TypeError(f"as_of must be a datetime.date, not {type(day).__name__}")
-    if parsed.person.region is None:
+    region = parsed.person.region
+    if region is None:
         region = (registry or default_registry()).default_region or ""
-        parsed = parsed.model_copy(update={"person": parsed.person.model_copy(update={"region": region})})
     if not chosen.evaluable:
         raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
     earlier = _prior_hours(prior, parsed, registry)
     engine = engine_for(chosen, day)
-    decision = _Evaluation(parsed, chosen, day, engine, earlier, _memos.get(engine) if cache else None).run()
+    decision = _Evaluation(parsed, chosen, day, engine, earlier, _memos.get(engine) if cache else None, region).run()
+    sink = active_decision_log(log)
+    if parsed.person.region is None and ((to_complete and not decision.compliant) or sink is not None):
+        # What follows sees the record as decided: in the region it was decided for.
+        parsed = parsed.model_copy(update={"person": parsed.person.model_copy(update={"region": region})})
     if to_complete and not decision.compliant:
         needs = _to_complete(parsed, decision, chosen, _evaluator(chosen, earlier, cache))
         decision = decision.model_copy(update={"to_complete": needs})
-    sink = active_decision_log(log)
     if sink is not None:
         sink.write(parsed, decision, prior=earlier)
     return decision
