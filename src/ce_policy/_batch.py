@@ -33,7 +33,7 @@ from ce_policy._registry import PolicyRegistry, default_registry, shipped_policy
 
 __all__ = ["BatchError", "BatchResult", "evaluate_many"]
 
-_DEFAULT_CHUNK = 200
+_DEFAULT_CHUNK = 100
 _IN_FLIGHT_PER_WORKER = 3
 
 

@@ -126,7 +126,7 @@ def _count_lines(path: Path) -> int | None:
 @click.option("--format-in", type=click.Choice(["jsonl", "csv"]), help="IN's format (default: by suffix).")
 @click.option("--format-out", type=click.Choice(get_args(OutputFormat)), help="OUT's format (default: by suffix).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per CPU; 1: none).")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=200, show_default=True, help="Records per task.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=100, show_default=True, help="Records per task.")
 @click.option("--policy", "policy_id", help="Decide every record under this policy id.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the decisions speak for.")
 @click.option(
