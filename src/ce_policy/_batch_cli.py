@@ -92,7 +92,7 @@ class _Run:
         self.summary.add_error(kind, origin.sector, origin.labels)
         self.bar.update()
 
-    def result(self, decision: Any, error: BatchError | None) -> None:
+    def result(self, decision: dict[str, Any] | None, error: BatchError | None) -> None:
         """Write and count the result of the oldest record in flight (after the unreadable ones before it)."""
         self._unreadable()
         origin = self.origins.popleft()
@@ -103,6 +103,7 @@ class _Run:
                     problem["where"] = origin.source.where(problem["path"])
             self._error(origin, error.kind, error.message, problems)
             return
+        assert decision is not None  # noqa: S101 - a result has a decision or an error
         sector = origin.sector or GENERAL_SECTOR
         self.writer.write(decision, sector, origin.labels, origin.file, origin.line)
         self.summary.add(decision, sector, origin.labels)
@@ -196,7 +197,8 @@ def batch_command(
                 registry=registry,
             )
             for result in results:
-                run.result(result.decision, result.error)
+                # The decision's JSON, parsed as plain data: a worker sends JSON, and models are not needed here.
+                run.result(json.loads(result.decision_json) if result.decision_json else None, result.error)
             run.finish()
     except CePolicyError as exc:
         _fail(str(exc))

@@ -12,9 +12,17 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from ce_policy._decision import Decision
-from ce_policy._hours import hours_to_json
 
-__all__ = ["CSV_FIELDS", "OutputFormat", "ParquetUnavailableError", "Writer", "error_row", "open_writer", "summary_row"]
+__all__ = [
+    "CSV_FIELDS",
+    "OutputFormat",
+    "ParquetUnavailableError",
+    "Writer",
+    "decision_data",
+    "error_row",
+    "open_writer",
+    "summary_row",
+]
 
 OutputFormat = Literal["jsonl", "csv", "parquet"]
 SUFFIXES: dict[str, OutputFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
@@ -51,22 +59,34 @@ class ParquetUnavailableError(RuntimeError):
     """Parquet output was asked for, but pyarrow is not installed."""
 
 
-def summary_row(decision: Decision, sector: str, labels: dict[str, str], source: str) -> dict[str, Any]:
+def decision_data(decision: Decision | dict[str, Any]) -> dict[str, Any]:
+    """A decision as JSON data (the shape of ``Decision.model_dump(mode="json")``), as batches handle it.
+
+    A batch reads each result from its JSON (`BatchResult.decision_json`) rather than into a `Decision`: with
+    worker processes, the process that writes the files then parses plain JSON, not models.
+    """
+    return decision.model_dump(mode="json") if isinstance(decision, Decision) else decision
+
+
+def summary_row(
+    decision: Decision | dict[str, Any], sector: str, labels: dict[str, str], source: str
+) -> dict[str, Any]:
     """One decision as a flat row (`CSV_FIELDS`); hours as JSON numbers, credits ``None`` when not counted."""
+    data = decision_data(decision)
     row: dict[str, Any] = {
-        "person": decision.person,
-        "year": decision.year,
-        "as_of": decision.as_of.isoformat(),
-        "compliant": decision.compliant,
+        "person": data["person"],
+        "year": data["year"],
+        "as_of": data["as_of"],
+        "compliant": data["compliant"],
     }
     for part in ("hours", "required", "shortfall"):
-        totals = getattr(decision, part)
-        row.update({f"{part}_{c}": hours_to_json(getattr(totals, c)) for c in ("public", "professional", "total")})
-    credits = decision.credits
-    row["credits_counted"] = hours_to_json(credits.counted) if credits else None
-    row["credits_required"] = hours_to_json(credits.required) if credits else None
-    row["consequences"] = ";".join(decision.consequences)
-    row.update(policy_id=decision.policy.id, policy_version=decision.policy.version, sector=sector)
+        totals = data[part]
+        row.update({f"{part}_{c}": totals[c] for c in ("public", "professional", "total")})
+    credits = data["credits"]
+    row["credits_counted"] = credits["counted"] if credits else None
+    row["credits_required"] = credits["required"] if credits else None
+    row["consequences"] = ";".join(data["consequences"])
+    row.update(policy_id=data["policy"]["id"], policy_version=data["policy"]["version"], sector=sector)
     row["labels"] = json.dumps(labels, ensure_ascii=False, sort_keys=True) if labels else ""
     row["source"] = source
     return row
@@ -116,11 +136,13 @@ class Writer:
             self._csv = csv.DictWriter(self._stream, CSV_FIELDS)
             self._csv.writeheader()
 
-    def write(self, decision: Decision, sector: str, labels: dict[str, str], file: str, line: int) -> None:
-        """Write one decision of a record read from ``file:line``."""
+    def write(
+        self, decision: Decision | dict[str, Any], sector: str, labels: dict[str, str], file: str, line: int
+    ) -> None:
+        """Write one decision (a `Decision` or its JSON data) of a record read from ``file:line``."""
         self.count += 1
         if self.format == "jsonl":
-            data = decision.model_dump(mode="json")
+            data = dict(decision_data(decision))
             data["source"] = {"file": file, "line": line}
             if labels:
                 data["labels"] = labels

@@ -10,10 +10,9 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 from html import escape
+from typing import Any
 
-from ce_policy._decision import Decision
 from ce_policy._html import bar_chart, histogram, page
 from ce_policy._messages import Language, message
 from ce_policy._registry import PolicyRegistry
@@ -75,7 +74,7 @@ class GroupCount:
         return self.complete / decided if decided else None
 
 
-def _bin(hours: Decimal) -> int:
+def _bin(hours: float) -> int:
     return min(BINS, max(0, int(hours // BIN_WIDTH)))
 
 
@@ -98,9 +97,7 @@ class BatchSummary:
     groups: dict[str, dict[str, GroupCount]] = field(default_factory=lambda: {"sector": {}})
     public: list[int] = field(default_factory=lambda: [0] * (BINS + 1))
     professional: list[int] = field(default_factory=lambda: [0] * (BINS + 1))
-    floors: dict[str, Counter[Decimal]] = field(
-        default_factory=lambda: {"public": Counter(), "professional": Counter()}
-    )
+    floors: dict[str, Counter[float]] = field(default_factory=lambda: {"public": Counter(), "professional": Counter()})
     reasons: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -119,21 +116,23 @@ class BatchSummary:
             found.append(self.groups.setdefault(dimension, {}).setdefault(value, GroupCount()))
         return found
 
-    def add(self, decision: Decision, sector: str, labels: dict[str, str]) -> None:
-        """Count one decision of a person of ``sector`` with ``labels``."""
+    def add(self, decision: dict[str, Any], sector: str, labels: dict[str, str]) -> None:
+        """Count one decision (as JSON data, see `decision_data`) of a person of ``sector`` with ``labels``."""
+        compliant = decision["compliant"]
         for count in self._counts(sector, labels):
-            if decision.compliant:
+            if compliant:
                 count.complete += 1
             else:
                 count.incomplete += 1
-        self.public[_bin(decision.hours.public)] += 1
-        self.professional[_bin(decision.hours.professional)] += 1
+        hours, required = decision["hours"], decision["required"]
+        self.public[_bin(hours["public"])] += 1
+        self.professional[_bin(hours["professional"])] += 1
         for category in ("public", "professional"):
-            floor = getattr(decision.required, category)
+            floor = required[category]
             if floor:
                 self.floors[category][floor] += 1
-        for activity in decision.activities:
-            self.reasons.update(activity.reasons)
+        for activity in decision["activities"]:
+            self.reasons.update(activity["reasons"])
 
     def add_error(self, kind: str, sector: str | None, labels: dict[str, str]) -> None:
         """Count one record with an error of ``kind``, in its groups when they could be read."""
