@@ -85,6 +85,7 @@ class ActivityResult:
         standard_hours, standard_credits: the hours (and credits) it is worth.
         acted: each rule that acted on it, as ``(stage call, priority, rule)``.
         provisional: the provisional parameters those rules read.
+        counted, in_projection: whether it counts now, and once pending applications are approved.
         reported: what the decision reports of it, but for its id (``ActivityOutcome``'s fields as data).
     """
 
@@ -95,6 +96,7 @@ class ActivityResult:
         "credits_rule",
         "deferred",
         "hours_rule",
+        "in_projection",
         "pool",
         "provisional",
         "reasons",
@@ -120,6 +122,7 @@ class ActivityResult:
         self.acted = tuple(state.acted)
         self.provisional = provisional
         self.counted = self.counts("actual")
+        self.in_projection = self.counts("projected")
         credits = self.standard_credits
         self.reported: dict[str, Any] = {
             "counted": self.counted,

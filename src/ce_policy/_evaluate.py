@@ -173,6 +173,8 @@ class _Evaluation:
         stages in the order they were decided.
         """
         self._call += 1
+        if not facts:
+            return
         memo = self.memo
         places = positions if positions is not None else list(range(len(facts)))
         fired: list[tuple[int, int, str, dict[str, Any]]] = []
@@ -452,8 +454,9 @@ class _Evaluation:
         result: dict[str, dict[str, Decimal]] = {}
         for scenario in ("actual", "projected"):
             totals = dict.fromkeys((*CATEGORIES, "credits"), Decimal(0))
+            actual = scenario == "actual"
             for state in self.activities:
-                if state.counts(scenario):
+                if state.counted if actual else state.in_projection:
                     totals[state.category] += state.standard_hours  # type: ignore[index]
                     if state.pool is None and state.standard_credits is not None:
                         totals["credits"] += state.standard_credits
