@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import ce_policy
 from ce_policy import _evaluate, strategies
+from ce_policy._activity_result import ActivityState
 from ce_policy._compiler import compile_policy
 from ce_policy._memo import FiringMemo
 from tests.records import activity, complete_record, record
@@ -86,3 +87,28 @@ def test_an_unknown_condition_shape_turns_the_memo_off() -> None:
 def test_complete_record_through_the_memo_is_complete() -> None:
     assert ce_policy.evaluate(complete_record()).compliant
     assert ce_policy.evaluate(complete_record()).compliant
+
+
+def _results(memo: FiringMemo, count: int) -> list[tuple[int]]:
+    keys = [(i,) for i in range(count)]
+    for key in keys:
+        memo.keep_activity(key, ActivityState({}).result(frozenset()))
+    return keys
+
+
+def test_a_full_activity_memo_lets_go_of_what_was_not_recalled_since_it_was_last_full() -> None:
+    memo = FiringMemo(compile_policy(ce_policy.default_registry().policy("xj.aksu.2025"), dt.date(2025, 12, 31)), 4)
+    keys = _results(memo, 4)
+    assert memo.recall_activity(keys[0]) is not None
+    assert memo.recall_activity(keys[3]) is not None
+    memo.keep_activity((4,), ActivityState({}).result(frozenset()))  # full: the two not recalled go
+    assert [memo.recall_activity(key) is not None for key in [*keys, (4,)]] == [True, False, False, True, True]
+
+
+def test_a_full_activity_memo_where_all_was_recalled_lets_go_of_its_older_half() -> None:
+    memo = FiringMemo(compile_policy(ce_policy.default_registry().policy("xj.aksu.2025"), dt.date(2025, 12, 31)), 4)
+    keys = _results(memo, 4)
+    for key in keys:
+        assert memo.recall_activity(key) is not None
+    memo.keep_activity((4,), ActivityState({}).result(frozenset()))
+    assert [memo.recall_activity(key) is not None for key in [*keys, (4,)]] == [False, False, True, True, True]

@@ -76,7 +76,9 @@ class ActivityState:
 
 
 class ActivityResult:
-    """What the rules of the activity and recognition stages made of one activity. Immutable; shared.
+    """What the rules of the activity and recognition stages made of one activity; shared, and immutable.
+
+    Only ``recalled`` changes: the memo's own mark of whether the result was used since the memo was last full.
 
     Attributes:
         category, registration, hours_rule, route, pool: the outcomes of the rules that acted (``None`` where
@@ -100,6 +102,7 @@ class ActivityResult:
         "pool",
         "provisional",
         "reasons",
+        "recalled",
         "registration",
         "reported",
         "route",
@@ -121,6 +124,7 @@ class ActivityResult:
         self.standard_credits = state.standard_credits
         self.acted = tuple(state.acted)
         self.provisional = provisional
+        self.recalled = False
         self.counted = self.counts("actual")
         self.in_projection = self.counts("projected")
         credits = self.standard_credits

@@ -115,6 +115,12 @@ class BatchResult:
         what = f"error={self.error.kind!r}" if self.error is not None else "decision"
         return f"BatchResult(index={self.index}, {what})"
 
+    def _keep_json_only(self) -> None:
+        """Keep the decision as its JSON only (what crosses to another process), letting the model go."""
+        if self._decision is not None:
+            self._json = self._decision.model_dump_json()
+            self._decision = None
+
     def __getstate__(self) -> tuple[int, BatchError | None, str | None]:
         """Pickle as JSON: cheap to send between processes."""
         return self.index, self.error, self.decision_json
@@ -164,26 +170,30 @@ def _error(exc: CePolicyError) -> BatchError:
     return BatchError(kind="engine", message=str(exc))
 
 
-def _evaluate_chunk(
-    chunk: Sequence[tuple[int, Any]], options: _Options, registry: PolicyRegistry | None = None
-) -> list[BatchResult]:
-    """Evaluate one chunk of ``(index, record)`` in this process (the function sent to workers)."""
-    registry = registry or _registry(options.roots)
+def _evaluate_one(index: int, record: Any, options: _Options, registry: PolicyRegistry) -> BatchResult:
+    """Evaluate one record in this process; a record that cannot be decided gives an error entry."""
+    try:
+        decision = evaluate(
+            record,
+            policy=options.policy,
+            as_of=options.as_of,
+            registry=registry,
+            to_complete=options.to_complete,
+            cache=options.cache,
+        )
+    except CePolicyError as exc:
+        return BatchResult(index=index, error=_error(exc))
+    return BatchResult(index=index, decision=decision)
+
+
+def _evaluate_chunk(chunk: Sequence[tuple[int, Any]], options: _Options) -> list[BatchResult]:
+    """Evaluate one chunk of ``(index, record)`` in a worker (the function sent to workers)."""
+    registry = _registry(options.roots)
     results = []
     for index, record in chunk:
-        try:
-            decision = evaluate(
-                record,
-                policy=options.policy,
-                as_of=options.as_of,
-                registry=registry,
-                to_complete=options.to_complete,
-                cache=options.cache,
-            )
-        except CePolicyError as exc:
-            results.append(BatchResult(index=index, error=_error(exc)))
-        else:
-            results.append(BatchResult(index=index, decision=decision))
+        result = _evaluate_one(index, record, options, registry)
+        result._keep_json_only()  # what is sent back; the model is let go at once rather than held with the chunk
+        results.append(result)
     return results
 
 
@@ -258,9 +268,10 @@ def evaluate_many(
         raise ValueError("workers must be at least 1")
     chosen = registry or default_registry()
     if executor is None and workers == 1:
+        # In this process, one record at a time: nothing is held but the result being yielded.
         local = _Options(None, policy, as_of, to_complete, cache)
-        for chunk in _chunks(records, chunk_size):
-            yield from _evaluate_chunk(chunk, local, chosen)
+        for index, record in enumerate(records):
+            yield _evaluate_one(index, record, local, chosen)
         return
     options = _Options(_roots(chosen), _portable(policy, chosen), as_of, to_complete, cache)
     if executor is not None:

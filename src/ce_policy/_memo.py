@@ -162,11 +162,29 @@ class FiringMemo:
 
     def recall_activity(self, key: tuple[Any, ...]) -> ActivityResult | None:
         """What an activity with exactly these fields, person fields and ``as_of`` came to, if seen before."""
-        return self._activities.get(key)
+        result = self._activities.get(key)
+        if result is not None:
+            result.recalled = True
+        return result
 
-    def keep_activity(self, key: tuple[Any, ...], replay: ActivityResult) -> None:
-        """Keep what an activity came to, under everything the rules of its two stages can read."""
-        self._keep(self._activities, key, replay)
+    def keep_activity(self, key: tuple[Any, ...], result: ActivityResult) -> None:
+        """Keep what an activity came to, under everything the rules of its two stages can read.
+
+        When the table is full, the activities not recalled since the last time it was full go (a course many
+        people take stays; an application seen once does not), and the others are marked unrecalled again;
+        if that would free less than a quarter of the table, its older half goes instead.
+        """
+        table = self._activities
+        with self._lock:
+            if len(table) >= self.size:
+                stale = [old for old, kept in table.items() if not kept.recalled]
+                if len(stale) < len(table) // 4:
+                    stale = list(islice(table, len(table) // 2 or 1))
+                for old in stale:
+                    del table[old]
+                for kept in table.values():
+                    kept.recalled = False
+            table[key] = result
 
     def _keep(self, table: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
         with self._lock:
