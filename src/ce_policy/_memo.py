@@ -93,7 +93,8 @@ class FiringMemo:
 
     Args:
         compiled: the compiled policy whose engine's decisions are kept.
-        size: the most situations kept; when full, the older half is dropped.
+        size: the most situations, and the most activities, kept: when full, the older half of the
+            situations goes, and the activities not recalled since the table was last full.
     """
 
     def __init__(self, compiled: CompiledPolicy, size: int = _DEFAULT_SIZE) -> None:
