@@ -18,6 +18,7 @@ from tqdm import tqdm
 from ce_policy._batch import BatchError, evaluate_many
 from ce_policy._batch_io import OutputFormat, ParquetUnavailableError, Writer, error_row, open_writer
 from ce_policy._batch_report import BatchSummary, render_html, render_text
+from ce_policy._cli_exit import fail
 from ce_policy._errors import CePolicyError
 from ce_policy._record import GENERAL_SECTOR
 from ce_policy._records_io import RecordInput, iter_records
@@ -26,12 +27,6 @@ from ce_policy._registry import registry_with
 __all__ = ["batch_command"]
 
 EXIT_SOME_ERRORS = 1
-EXIT_UNUSABLE = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_UNUSABLE)
 
 
 _registry = registry_with
@@ -165,7 +160,7 @@ def batch_command(
     """
     errors_path = errors_path or output.with_name(f"{output.stem}.errors.jsonl")
     if len({output.resolve(), errors_path.resolve(), *([report.resolve()] if report else [])}) < 2 + bool(report):
-        _fail("the output, error and report files must be different files")
+        fail("the output, error and report files must be different files")
     try:
         registry = _registry(policy_dirs)
         if policy_id is not None:
@@ -173,11 +168,9 @@ def batch_command(
         inputs = iter_records(source, format=format_in)
         writer = open_writer(output, format_out)
     except (CePolicyError, ValueError, ParquetUnavailableError) as exc:
-        _fail(str(exc))
-        return
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
-        return
+        fail(f"cannot write {output}: {exc.strerror or exc}")
     shown = not no_progress and sys.stderr.isatty()
     if total is None and shown and (format_in or source.suffix.lower().lstrip(".")) in ("jsonl", "ndjson"):
         total = _count_lines(source)
@@ -201,18 +194,16 @@ def batch_command(
                 run.result(json.loads(result.decision_json) if result.decision_json else None, result.error)
             run.finish()
     except CePolicyError as exc:
-        _fail(str(exc))
-        return
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write: {exc.strerror or exc}")
-        return
+        fail(f"cannot write: {exc.strerror or exc}")
     summary = run.summary
     if report is not None:
         try:
             page = render_html(summary, lang, source=str(source), registry=registry)
             report.write_text(page, encoding="utf-8")
         except OSError as exc:
-            _fail(f"cannot write {report}: {exc.strerror or exc}")
+            fail(f"cannot write {report}: {exc.strerror or exc}")
     click.echo(render_text(summary, lang))
     click.echo(f"decisions: {output} ({writer.count}); errors: {errors_path} ({summary.total.errors})")
     if summary.total.errors:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from ce_policy._batch_cli import batch_command
 from ce_policy._cases import policy_root, registry_for, run_suite
+from ce_policy._cli_exit import fail
 from ce_policy._compiler import compile_policy
 from ce_policy._decision import Decision, TitleReviewDecision
 from ce_policy._diff_cli import diff_command
@@ -55,11 +56,6 @@ def _read_json(source: str) -> Any:
 
 def _emit(decision: BaseModel, text: str, fmt: str) -> None:
     click.echo(decision.model_dump_json(indent=2) if fmt == "json" else text)
-
-
-def _fail(exc: CePolicyError) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(1)
 
 
 _policies_option = click.option(
@@ -108,7 +104,7 @@ def evaluate_command(
         )
         _emit(decision, render_decision(decision, registry.policy(decision.policy.id), lang), fmt)  # type: ignore[arg-type]
     except CePolicyError as exc:
-        _fail(exc)
+        fail(exc, 1)
 
 
 @main.command("title-review")
@@ -130,7 +126,7 @@ def title_review_command(
         text = render_title_review(decision, registry.policy(decision.policy.id), lang)  # type: ignore[arg-type]
         _emit(decision, text, fmt)
     except CePolicyError as exc:
-        _fail(exc)
+        fail(exc, 1)
 
 
 @main.command("policies")
@@ -152,8 +148,7 @@ def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
             for p in _registry(policy_dirs).policies()
         ]
     except CePolicyError as exc:
-        _fail(exc)
-        return
+        fail(exc, 1)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -185,8 +180,7 @@ def check_command(folder: Path) -> None:
     try:
         ids = _check(folder)
     except CePolicyError as exc:
-        _fail(exc)
-        return
+        fail(exc, 1)
     click.echo(f"ok: {len(ids)} layer(s) valid: {', '.join(ids)}")
 
 
@@ -221,8 +215,7 @@ def test_command(folder: Path, coverage: bool, min_coverage: float | None) -> No
     try:
         suite = run_suite(folder)
     except CePolicyError as exc:
-        _fail(exc)
-        return
+        fail(exc, 1)
     for result in suite.failed:
         click.echo(f"FAILED {result.case.file}:{result.case.line}: {result.case.name}")
         for mismatch in result.mismatches:
@@ -263,4 +256,4 @@ def explain_command(
         )
         click.echo(decision.explain(lang, registry=registry))  # type: ignore[arg-type]
     except CePolicyError as exc:
-        _fail(exc)
+        fail(exc, 1)

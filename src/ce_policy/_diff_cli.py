@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import click
 
+from ce_policy._cli_exit import fail
 from ce_policy._diff import diff_policies, load_version
 from ce_policy._diff_report import render_html, render_text
 from ce_policy._errors import CePolicyError
@@ -21,12 +22,6 @@ from ce_policy._registry import PolicyRegistry
 __all__ = ["diff_command"]
 
 EXIT_CHANGED = 1
-EXIT_ERROR = 2
-
-
-def _error(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
 
 
 def _policies(old: PolicyRegistry, new: PolicyRegistry, policy_id: str | None) -> list[Policy]:
@@ -80,7 +75,7 @@ def diff_command(
     --fail-on-change if any decision changed), 2 on an error.
     """
     if (records_file is None) == (generate is None):
-        _error("give exactly one of --records FILE and --generate N")
+        fail("give exactly one of --records FILE and --generate N")
     try:
         old_registry, old_label = load_version(old)
         new_registry, new_label = load_version(new)
@@ -97,11 +92,9 @@ def diff_command(
             old_registry, new_registry, records, policy=policy_id, as_of=as_of.date() if as_of else None
         )
     except CePolicyError as exc:
-        _error(str(exc))
-        return
+        fail(str(exc))
     except ImportError as exc:
-        _error(f"--generate needs hypothesis (pip install hypothesis): {exc}")
-        return
+        fail(f"--generate needs hypothesis (pip install hypothesis): {exc}")
     result = result.model_copy(update={"old": old_label, "new": new_label, "population": population})
     if fmt == "json":
         report = result.model_dump_json(indent=2)
@@ -115,6 +108,6 @@ def diff_command(
         try:
             output.write_text(report if report.endswith("\n") else report + "\n", encoding="utf-8")
         except OSError as exc:
-            _error(f"cannot write {output}: {exc.strerror or exc}")
+            fail(f"cannot write {output}: {exc.strerror or exc}")
     if fail_on_change and result.changed:
         sys.exit(EXIT_CHANGED)

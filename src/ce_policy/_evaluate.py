@@ -42,7 +42,6 @@ NO_APPLICABLE_RULE = "no_applicable_rule"
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal(0)
-_REPLAYED = ActivityState({})  # in place of the state of an activity whose result the memo gave: never used
 _ENGINE_CACHE_SIZE = 64
 _engines: OrderedDict[tuple[str, str, int, int], RulesEngine] = OrderedDict()
 _engines_lock = threading.Lock()
@@ -145,7 +144,7 @@ class _Evaluation:
         self.actions: dict[str, Action] = engine.compiled.actions
         self.engine = engine
         self.activities: list[ActivityResult] = []
-        self._building: list[ActivityState] = []
+        self._building: dict[int, ActivityState] = {}  # the activities decided fact by fact, by index
         self.required: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}, "cycle": {}}
         self.short: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}, "cycle": {}}
         self.prior = prior
@@ -370,7 +369,7 @@ class _Evaluation:
         as_of = self.as_of
         profile = memo.profile((*common.values(), as_of)) if memo is not None else 0
         results: list[ActivityResult | None] = []
-        building: list[ActivityState] = []
+        building: dict[int, ActivityState] = {}
         fresh: list[tuple[int, tuple[Any, ...] | None]] = []
         traced = self.traced
         for index, activity in enumerate(self.record.activities):
@@ -378,10 +377,9 @@ class _Evaluation:
             result = memo.recall_activity(key) if memo is not None and key is not None else None
             results.append(result)
             if result is None:
-                building.append(ActivityState(_activity_fact(index, activity, common, as_of)))
+                building[index] = ActivityState(_activity_fact(index, activity, common, as_of))
                 fresh.append((index, key))
             else:
-                building.append(_REPLAYED)
                 self.provisional |= result.provisional
                 traced += [
                     (stage, priority, index + 1 if stage == 0 else index, name, index)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ce_policy._cli_exit import fail
 from ce_policy._errors import CePolicyError
 from ce_policy._lint import lint_policies
 
@@ -28,8 +29,7 @@ def lint_command(folder: Path | None, fmt: str, strict: bool) -> None:
     try:
         report = lint_policies(folder)
     except CePolicyError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        fail(exc, 1)
     if fmt == "json":
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ce_policy._cli_exit import fail
 from ce_policy._diff import load_version
 from ce_policy._errors import CePolicyError
 from ce_policy._replay import render_replay, replay
@@ -14,12 +15,6 @@ from ce_policy._replay import render_replay, replay
 __all__ = ["replay_command"]
 
 EXIT_DIFFERS = 1
-EXIT_ERROR = 2
-
-
-def _error(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
 
 
 @click.command("replay")
@@ -66,11 +61,9 @@ def replay_command(
         archives = [load_version(folder)[0] for folder in policy_dirs]
         report = replay(log, registry=registry, policies=archives, records=record_files)
     except CePolicyError as exc:
-        _error(str(exc))
-        return
+        fail(str(exc))
     except (OSError, UnicodeDecodeError) as exc:
-        _error(f"cannot read {log}: {getattr(exc, 'strerror', None) or exc}")
-        return
+        fail(f"cannot read {log}: {getattr(exc, 'strerror', None) or exc}")
     click.echo(report.model_dump_json(indent=2) if fmt == "json" else render_replay(report))
     if fail_on_difference and not report.confirmed:
         sys.exit(EXIT_DIFFERS)

@@ -1,0 +1,19 @@
+"""How a command stops on an error: ``error: <message>`` on standard error, and an exit status."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+
+__all__ = ["EXIT_UNUSABLE", "fail"]
+
+EXIT_UNUSABLE = 2
+"""The input, the options or the policies cannot be used (the commands that report findings exit 1 for those)."""
+
+
+def fail(message: object, status: int = EXIT_UNUSABLE) -> NoReturn:
+    """Print ``error: <message>`` on standard error and exit with ``status``."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
