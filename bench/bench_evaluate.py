@@ -14,7 +14,11 @@ machine is shared and noisy). It reports:
   other on the same chunk of records (250 people; 4,000 for the workers), on ``--rounds`` new populations
   of the measured size, people neither side has seen (each person is decided once, as in a real batch);
   the median of the chunks' ratios is reported with the middle 80 %. The first pass over the population,
-  from empty caches, is reported on its own;
+  from empty caches, is reported on its own. What a second process can gain on this machine is measured in
+  the same run, interleaved chunk by chunk with the 2-worker measure: the reference run the same way (on the
+  same pool, 100 records a task, each decision sent back as JSON), and the reference on records each
+  process already holds, with nothing crossing between processes; and, in one process, the CPU a record
+  costs when its chunk is pickled to a worker and back, over what it costs evaluated in place;
 * peak RSS, and RSS after 10,000 evaluations and after ``--long`` evaluations (default 200,000; the figure
   quoted in ``docs/performance.md`` is from ``--long 1000000``).
 
@@ -30,7 +34,9 @@ import datetime as dt
 import gc
 import importlib
 import json
+import multiprocessing
 import os
+import pickle
 import platform
 import statistics
 import subprocess
@@ -39,11 +45,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, cast
 
 import ce_policy
-from ce_policy import _completion, _evaluate
+from ce_policy import _batch, _completion, _evaluate
 
 BENCH_DIR = Path(__file__).resolve().parent
 TESTS_DIR = BENCH_DIR.parent / "tests"
@@ -162,13 +169,8 @@ class Paired:
     the same machine; the medians over every chunk of every round are what is reported.
     """
 
-    def __init__(self) -> None:
-        self.ours: list[float] = []
-        self.theirs: list[float] = []
-
-    def add(self, records: int, ours_ns: int, theirs_ns: int) -> None:
-        self.ours.append(records / ours_ns * 1e9)
-        self.theirs.append(records / theirs_ns * 1e9)
+    def __init__(self, ours: list[float], theirs: list[float]) -> None:
+        self.ours, self.theirs = ours, theirs
 
     @property
     def ratios(self) -> list[float]:
@@ -180,8 +182,13 @@ class Paired:
 
     def spread(self) -> str:
         """The middle 80 % of the samples' ratios."""
-        deciles = statistics.quantiles(self.ratios, n=10)
-        return f"{deciles[0]:.1f}–{deciles[-1]:.1f}×"
+        return _spread(self.ratios)
+
+
+def _spread(values: list[float]) -> str:
+    """The middle 80 % of some ratios."""
+    deciles = statistics.quantiles(values, n=10)
+    return f"{deciles[0]:.1f}–{deciles[-1]:.1f}×"
 
 
 Batch = Callable[[list[dict[str, Any]]], object]
@@ -203,26 +210,30 @@ def _chunks(size: int, seed: int, chunk: int, catalogue: int) -> Iterator[list[d
 
 
 def _paired(chunks: Iterable[list[dict[str, Any]]], ours: Batch, theirs: Batch) -> Paired:
-    """Rates of ``ours`` and ``theirs``, each chunk of records timed on one side right after the other.
+    """Rates of ``ours`` and ``theirs``, each chunk of records timed on one side right after the other."""
+    rates = _interleaved(chunks, {"ours": ours, "theirs": theirs})
+    return Paired(rates["ours"], rates["theirs"])
 
-    Every chunk holds people neither side has seen (as in a real batch, where each person is decided once), so
-    a memo gains only from what people share, such as the catalogue's courses, and not from meeting the same
-    records again. Both sides let each result go once made, and what the benchmark itself holds is frozen out
-    of the garbage collector's reach: a batch streams its records and results, and should not pay for ours.
+
+def _interleaved(chunks: Iterable[list[dict[str, Any]]], sides: dict[str, Batch]) -> dict[str, list[float]]:
+    """Each side's rate on each chunk of records, the sides timed one right after the other on that chunk.
+
+    The order of the sides is reversed from one chunk to the next, so none is always first. Every chunk holds
+    people no side has seen (as in a real batch, where each person is decided once), so a memo gains only
+    from what people share, such as the catalogue's courses, and not from meeting the same records again.
+    Every side lets each result go once made, and what the benchmark itself holds is frozen out of the
+    garbage collector's reach: a batch streams its records and results, and should not pay for ours.
     """
     gc.collect()
     gc.freeze()
-    paired = Paired()
+    rates: dict[str, list[float]] = {name: [] for name in sides}
     for k, part in enumerate(chunks):
-        spent = [0, 0]
-        sides = ((0, ours), (1, theirs)) if k % 2 == 0 else ((1, theirs), (0, ours))
-        for side, run in sides:
+        for name in list(sides) if k % 2 == 0 else reversed(sides):
             began = time.perf_counter_ns()
-            run(part)
-            spent[side] = time.perf_counter_ns() - began
-        paired.add(len(part), spent[0], spent[1])
+            sides[name](part)
+            rates[name].append(len(part) / (time.perf_counter_ns() - began) * 1e9)
     gc.unfreeze()
-    return paired
+    return rates
 
 
 def _one_process(people: list[dict[str, Any]], rounds: int, seed: int) -> dict[str, Any]:
@@ -253,22 +264,58 @@ def _one_process(people: list[dict[str, Any]], rounds: int, seed: int) -> dict[s
     }
 
 
+def _reference_chunk(chunk: list[dict[str, Any]]) -> list[str]:
+    """The reference's decisions on a chunk, as JSON (run in a worker, as `evaluate_many` runs a chunk)."""
+    return [json.dumps(reference_evaluate(record, None), default=str) for record in chunk]
+
+
+def _reference_many(part: list[dict[str, Any]], pool: ProcessPoolExecutor) -> int:
+    """The reference on the pool, 100 records a task, every task sent at once, results read in order."""
+    tasks = [pool.submit(_reference_chunk, part[i : i + 100]) for i in range(0, len(part), 100)]
+    return sum(_drain(task.result()) for task in tasks)
+
+
+_resident: list[dict[str, Any]] = []  # records every worker holds from its start (inherited at the fork)
+
+
+def _reference_resident(count: int) -> int:
+    """The reference on ``count`` of the records this process already holds: nothing crosses to it."""
+    for k in range(count):
+        reference_evaluate(_resident[k % len(_resident)], None)
+    return count
+
+
 def _two_workers(batch: int, seed: int, rounds: int) -> dict[str, Paired]:
-    """One process against a pool of 2 worker processes, started (and warmed) once, as a service keeps it."""
+    """One process against a pool of 2 worker processes, started (and warmed) once, as a service keeps it.
+
+    The reference is run the same way, on the same pool and the same chunks, interleaved with ce_policy: its
+    gain from 2 processes is what this machine gives plain Python at that moment, the baseline of ours.
+    """
     warm = list(population_module.population(2 * batch, seed + 7, population_module.Catalogue(seed)))
-    with ProcessPoolExecutor(max_workers=2) as pool:
+    _resident[:] = warm[:1_000]
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
         # Warm-up on other people, the same number for each process, as after a while in a long batch: the
         # workers start, load the policies and learn the catalogue from their share of 2 × batch people, and
         # this process from batch people.
         _drain(ce_policy.evaluate_many(warm, executor=pool, chunk_size=100))
         _drain(ce_policy.evaluate_many(warm[:batch], workers=1))
+        _reference_many(warm[:batch], pool)
 
-        # The same output on both sides: each decision's JSON (what `ce-policy batch` writes) ...
-        def one_json(part: list[dict[str, Any]]) -> object:
-            return _drain(r.decision_json for r in ce_policy.evaluate_many(part, workers=1))
-
-        def two_json(part: list[dict[str, Any]]) -> object:
-            return _drain(r.decision_json for r in ce_policy.evaluate_many(part, executor=pool, chunk_size=100))
+        # The same output on every side: each decision's JSON (what `ce-policy batch` writes) ...
+        sides: dict[str, Batch] = {
+            "one": lambda part: _drain(r.decision_json for r in ce_policy.evaluate_many(part, workers=1)),
+            "two": lambda part: _drain(
+                r.decision_json for r in ce_policy.evaluate_many(part, executor=pool, chunk_size=100)
+            ),
+            "reference one": lambda part: _drain(json.dumps(_reference(r), default=str) for r in part),
+            "reference two": lambda part: _reference_many(part, pool),
+            # The machine itself: the reference on records each process already holds, so that nothing
+            # crosses between processes; two workers share the chunk's count.
+            "resident one": lambda part: _reference_resident(len(part)),
+            "resident two": lambda part: sum(
+                task.result() for task in [pool.submit(_reference_resident, len(part) // 2) for _ in range(2)]
+            ),
+        }
 
         # ... and each decision as a `Decision` in the calling process.
         def one_decision(part: list[dict[str, Any]]) -> object:
@@ -278,10 +325,45 @@ def _two_workers(batch: int, seed: int, rounds: int) -> dict[str, Paired]:
             return _drain(r.decision for r in ce_policy.evaluate_many(part, executor=pool, chunk_size=100))
 
         measured = batch * rounds
+        rates = _interleaved(_chunks(measured, seed + 404, 4_000, seed), sides)
         return {
-            "json": _paired(_chunks(measured, seed + 404, 4_000, seed), one_json, two_json),
+            "json": Paired(rates["one"], rates["two"]),
+            "reference": Paired(rates["reference one"], rates["reference two"]),
+            "resident": Paired(rates["resident one"], rates["resident two"]),
             "decision": _paired(_chunks(measured, seed + 505, 4_000, seed), one_decision, two_decision),
         }
+
+
+def _transport(people: list[dict[str, Any]], rounds: int = 8) -> float:
+    """CPU a record costs on the worker path, over what it costs in one process, both in this process.
+
+    The worker path is what `evaluate_many` does with a pool, minus the pipes: each chunk of 100 records is
+    pickled (the calling process), unpickled and evaluated, its results pickled (the worker) and unpickled
+    (the calling process). Without a second process, no other program's load enters the ratio: it is the
+    CPU that a pool of processes adds to every record, which no number of cores gives back.
+    """
+    options = _batch._Options(None, None, None, False, True)
+    _drain(ce_policy.evaluate_many(people, workers=1))
+
+    def one() -> None:
+        _drain(r.decision_json for r in ce_policy.evaluate_many(people, workers=1))
+
+    def worker_path() -> None:
+        for chunk in _batch._chunks(people, 100):
+            sent = ForkingPickler.dumps((chunk, options))
+            received = pickle.loads(sent)  # noqa: S301 - bytes pickled just above, in this process
+            back = ForkingPickler.dumps(_batch._evaluate_chunk(*received))
+            _drain(r.decision_json for r in pickle.loads(back))  # noqa: S301 - likewise
+
+    ratios = []
+    for k in range(rounds):
+        spent = {}
+        for name, run in (("one", one), ("worker", worker_path))[:: 1 if k % 2 == 0 else -1]:
+            began = time.process_time_ns()
+            run()
+            spent[name] = time.process_time_ns() - began
+        ratios.append(spent["worker"] / spent["one"])
+    return statistics.median(ratios)
 
 
 def memory_run(evaluations: int, seed: int) -> dict[str, Any]:
@@ -318,6 +400,7 @@ def _memory(evaluations: int, seed: int) -> dict[str, Any]:
 def _report(args: argparse.Namespace, people: list[dict[str, Any]], latency: dict[str, list[int]]) -> int:
     one = _one_process(people, args.rounds, args.seed)
     two = _two_workers(args.batch, args.seed, args.rounds)
+    transport = _transport(people[:3_000])
     memory = _memory(args.long, args.seed)
     warm, cold, reference = latency["warm"], latency["cold"], latency["reference"]
     med_w, med_c, med_r = statistics.median(warm), statistics.median(cold), statistics.median(reference)
@@ -348,12 +431,28 @@ def _report(args: argparse.Namespace, people: list[dict[str, Any]], latency: dic
     print("ratio: how many times slower than the reference (median over chunks of 250 records; middle 80 % after)")
     print()
     print(f"evaluate_many over {args.batch:,} people, one process against 2 worker processes (pool started once):")
-    for label, paired in (("each decision's JSON", two["json"]), ("each decision as a Decision", two["decision"])):
+    shown = (
+        ("each decision's JSON", two["json"], "target ≥ 1.7×"),
+        ("each decision as a Decision", two["decision"], "target ≥ 1.7×"),
+        ("the reference, run the same way", two["reference"], "plain Python's gain here"),
+        ("the reference, nothing crossing", two["resident"], "this machine's gain"),
+    )
+    for label, paired, note in shown:
         one_rate, two_rate = statistics.median(paired.ours), statistics.median(paired.theirs)
         print(
-            f"  {label:<28} 1 process {one_rate:>6,.0f} rec/s, 2 workers {two_rate:>6,.0f} rec/s → "
-            f"{paired.median():.2f}× (chunks {paired.spread()}; target ≥ 1.7×)"
+            f"  {label:<31} 1 process {one_rate:>6,.0f} rec/s, 2 workers {two_rate:>6,.0f} rec/s → "
+            f"{paired.median():.2f}× (chunks {paired.spread()}; {note})"
         )
+    for label, baseline in (("the reference's", two["reference"]), ("the machine's", two["resident"])):
+        relative = [ours / theirs for ours, theirs in zip(two["json"].ratios, baseline.ratios, strict=True)]
+        print(
+            f"  ce_policy's gain (each decision's JSON) over {label}, chunk by chunk: "
+            f"{statistics.median(relative):.2f}× (chunks {_spread(relative)})"
+        )
+    print(
+        f"  the worker path's CPU per record (chunks pickled to a worker and back, all in this process): "
+        f"{transport:.3f}× the one-process path's"
+    )
     growth = (memory["rss_end"] / memory["rss_10k"] - 1) * 100
     print(
         f"memory (a fresh process): RSS after 10,000 evaluations {memory['rss_10k']:,.1f} MiB, after "
