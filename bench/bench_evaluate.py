@@ -17,8 +17,10 @@ machine is shared and noisy). It reports:
   from empty caches, is reported on its own. What a second process can gain on this machine is measured in
   the same run, interleaved chunk by chunk with the 2-worker measure: the reference run the same way (on the
   same pool, 100 records a task, each decision sent back as JSON), and the reference on records each
-  process already holds, with nothing crossing between processes; and, in one process, the CPU a record
-  costs when its chunk is pickled to a worker and back, over what it costs evaluated in place;
+  process already holds, with nothing crossing between processes; ce_policy with nothing crossing (each
+  process evaluates people it holds from its start, new to it, the workers half of each chunk each); and, in
+  one process, the CPU a record costs when its chunk is pickled to a worker and back, over what it costs
+  evaluated in place;
 * peak RSS, and RSS after 10,000 evaluations and after ``--long`` evaluations (default 200,000; the figure
   quoted in ``docs/performance.md`` is from ``--long 1000000``).
 
@@ -42,12 +44,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import ce_policy
 from ce_policy import _batch, _completion, _evaluate
@@ -192,6 +194,7 @@ def _spread(values: list[float]) -> str:
 
 
 Batch = Callable[[list[dict[str, Any]]], object]
+Part = TypeVar("Part", bound=Sized)
 
 
 def _drain(results: Iterable[object]) -> int:
@@ -215,7 +218,7 @@ def _paired(chunks: Iterable[list[dict[str, Any]]], ours: Batch, theirs: Batch) 
     return Paired(rates["ours"], rates["theirs"])
 
 
-def _interleaved(chunks: Iterable[list[dict[str, Any]]], sides: dict[str, Batch]) -> dict[str, list[float]]:
+def _interleaved(chunks: Iterable[Part], sides: dict[str, Callable[[Part], object]]) -> dict[str, list[float]]:
     """Each side's rate on each chunk of records, the sides timed one right after the other on that chunk.
 
     The order of the sides is reversed from one chunk to the next, so none is always first. Every chunk holds
@@ -285,6 +288,14 @@ def _reference_resident(count: int) -> int:
     return count
 
 
+_fresh: list[dict[str, Any]] = []  # people no process has seen, held by every worker from its start
+
+
+def _evaluate_fresh(start: int, stop: int) -> int:
+    """ce_policy on people this process already holds, each decision's JSON made: nothing crosses to it."""
+    return _drain(ce_policy.evaluate(r, to_complete=False).model_dump_json() for r in _fresh[start:stop])
+
+
 def _two_workers(batch: int, seed: int, rounds: int) -> dict[str, Paired]:
     """One process against a pool of 2 worker processes, started (and warmed) once, as a service keeps it.
 
@@ -293,6 +304,7 @@ def _two_workers(batch: int, seed: int, rounds: int) -> dict[str, Paired]:
     """
     warm = list(population_module.population(2 * batch, seed + 7, population_module.Catalogue(seed)))
     _resident[:] = warm[:1_000]
+    _fresh[:] = population_module.population(batch, seed + 606, population_module.Catalogue(seed))
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
         # Warm-up on other people, the same number for each process, as after a while in a long batch: the
         # workers start, load the policies and learn the catalogue from their share of 2 × batch people, and
@@ -324,9 +336,22 @@ def _two_workers(batch: int, seed: int, rounds: int) -> dict[str, Paired]:
         def two_decision(part: list[dict[str, Any]]) -> object:
             return _drain(r.decision for r in ce_policy.evaluate_many(part, executor=pool, chunk_size=100))
 
+        # ce_policy itself, nothing crossing: each process evaluates people it already holds; 2 workers take
+        # half of each chunk each. Its gain against the machine's says what the pool's crossings cost.
+        def split(part: range) -> int:
+            middle = (part.start + part.stop) // 2
+            halves = [pool.submit(_evaluate_fresh, part.start, middle), pool.submit(_evaluate_fresh, middle, part.stop)]
+            return sum(task.result() for task in halves)
+
+        held = _interleaved(
+            [range(start, min(start + 4_000, batch)) for start in range(0, batch, 4_000)],
+            {"one": lambda part: _evaluate_fresh(part.start, part.stop), "two": split},
+        )
+
         measured = batch * rounds
         rates = _interleaved(_chunks(measured, seed + 404, 4_000, seed), sides)
         return {
+            "held": Paired(held["one"], held["two"]),
             "json": Paired(rates["one"], rates["two"]),
             "reference": Paired(rates["reference one"], rates["reference two"]),
             "resident": Paired(rates["resident one"], rates["resident two"]),
@@ -436,6 +461,7 @@ def _report(args: argparse.Namespace, people: list[dict[str, Any]], latency: dic
         ("each decision as a Decision", two["decision"], "target ≥ 1.7×"),
         ("the reference, run the same way", two["reference"], "plain Python's gain here"),
         ("the reference, nothing crossing", two["resident"], "this machine's gain"),
+        ("ce_policy, nothing crossing", two["held"], "its gain without a pool's crossings"),
     )
     for label, paired, note in shown:
         one_rate, two_rate = statistics.median(paired.ours), statistics.median(paired.theirs)
