@@ -188,7 +188,9 @@ class Paired:
 
 
 def _spread(values: list[float]) -> str:
-    """The middle 80 % of some ratios."""
+    """The middle 80 % of some ratios (a dash for a single sample)."""
+    if len(values) < 2:
+        return "—"
     deciles = statistics.quantiles(values, n=10)
     return f"{deciles[0]:.1f}–{deciles[-1]:.1f}×"
 
@@ -278,17 +280,14 @@ def _reference_many(part: list[dict[str, Any]], pool: ProcessPoolExecutor) -> in
     return sum(_drain(task.result()) for task in tasks)
 
 
-_resident: list[dict[str, Any]] = []  # records every worker holds from its start (inherited at the fork)
+_fresh: list[dict[str, Any]] = []  # people no process has seen, held by every worker from its start (the fork)
 
 
 def _reference_resident(count: int) -> int:
     """The reference on ``count`` of the records this process already holds: nothing crosses to it."""
     for k in range(count):
-        reference_evaluate(_resident[k % len(_resident)], None)
+        reference_evaluate(_fresh[k % len(_fresh)], None)
     return count
-
-
-_fresh: list[dict[str, Any]] = []  # people no process has seen, held by every worker from its start
 
 
 def _evaluate_fresh(start: int, stop: int) -> int:
@@ -300,10 +299,11 @@ def _two_workers(batch: int, seed: int, rounds: int) -> dict[str, Paired]:
     """One process against a pool of 2 worker processes, started (and warmed) once, as a service keeps it.
 
     The reference is run the same way, on the same pool and the same chunks, interleaved with ce_policy: its
-    gain from 2 processes is what this machine gives plain Python at that moment, the baseline of ours.
+    gain from 2 processes is what this machine gives plain Python at that moment, the baseline of ours. The
+    reference and ce_policy are also run on people every process holds from its start (``_fresh``), so that
+    nothing crosses between processes: the machine's gain, and ce_policy's gain without a pool's crossings.
     """
     warm = list(population_module.population(2 * batch, seed + 7, population_module.Catalogue(seed)))
-    _resident[:] = warm[:1_000]
     _fresh[:] = population_module.population(batch, seed + 606, population_module.Catalogue(seed))
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
         # Warm-up on other people, the same number for each process, as after a while in a long batch: the
