@@ -52,7 +52,9 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import ce_policy
-from ce_policy import _batch, _completion, _evaluate
+from ce_policy.decide import completion as _completion
+from ce_policy.decide import engines
+from ce_policy.decide import many as _batch
 
 BENCH_DIR = Path(__file__).resolve().parent
 TESTS_DIR = BENCH_DIR.parent / "tests"
@@ -91,10 +93,10 @@ def _reference(record: dict[str, Any]) -> object:
 
 def clear_caches() -> None:
     """Empty every cache of ce_policy in this process: compiled engines (with their memos) and probes."""
-    with _evaluate._engines_lock:
-        for engine in _evaluate._engines.values():
+    with engines._engines_lock:
+        for engine in engines._engines.values():
             engine.close()
-        _evaluate._engines.clear()
+        engines._engines.clear()
     _completion._probes.clear()
 
 
@@ -404,9 +406,9 @@ def memory_run(evaluations: int, seed: int) -> dict[str, Any]:
         "rss_10k": rss_10k,
         "rss_end": _rss_mib(),
         "peak": _peak_mib(),
-        "live_sessions": sum(engine.live_sessions for engine in _evaluate._engines.values()),
-        "engines": len(_evaluate._engines),
-        "memo_entries": [len(memo) for memo in _evaluate._memos.values()],
+        "live_sessions": sum(engine.live_sessions for engine in engines._engines.values()),
+        "engines": len(engines._engines),
+        "memo_entries": [len(memo) for memo in engines._memos.values()],
     }
 
 

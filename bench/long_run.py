@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.mixed_population import calls, live_sessions, outcome  # noqa: E402
 
-from ce_policy import _completion, _evaluate  # noqa: E402
+from ce_policy.decide import completion as _completion  # noqa: E402
+from ce_policy.decide import engines  # noqa: E402
 
 BLOCK = 1_000
 BASELINE_AT = 10_000
@@ -43,10 +44,10 @@ def rss_kib() -> int:
 
 def state() -> dict[str, int]:
     """Live sessions and the sizes of every cache that grows with use."""
-    memos = list(_evaluate._memos.values())
+    memos = list(engines._memos.values())
     return {
         "live_sessions": live_sessions(),
-        "engines": len(_evaluate._engines),
+        "engines": len(engines._engines),
         "memos": len(memos),
         "memo_max": max((len(memo) for memo in memos), default=0),
         "memo_total": sum(len(memo) for memo in memos),
@@ -56,12 +57,12 @@ def state() -> dict[str, int]:
 
 def bounds_broken(now: dict[str, int]) -> list[str]:
     """The bounds ``now`` passes, if any."""
-    memo_bound = 2 * max((memo.size for memo in _evaluate._memos.values()), default=0)
+    memo_bound = 2 * max((memo.size for memo in engines._memos.values()), default=0)
     broken = []
     if now["live_sessions"]:
         broken.append(f"{now['live_sessions']} sessions left open")
-    if now["engines"] > _evaluate._ENGINE_CACHE_SIZE:
-        broken.append(f"{now['engines']} engines > {_evaluate._ENGINE_CACHE_SIZE}")
+    if now["engines"] > engines._ENGINE_CACHE_SIZE:
+        broken.append(f"{now['engines']} engines > {engines._ENGINE_CACHE_SIZE}")
     if now["memo_max"] > memo_bound:
         broken.append(f"a memo holds {now['memo_max']} > {memo_bound}")
     if now["probes"] > _completion._CACHE_SIZE:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import ce_policy
-from ce_policy import _evaluate
-from ce_policy._record import ACTIVITY_KINDS, WAY_FIELDS
+from ce_policy.decide import engines
+from ce_policy.model.record import ACTIVITY_KINDS, WAY_FIELDS
 
 YEAR = 2025
 SECTORS = ("general", "health", "education")
@@ -137,6 +137,6 @@ def outcomes(size: int, seed: int) -> list[str]:
 
 def live_sessions() -> int:
     """Sessions open on any engine of this process (0 between evaluations)."""
-    with _evaluate._engines_lock:
-        engines = list(_evaluate._engines.values())
-    return sum(engine.live_sessions for engine in engines)
+    with engines._engines_lock:
+        kept = list(engines._engines.values())
+    return sum(engine.live_sessions for engine in kept)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import ce_policy
 from ce_policy import strategies
-from ce_policy._registry import shipped_policy_root
+from ce_policy.policy.registry import shipped_policy_root
 from tests.records import activity, complete_record, record
 
 BAD = [

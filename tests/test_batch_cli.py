@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 import ce_policy
-from ce_policy._cli import main
-from ce_policy._records_io import iter_records
+from ce_policy.cli.main import main
+from ce_policy.model.record_files import iter_records
 
 from .batch_population import BROKEN, HOSTILE, population, write_csv, write_jsonl
 

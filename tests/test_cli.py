@@ -5,8 +5,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ce_policy._cli import main
-from ce_policy._registry import shipped_policy_root
+from ce_policy.cli.main import main
+from ce_policy.policy.registry import shipped_policy_root
 
 EXAMPLES = shipped_policy_root() / "xj" / "aksu-2025-12" / "examples"
 

@@ -9,7 +9,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 import ce_policy
-from ce_policy._compiler import OPEN_RULE, SEEN_PREFIX, compile_policy
+from ce_policy.engine.compiler import OPEN_RULE, SEEN_PREFIX, compile_policy
 
 DAY = dt.date(2025, 12, 31)
 

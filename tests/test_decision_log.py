@@ -13,12 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 import ce_policy
-from ce_policy._cli import main
-from ce_policy._decision_log import DecisionLog, DecisionLogError, LogEntry, record_digest, set_decision_log
-from ce_policy._diff import load_version
-from ce_policy._record import Record
-from ce_policy._registry import default_registry, shipped_policy_root
-from ce_policy._replay import replay
+from ce_policy.analysis.diff import load_version
+from ce_policy.audit.log import DecisionLog, DecisionLogError, LogEntry, record_digest
+from ce_policy.audit.replay import replay
+from ce_policy.cli.main import main
+from ce_policy.decide.sink import set_decision_log
+from ce_policy.model.record import Record
+from ce_policy.policy.registry import default_registry, shipped_policy_root
 from tests.records import activity, record
 
 PUBLIC_HOURS = (28, 30, 30.5, 31, 31.75, 32, 34)
@@ -108,7 +109,7 @@ def test_record_digest_is_the_same_in_other_processes_and_hash_seeds() -> None:
     data = _record(30.5) | {"labels": {"county": "库车市", "employer": "医院"}}
     here = record_digest(Record.model_validate(data))
     code = (
-        "import json, sys; from ce_policy._decision_log import record_digest; from ce_policy._record import Record;"
+        "import json, sys; from ce_policy.audit.log import record_digest; from ce_policy.model.record import Record;"
         "print(record_digest(Record.model_validate(json.loads(sys.argv[1]))))"
     )
     for seed in ("0", "4242"):

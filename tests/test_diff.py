@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 import ce_policy
-from ce_policy._cli import main
-from ce_policy._diff import diff_policies
-from ce_policy._diff_report import render_html, render_text
-from ce_policy._population import generate_records
-from ce_policy._records_io import write_jsonl
-from ce_policy._registry import shipped_policy_root
+from ce_policy.analysis.diff import diff_policies
+from ce_policy.cli.main import main
+from ce_policy.model.record_files import write_jsonl
+from ce_policy.policy.registry import shipped_policy_root
+from ce_policy.testing.population import generate_records
+from ce_policy.text.diff_report import render_html, render_text
 
 SHIPPED = shipped_policy_root()
 EXAMPLES = sorted(SHIPPED.glob("*/*/examples/*.json"))

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 import ce_policy
-from ce_policy import _evaluate
-from ce_policy._evaluate import engine_for
+from ce_policy.decide.engines import engine_for
+from ce_policy.decide.stages import StageRunner
 from tests.records import activity, complete_record, record
 
 POLICY_ID = "xj.aksu.2025"
@@ -87,7 +87,7 @@ def test_a_failing_action_gives_an_engine_error_and_leaves_no_session(
     def broken(self: Any, *args: Any) -> None:
         raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(_evaluate._Evaluation, "_on_year", broken)
+    monkeypatch.setattr(StageRunner, "_on_year", broken)
     with pytest.raises(ce_policy.EngineError, match="injected fault"):
         ce_policy.evaluate(data)
     monkeypatch.undo()

@@ -3,8 +3,8 @@
 from click.testing import CliRunner
 
 import ce_policy
-from ce_policy._cli import main
-from ce_policy._registry import shipped_policy_root
+from ce_policy.cli.main import main
+from ce_policy.policy.registry import shipped_policy_root
 from tests.records import activity, record
 
 EXAMPLE = shipped_policy_root() / "xj" / "aksu-2025-12" / "examples" / "incomplete.json"

@@ -9,7 +9,7 @@ from hypothesis import given
 
 import ce_policy
 from ce_policy import invariants, strategies
-from ce_policy._registry import shipped_policy_root
+from ce_policy.policy.registry import shipped_policy_root
 from tests.records import activity, record
 
 POLICIES = [p.id for p in ce_policy.default_registry().policies()]

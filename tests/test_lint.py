@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from ce_policy import default_registry
-from ce_policy._cli import main
-from ce_policy._lint import SEVERITIES, LintFinding, lint_policies
-from ce_policy._lint_checks import alternatives, contradiction
-from ce_policy._policy import Condition, ParamRef
-from ce_policy._policy import Test as FieldTest
-from ce_policy._registry import shipped_policy_root
+from ce_policy.analysis.lint import SEVERITIES, LintFinding, lint_policies
+from ce_policy.analysis.lint_checks import alternatives, contradiction
+from ce_policy.cli.main import main
+from ce_policy.policy.loaded import Condition, ParamRef
+from ce_policy.policy.loaded import Test as FieldTest
+from ce_policy.policy.registry import shipped_policy_root
 
 LINT = Path(__file__).parent / "data" / "lint_policies"
 

@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ce_policy
-from ce_policy import _evaluate, strategies
-from ce_policy._activity_result import ActivityState
-from ce_policy._compiler import compile_policy
-from ce_policy._memo import FiringMemo
+from ce_policy import strategies
+from ce_policy.decide import engines
+from ce_policy.decide.activity_result import ActivityResult, ActivityState
+from ce_policy.engine.compiler import compile_policy
+from ce_policy.engine.memo import FiringMemo
 from tests.records import activity, complete_record, record
 
 POLICIES = [p.id for p in ce_policy.default_registry().policies()]
@@ -42,7 +43,7 @@ def test_a_situation_decided_once_needs_no_engine(monkeypatch: pytest.MonkeyPatc
     def no_engine(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the engine was asked again")
 
-    monkeypatch.setattr(_evaluate.engine_for(policy, dt.date(2025, 12, 31)), "session", no_engine)
+    monkeypatch.setattr(engines.engine_for(policy, dt.date(2025, 12, 31)), "session", no_engine)
     # Other hours in the same situations (no threshold crossed) are answered from the memo.
     again = record(activity("q", "public_course", 31), activity("u", "training", 60.5))
     assert ce_policy.evaluate(again, policy=policy).compliant == first.compliant
@@ -53,7 +54,7 @@ def test_a_situation_decided_once_needs_no_engine(monkeypatch: pytest.MonkeyPatc
 
 def test_the_situation_sees_each_side_of_every_threshold() -> None:
     policy = ce_policy.default_registry().policy("xj.aksu.2025")
-    memo = FiringMemo(compile_policy(policy, dt.date(2025, 12, 31)))
+    memo: FiringMemo[ActivityResult] = FiringMemo(compile_policy(policy, dt.date(2025, 12, 31)))
     year = {"stage": "year", "scenario": "actual", "title_level": "junior", "sector": "general", "region": "xj.aksu"}
     keys = {
         hours: memo.situation({**year, "public": hours, "professional": 6000, "total": hours + 6000, "credits": 0})
@@ -66,7 +67,7 @@ def test_the_situation_sees_each_side_of_every_threshold() -> None:
 
 def test_the_memo_is_bounded() -> None:
     policy = ce_policy.default_registry().policy("xj.aksu.2025")
-    memo = FiringMemo(compile_policy(policy, dt.date(2025, 12, 31)), size=10)
+    memo: FiringMemo[ActivityResult] = FiringMemo(compile_policy(policy, dt.date(2025, 12, 31)), size=10)
     for i in range(35):
         memo.put(("activity", i), ())
     assert len(memo) <= 10
@@ -79,7 +80,7 @@ def test_an_unknown_condition_shape_turns_the_memo_off() -> None:
     rules = compiled.ruleset[compiled.ruleset_name]
     name = next(n for n, a in compiled.actions.items() if a.rule is not None)
     rules[name]["all"][0]["m"] = {"$and": [{"stage": "activity"}, {"$mt": {"kind": "x"}}]}
-    memo = FiringMemo(compiled)
+    memo: FiringMemo[ActivityResult] = FiringMemo(compiled)
     assert not memo.enabled
     assert memo.situation({"stage": "activity"}) is None
 
@@ -89,7 +90,7 @@ def test_complete_record_through_the_memo_is_complete() -> None:
     assert ce_policy.evaluate(complete_record()).compliant
 
 
-def _results(memo: FiringMemo, count: int) -> list[tuple[int]]:
+def _results(memo: FiringMemo[ActivityResult], count: int) -> list[tuple[int]]:
     keys = [(i,) for i in range(count)]
     for key in keys:
         memo.keep_activity(key, ActivityState({}).result(frozenset()))
@@ -97,7 +98,9 @@ def _results(memo: FiringMemo, count: int) -> list[tuple[int]]:
 
 
 def test_a_full_activity_memo_lets_go_of_what_was_not_recalled_since_it_was_last_full() -> None:
-    memo = FiringMemo(compile_policy(ce_policy.default_registry().policy("xj.aksu.2025"), dt.date(2025, 12, 31)), 4)
+    memo: FiringMemo[ActivityResult] = FiringMemo(
+        compile_policy(ce_policy.default_registry().policy("xj.aksu.2025"), dt.date(2025, 12, 31)), 4
+    )
     keys = _results(memo, 4)
     assert memo.recall_activity(keys[0]) is not None
     assert memo.recall_activity(keys[3]) is not None
@@ -106,7 +109,9 @@ def test_a_full_activity_memo_lets_go_of_what_was_not_recalled_since_it_was_last
 
 
 def test_a_full_activity_memo_where_all_was_recalled_lets_go_of_its_older_half() -> None:
-    memo = FiringMemo(compile_policy(ce_policy.default_registry().policy("xj.aksu.2025"), dt.date(2025, 12, 31)), 4)
+    memo: FiringMemo[ActivityResult] = FiringMemo(
+        compile_policy(ce_policy.default_registry().policy("xj.aksu.2025"), dt.date(2025, 12, 31)), 4
+    )
     keys = _results(memo, 4)
     for key in keys:
         assert memo.recall_activity(key) is not None

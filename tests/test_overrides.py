@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 import ce_policy
-from ce_policy import _registry as registry_module
-from ce_policy._cli import main
-from ce_policy._registry import shipped_policy_root
+from ce_policy.cli.main import main
+from ce_policy.policy import registry as registry_module
+from ce_policy.policy.registry import shipped_policy_root
 from tests.records import activity, record
 
 LAYER = """\

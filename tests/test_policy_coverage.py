@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import ce_policy
-from ce_policy._cases import load_cases, run_case
-from ce_policy._registry import shipped_policy_root
+from ce_policy.policy.registry import shipped_policy_root
+from ce_policy.testing.cases import load_cases, run_case
 
 ROOT = shipped_policy_root()
 

@@ -20,9 +20,9 @@ import pytest
 
 import ce_policy
 from ce_policy import PolicyFileError, PolicyNotFoundError, PolicyProblem, PolicyRegistry
-from ce_policy._loader import read_layer
-from ce_policy._policy_files import MAX_RULES_PER_STAGE
-from ce_policy._yaml import MAX_POLICY_FILE_BYTES, read_yaml
+from ce_policy.policy.layer_files import read_layer
+from ce_policy.policy.safe_yaml import MAX_POLICY_FILE_BYTES, read_yaml
+from ce_policy.policy.shapes import MAX_RULES_PER_STAGE
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal_policy"

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from ce_policy._cases import load_cases, registry_for
-from ce_policy._registry import PolicyRegistry, shipped_policy_root
+from ce_policy.policy.folders import registry_for
+from ce_policy.policy.registry import PolicyRegistry, shipped_policy_root
+from ce_policy.testing.cases import load_cases
 
 pytest_plugins = ["pytester"]
 
@@ -147,7 +148,7 @@ def test_each_policy_root_is_loaded_once(pytester: pytest.Pytester, monkeypatch:
         roots.append(root)
         return registry_for(root)
 
-    monkeypatch.setattr("ce_policy.pytest_plugin.registry_for", counting)
+    monkeypatch.setattr("ce_policy.testing.pytest_plugin.registry_for", counting)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
     assert roots == [folder.resolve()]

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 import ce_policy
 from ce_policy import PolicyRegistry, RecordError, RecordProblem
-from ce_policy._record import ACTIVITY_KINDS, MAX_ACTIVITIES
+from ce_policy.model.record import ACTIVITY_KINDS, MAX_ACTIVITIES
 
 MINIMAL = Path(__file__).parent / "data" / "minimal_policy"
 REGISTRY = PolicyRegistry([MINIMAL])

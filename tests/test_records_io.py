@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ce_policy import Activity, Person, Record
-from ce_policy._records_io import CSV_COLUMNS, RecordFileError, iter_records, write_jsonl
+from ce_policy.model.record_files import CSV_COLUMNS, RecordFileError, iter_records, write_jsonl
 
 RECORD = {
     "person": {"id": "p1", "title_level": "junior"},

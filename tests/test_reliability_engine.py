@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 
 import ce_policy
-from ce_policy import _evaluate
-from ce_policy._compiler import MAX_ENGINE_TESTS_PER_STAGE, compile_policy
+from ce_policy.decide import engines
+from ce_policy.decide.stages import StageRunner
+from ce_policy.engine.compiler import MAX_ENGINE_TESTS_PER_STAGE, compile_policy
 from tests.mixed_population import live_sessions
 from tests.records import activity, complete_record, record
 
@@ -42,7 +43,7 @@ MINIMAL = Path(__file__).parent / "data" / "minimal_policy"
 
 def _fail_on_second_call(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     # Every action of a rule that fired, recalled from the memo or not, is applied through `fire`.
-    original = _evaluate._Evaluation.fire
+    original = StageRunner.fire
     calls = {"n": 0}
 
     def flaky(self: Any, *args: Any) -> None:
@@ -51,7 +52,7 @@ def _fail_on_second_call(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
             raise RuntimeError("injected fault on the second action")
         original(self, *args)
 
-    monkeypatch.setattr(_evaluate._Evaluation, "fire", flaky)
+    monkeypatch.setattr(StageRunner, "fire", flaky)
     return calls
 
 
@@ -62,8 +63,8 @@ def test_a_fault_mid_evaluation_gives_an_engine_error_and_the_next_call_is_right
     data = complete_record(pid="fault")
     good = ce_policy.evaluate(data, cache=cache)
     if cache:  # the memo now knows every situation of this record: nothing of it reaches the engine again
-        engine = _evaluate.engine_for(ce_policy.default_registry().policy("xj.aksu.2025"), dt.date(2025, 12, 31))
-        assert len(_evaluate._memos[engine]) > 0
+        engine = engines.engine_for(ce_policy.default_registry().policy("xj.aksu.2025"), dt.date(2025, 12, 31))
+        assert len(engines._memos[engine]) > 0
 
         def no_engine(*args: Any, **kwargs: Any) -> None:
             raise AssertionError("the memo path must not open an engine session")
@@ -110,10 +111,10 @@ def _compile_in_subprocess(root: Path) -> subprocess.CompletedProcess[str]:
         f"""
         import datetime as dt, json
         import ce_policy
-        from ce_policy import _evaluate
+        from ce_policy.decide import engines
         registry = ce_policy.PolicyRegistry([{str(root)!r}])
         try:
-            _evaluate.engine_for(registry.policy("t.min"), dt.date(2025, 12, 31))
+            engines.engine_for(registry.policy("t.min"), dt.date(2025, 12, 31))
         except ce_policy.PolicyFileError as error:
             print(json.dumps([[p.file, p.line, p.code, p.message] for p in error.problems]))
         else:

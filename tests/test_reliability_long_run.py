@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 import ce_policy
-from ce_policy import _completion, _evaluate
+from ce_policy.decide import completion as _completion
+from ce_policy.decide import engines
 from tests.mixed_population import calls, live_sessions, outcome, outcomes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,7 @@ MEMO_BOUND = 500
 def test_a_long_run_leaves_no_session_and_keeps_caches_within_their_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
     for index, call in enumerate(calls(30, seed=0)):  # compile the engines the run will use
         outcome(dataclasses.replace(call, to_complete=index % 2 == 0))
-    memos = list(_evaluate._memos.values())
+    memos = list(engines._memos.values())
     assert memos
     for memo in memos:
         monkeypatch.setattr(memo, "size", MEMO_BOUND)
@@ -45,7 +46,7 @@ def test_a_long_run_leaves_no_session_and_keeps_caches_within_their_bounds(monke
         assert live_sessions() == 0
     assert kinds["RecordError"] > 0 and kinds["decision"] > 0.9 * EVALUATIONS
     assert MEMO_BOUND < highest <= 2 * MEMO_BOUND  # two tables (facts, activities), each bounded
-    assert len(_evaluate._engines) <= _evaluate._ENGINE_CACHE_SIZE
+    assert len(engines._engines) <= engines._ENGINE_CACHE_SIZE
     assert len(_completion._probes) <= _completion._CACHE_SIZE
 
 

@@ -18,8 +18,8 @@ import pytest
 
 import ce_policy
 from ce_policy import PolicyFileError, PolicyRegistry
-from ce_policy._cases import load_cases
-from ce_policy._yaml import MAX_POLICY_FILE_BYTES
+from ce_policy.policy.safe_yaml import MAX_POLICY_FILE_BYTES
+from ce_policy.testing.cases import load_cases
 
 MINIMAL = Path(__file__).parent / "data" / "minimal_policy"
 LAYER = "t.min"

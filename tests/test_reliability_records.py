@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ce_policy
-from ce_policy._hours import MAX_HOURS
-from ce_policy._record import MAX_ACTIVITIES, MAX_ID_LENGTH
+from ce_policy.model.hours import MAX_HOURS
+from ce_policy.model.record import MAX_ACTIVITIES, MAX_ID_LENGTH
 from tests.mixed_population import calls
 from tests.records import activity, record
 

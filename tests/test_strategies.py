@@ -16,8 +16,8 @@ from hypothesis.errors import InvalidArgument
 
 import ce_policy
 from ce_policy import strategies
-from ce_policy._record import ACTIVITY_KINDS
-from ce_policy._registry import shipped_policy_root
+from ce_policy.model.record import ACTIVITY_KINDS
+from ce_policy.policy.registry import shipped_policy_root
 
 REGISTRY = ce_policy.default_registry()
 POLICIES = [p.id for p in REGISTRY.policies()]

@@ -1,0 +1,296 @@
+"""What the linter knows about rules: when two conditions can hold together, and what an outcome decides.
+
+A rule's ``when`` is expanded into a disjunction of conjunctions of tests (`alternatives`), with every
+``{param: …}`` resolved to its value on one day. A conjunction can hold on some fact unless the tests of one
+field leave that field no value (`contradiction`): the field's values are tracked as a set for choice, bool
+and text fields and as an integer range (centi-hours, day numbers, integers) for hours, dates and integers,
+as the compiler turns them into engine constants. Only what this shows is relied on: a condition too large
+to expand is treated as one that can hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ce_policy.model.hours import to_centi
+from ce_policy.policy.loaded import AsOf, Condition, ParamRef, Policy, Rule, Test
+from ce_policy.policy.vocabulary import FACTS, FieldSpec
+
+__all__ = [
+    "MAX_ALTERNATIVES",
+    "Conjunction",
+    "alternatives",
+    "contradiction",
+    "effects",
+    "order_effects",
+    "resolve",
+    "show_value",
+]
+
+MAX_ALTERNATIVES = 256
+"""Conditions that expand into more conjunctions than this are not analysed (treated as able to hold)."""
+
+Conjunction = tuple[Test, ...]
+
+# What each outcome can change in a decision (the fields of `Decision` and `TitleReviewDecision`).
+_YEAR_RESULT = ("shortfall", "compliant", "consequences")
+_EFFECTS: dict[str, tuple[str, ...]] = {
+    "category": ("activities.category", "activities.counted", "hours", *_YEAR_RESULT),
+    "registration": ("activities.registration", "activities.route", "projected"),
+    "hours": ("activities.hours", "hours", *_YEAR_RESULT),
+    "credits": ("activities.credits", "credits", "compliant", "consequences"),
+    "pool": ("credits", "compliant", "consequences"),
+    "cap": ("credits.counted", "credits.shortfall", "compliant", "consequences"),
+    "reject": ("activities.counted", "activities.reasons", "hours", "projected", *_YEAR_RESULT),
+    "defer": ("activities.counted", "activities.reasons", "hours", "projected", *_YEAR_RESULT),
+    "route": ("activities.route",),
+    "cycle": ("cycle", "consequences"),
+    "consequence": ("consequences",),
+    "require_year": ("years", "missing_years", "eligible"),
+    "missing_year": ("years.reasons", "missing_years", "eligible"),
+    "bar": ("bars", "eligible"),
+}
+_FLOOR_EFFECTS: dict[str, tuple[str, ...]] = {
+    "credits": ("credits.required", "credits.shortfall", "compliant", "consequences"),
+    "cycle": ("cycle.required", "cycle.remaining", "consequences"),
+}
+
+
+_ORDER = (
+    "activities",
+    "hours",
+    "required",
+    "shortfall",
+    "credits",
+    "cycle",
+    "projected",
+    "compliant",
+    "consequences",
+    "years",
+    "missing_years",
+    "bars",
+    "eligible",
+)
+
+
+def order_effects(found: Iterable[str]) -> tuple[str, ...]:
+    """Decision fields without repeats, in the order the decision lists them."""
+    return tuple(sorted(set(found), key=lambda item: (_ORDER.index(item.split(".")[0]), item)))
+
+
+def _reads(value: Any, pid: str) -> bool:
+    if isinstance(value, ParamRef):
+        return value.id == pid
+    return isinstance(value, tuple) and any(_reads(item, pid) for item in value)
+
+
+def effects(rule: Rule, pid: str | None = None) -> tuple[str, ...]:
+    """The decision fields that the outcomes of ``rule`` can change, in the order the decision lists them.
+
+    With ``pid``, only what the parameter ``pid`` can change through the rule: every outcome when ``when``
+    reads it, else the outcomes whose values read it. A floor (``require``) changes ``required.<category>``
+    and ``shortfall``; credits and cycle floors change the ``credits`` and ``cycle`` blocks instead.
+    """
+    in_when = pid is None or any(
+        isinstance(test.operand, ParamRef) and test.operand.id == pid for test in rule.when.tests()
+    )
+    found: list[str] = []
+    for name, value in rule.then:
+        if not (in_when or _reads(value, str(pid))):
+            continue
+        if name == "require":
+            category = value[0]
+            more = _FLOOR_EFFECTS.get(category, (f"required.{category}", f"shortfall.{category}", *_YEAR_RESULT[1:]))
+        else:
+            more = _EFFECTS.get(name, ())
+        found.extend(more)
+    return order_effects(found)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, ParamRef):
+        return f"{{param: {value.id}}}"
+    if isinstance(value, tuple):
+        return " ".join(_show(item) for item in value if item is not None)
+    return str(value)
+
+
+def show_value(value: Any) -> str:
+    """An outcome's value as a reader of the policy file would recognise it, e.g. ``at_most {param: x}``."""
+    return _show(value)
+
+
+def resolve(value: Any, policy: Policy, day: dt.date) -> Any:
+    """``value`` with every parameter reference replaced by its value on ``day`` (``None`` when it has none)."""
+    if isinstance(value, ParamRef):
+        return policy.parameters[value.id].value_at(day)
+    if isinstance(value, tuple):
+        return tuple(resolve(item, policy, day) for item in value)
+    return value
+
+
+def alternatives(condition: Condition) -> list[Conjunction] | None:
+    """``condition`` as a list of conjunctions of tests, one of which must hold; ``None`` when too large.
+
+    A condition without tests gives one empty conjunction (it always holds).
+    """
+    if condition.mode == "any":
+        found: list[Conjunction] = []
+        for part in condition.parts:
+            expanded = alternatives(part) if isinstance(part, Condition) else [(part,)]
+            if expanded is None:
+                return None
+            found.extend(expanded)
+            if len(found) > MAX_ALTERNATIVES:
+                return None
+        return found
+    product: list[Conjunction] = [()]
+    for part in condition.parts:
+        expanded = alternatives(part) if isinstance(part, Condition) else [(part,)]
+        if expanded is None:
+            return None
+        product = [left + right for left in product for right in expanded]
+        if len(product) > MAX_ALTERNATIVES:
+            return None
+    return product
+
+
+@dataclass
+class _Values:
+    """The values a field can still take: a finite set, or a co-finite one (``allowed`` ``None``)."""
+
+    allowed: set[Any] | None
+    excluded: set[Any] = field(default_factory=set)
+
+    def keep(self, values: Iterable[Any]) -> None:
+        kept = set(values)
+        self.allowed = kept if self.allowed is None else self.allowed & kept
+
+    def drop(self, values: Iterable[Any]) -> None:
+        self.excluded |= set(values)
+
+    @property
+    def empty(self) -> bool:
+        return self.allowed is not None and not (self.allowed - self.excluded)
+
+
+@dataclass
+class _Range:
+    """The values a numeric field can still take: an integer in ``[low, high]`` not excluded, or none (absent).
+
+    Every comparison needs a value (an absent field fails it); ``present: false`` needs none.
+    """
+
+    needs_value: bool = False
+    needs_absent: bool = False
+    low: int | None = None
+    high: int | None = None
+    excluded: set[int] = field(default_factory=set)
+
+    def bound(self, low: int | None = None, high: int | None = None) -> None:
+        self.needs_value = True
+        if low is not None:
+            self.low = low if self.low is None else max(self.low, low)
+        if high is not None:
+            self.high = high if self.high is None else min(self.high, high)
+
+    @property
+    def empty(self) -> bool:
+        if not self.needs_value:
+            return False
+        if self.needs_absent:
+            return True
+        if self.low is None or self.high is None:
+            return False
+        if self.low > self.high:
+            return True
+        span = range(self.low, self.high + 1)
+        return len(span) <= len(self.excluded) and all(v in self.excluded for v in span)
+
+
+_NUMERIC = ("hours", "int", "date")
+_BOUNDS = {
+    "below": (None, -1),
+    "before": (None, -1),
+    "at_most": (None, 0),
+    "on_or_before": (None, 0),
+    "above": (1, None),
+    "after": (1, None),
+    "at_least": (0, None),
+    "on_or_after": (0, None),
+}
+
+
+def _number(spec: FieldSpec, value: Any) -> int:
+    if spec.type == "hours":
+        return to_centi(value if isinstance(value, Decimal) else Decimal(value))
+    if spec.type == "date":
+        return int(value.toordinal())
+    return int(value)
+
+
+def _apply_numeric(spec: FieldSpec, values: _Range, test: Test, operand: Any) -> None:
+    if test.op == "present":
+        if operand:
+            values.bound()
+        else:
+            values.needs_absent = True
+        return
+    if isinstance(operand, AsOf):
+        values.bound()  # compared with the evaluation date: any value will do, but there must be one
+        return
+    number = _number(spec, operand)
+    if test.op == "is":
+        values.bound(number, number)
+    elif test.op == "is_not":
+        values.excluded.add(number)
+    else:
+        low, high = _BOUNDS[test.op]
+        values.bound(None if low is None else number + low, None if high is None else number + high)
+
+
+def _universe(spec: FieldSpec) -> set[Any] | None:
+    if spec.type == "choice":
+        return {*spec.choices, ""}
+    if spec.type == "bool":
+        return {True, False}
+    return None
+
+
+def _apply_set(values: _Values, test: Test, operand: Any) -> None:
+    if test.op == "present":
+        if operand:
+            values.drop({""})
+        else:
+            values.keep({""})
+        return
+    items = tuple(operand) if test.op in ("in", "not_in") else (operand,)
+    if test.op in ("is", "in"):
+        values.keep(items)
+    else:
+        values.drop(items)
+
+
+def contradiction(conjunction: Sequence[Test], stage: str, policy: Policy, day: dt.date) -> tuple[str, ...]:
+    """The fields whose tests in ``conjunction`` leave them no value on ``day``; empty when it can hold.
+
+    A test whose parameter has no value on ``day`` is left out (the gap is a finding of its own).
+    """
+    fields = FACTS[stage]
+    ranges: dict[str, _Range] = {}
+    sets: dict[str, _Values] = {}
+    for test in conjunction:
+        spec = fields[test.field]
+        operand = resolve(test.operand, policy, day)
+        if operand is None:
+            continue
+        if spec.type in _NUMERIC:
+            _apply_numeric(spec, ranges.setdefault(test.field, _Range()), test, operand)
+        else:
+            _apply_set(sets.setdefault(test.field, _Values(_universe(spec))), test, operand)
+    empty = [name for name, r in ranges.items() if r.empty] + [name for name, s in sets.items() if s.empty]
+    return tuple(sorted(empty))

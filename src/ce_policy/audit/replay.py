@@ -1,0 +1,326 @@
+"""Replay a decision log: decide every entry again under its recorded policy, and under the current one.
+
+``ce-policy replay LOG`` and `replay` report each entry whose decision would now differ, and why: the outcome
+fields that differ and the rules that fired in one decision and not the other. ``docs/audit.md`` documents it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ce_policy.analysis.diff_compare import field_changes
+from ce_policy.analysis.diff_model import FieldChange
+from ce_policy.audit.log import NO_LOG, LogEntry, LoggedPolicy, decision_outcome, record_digest
+from ce_policy.decide.evaluate import evaluate
+from ce_policy.model.decision import Decision
+from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError
+from ce_policy.model.hours import hours_to_json
+from ce_policy.model.record import CycleYear, Record, parse_model
+from ce_policy.model.record_files import iter_records
+from ce_policy.policy.loaded import Policy
+from ce_policy.policy.registry import PolicyRegistry, default_registry
+
+__all__ = ["CurrentComparison", "ReplayEntry", "ReplayReport", "ReplayStatus", "replay"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+ReplayStatus = Literal["same", "differs", "policy_unavailable", "record_missing", "invalid_entry"]
+STATUSES: tuple[str, ...] = ("same", "differs", "policy_unavailable", "record_missing", "invalid_entry")
+
+
+class CurrentComparison(BaseModel):
+    """The decision the policy that applies now would make, compared with the logged one.
+
+    Attributes:
+        policy: the current policy (``None`` when no policy applies now).
+        status: ``same``, ``differs``, or ``unavailable`` (no policy applies now, or it cannot decide).
+        changes: the outcome fields that differ: logged value (``old``) and current value (``new``).
+        rules_only_logged: rules (``rule@activity`` when on an activity) that fired in the logged decision only.
+        rules_only_now: rules that fire in the current decision only.
+        message: why the current policy could not decide, when ``unavailable``.
+    """
+
+    model_config = _FROZEN
+
+    policy: LoggedPolicy | None
+    status: Literal["same", "differs", "unavailable"]
+    changes: tuple[FieldChange, ...] = ()
+    rules_only_logged: tuple[str, ...] = ()
+    rules_only_now: tuple[str, ...] = ()
+    message: str | None = None
+
+
+class ReplayEntry(BaseModel):
+    """What replaying one log entry found.
+
+    Attributes:
+        where: ``file:line`` of the entry.
+        status: under the recorded policy: ``same``; ``differs``; ``policy_unavailable`` (no policy with the
+            recorded id and digest was given); ``record_missing`` (the entry keeps a digest only and no
+            record given has it); ``invalid_entry`` (not a log entry, or its record does not match its digest).
+        decision_id: the entry's decision id.
+        person: the person's id, when the record is known.
+        year: the record's year, when known.
+        policy: the recorded policy.
+        changes: the outcome fields that differ from the logged ones (``old``: logged, ``new``: replayed).
+        rules_only_logged: rules that fired in the logged decision only.
+        rules_only_now: rules that fired in the replayed decision only.
+        message: what is wrong with an entry that could not be replayed.
+        current: when the recorded policy is no longer the one that applies, what the current one decides.
+    """
+
+    model_config = _FROZEN
+
+    where: str
+    status: ReplayStatus
+    decision_id: str | None = None
+    person: str | None = None
+    year: int | None = None
+    policy: LoggedPolicy | None = None
+    changes: tuple[FieldChange, ...] = ()
+    rules_only_logged: tuple[str, ...] = ()
+    rules_only_now: tuple[str, ...] = ()
+    message: str | None = None
+    current: CurrentComparison | None = None
+
+
+class ReplayReport(BaseModel):
+    """The replay of a decision log (`replay`).
+
+    Attributes:
+        log: the log file.
+        entries: one per non-blank line, in order.
+        counts: entries by ``status``, and ``current_differs``: entries the current policy decides otherwise.
+    """
+
+    model_config = _FROZEN
+
+    log: str
+    entries: tuple[ReplayEntry, ...]
+    counts: dict[str, int]
+
+    @property
+    def confirmed(self) -> bool:
+        """Every entry replays the same under its recorded policy."""
+        return all(entry.status == "same" for entry in self.entries)
+
+    @property
+    def current_differs(self) -> tuple[ReplayEntry, ...]:
+        """The entries the policy that applies now decides otherwise."""
+        return tuple(e for e in self.entries if e.current is not None and e.current.status == "differs")
+
+
+def _decimals(value: Any) -> Any:
+    """JSON data with every fraction a decimal (read from a log, or made now), so that equal numbers compare equal."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_decimals(v) for v in value]
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    """Decimals back to JSON numbers (integers when whole), as decisions write hours."""
+    if isinstance(value, Decimal):
+        return hours_to_json(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _comparable(outcome: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """An outcome as JSON data with decimal numbers, activities keyed ``[id]``; and its rules apart."""
+    data = _decimals(outcome)
+    rules = [str(rule) for rule in data.pop("rules", [])]
+    data["activities"] = {f"[{a.get('id')}]": a for a in data.get("activities", []) if isinstance(a, dict)}
+    for activity in data["activities"].values():
+        activity.pop("id", None)
+    return data, rules
+
+
+def _compare(logged: dict[str, Any], now: Decision) -> tuple[list[FieldChange], list[str], list[str]]:
+    old, old_rules = _comparable(logged)
+    new, new_rules = _comparable(decision_outcome(now))
+    changes = [FieldChange(path=c.path, old=_jsonable(c.old), new=_jsonable(c.new)) for c in field_changes(old, new)]
+    only_old = list(dict.fromkeys(r for r in old_rules if r not in set(new_rules)))
+    only_new = list(dict.fromkeys(r for r in new_rules if r not in set(old_rules)))
+    return changes, only_old, only_new
+
+
+def _logged(policy: Policy) -> LoggedPolicy:
+    return LoggedPolicy(id=policy.id, version=policy.version, digest=policy.digest, chain=policy.chain)
+
+
+def _find_policy(policy: LoggedPolicy, registries: Iterable[PolicyRegistry]) -> Policy | None:
+    for registry in registries:
+        try:
+            found = registry.policy(policy.id)
+        except (PolicyNotFoundError, PolicyFileError):
+            continue
+        if found.digest == policy.digest:
+            return found
+    return None
+
+
+def _read_entries(path: Path) -> Iterator[tuple[str, LogEntry | str]]:
+    """Each non-blank line's ``file:line`` and entry, or what is wrong with it."""
+    with path.open(encoding="utf-8") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                data = json.loads(line.rstrip("\r\n"), parse_float=Decimal)
+            except json.JSONDecodeError as exc:
+                yield where, f"not valid JSON (column {exc.colno}): {exc.msg}"
+                continue
+            try:
+                yield where, LogEntry.model_validate(data)
+            except ValidationError as exc:
+                first = exc.errors(include_url=False)[0]
+                field = ".".join(str(p) for p in first["loc"]) or "$"
+                yield where, f"not a decision log entry: {field}: {first['msg']}"
+
+
+def _records_by_digest(files: Iterable[Path], registry: PolicyRegistry) -> dict[str, Record]:
+    """The valid records of ``files`` by digest: as given, and with the registry's default region filled in."""
+    found: dict[str, Record] = {}
+    for file in files:
+        for item in iter_records(file):
+            if item.data is None:
+                continue
+            try:
+                record = parse_model(Record, item.data)
+            except CePolicyError:
+                continue
+            found.setdefault(record_digest(record), record)
+            if record.person.region is None and registry.default_region is not None:
+                person = record.person.model_copy(update={"region": registry.default_region})
+                filled = record.model_copy(update={"person": person})
+                found.setdefault(record_digest(filled), filled)
+    return found
+
+
+def _current(entry: LogEntry, record: Record, registry: PolicyRegistry) -> CurrentComparison | None:
+    try:
+        policy = registry.resolve(record.person.region, record.year, record.person.sector)
+    except CePolicyError as exc:
+        return CurrentComparison(policy=None, status="unavailable", message=str(exc))
+    if policy.digest == entry.policy.digest:
+        return None
+    try:
+        now = _decide(entry, record, policy, registry)
+    except CePolicyError as exc:
+        return CurrentComparison(policy=_logged(policy), status="unavailable", message=str(exc))
+    changes, only_logged, only_now = _compare(entry.outcome, now)
+    return CurrentComparison(
+        policy=_logged(policy),
+        status="differs" if changes or only_logged or only_now else "same",
+        changes=tuple(changes),
+        rules_only_logged=tuple(only_logged),
+        rules_only_now=tuple(only_now),
+    )
+
+
+def _decide(entry: LogEntry, record: Record, policy: Policy, registry: PolicyRegistry) -> Decision:
+    prior = [parse_model(CycleYear, item) for item in entry.prior]
+    return evaluate(
+        record, policy=policy, as_of=entry.as_of, prior=prior, registry=registry, to_complete=False, log=NO_LOG
+    )
+
+
+def _replay_entry(
+    where: str,
+    entry: LogEntry,
+    records: dict[str, Record],
+    registry: PolicyRegistry,
+    archives: list[PolicyRegistry],
+) -> ReplayEntry:
+    base: dict[str, Any] = {"where": where, "decision_id": entry.decision_id, "policy": entry.policy}
+    if entry.record is not None:
+        try:
+            record = parse_model(Record, entry.record)
+        except CePolicyError as exc:
+            return ReplayEntry(**base, status="invalid_entry", message=f"its record is invalid: {exc}")
+        if record_digest(record) != entry.record_digest:
+            message = f"its record does not match its record_digest {entry.record_digest}"
+            return ReplayEntry(**base, status="invalid_entry", message=message)
+    elif entry.record_digest in records:
+        record = records[entry.record_digest]
+    else:
+        message = f"no record given has the digest {entry.record_digest}"
+        return ReplayEntry(**base, status="record_missing", message=message)
+    base.update(person=record.person.id, year=record.year)
+    current = _current(entry, record, registry)
+    policy = _find_policy(entry.policy, [registry, *archives])
+    if policy is None:
+        message = f"no policy {entry.policy.id!r} with digest {entry.policy.digest} was given"
+        return ReplayEntry(**base, status="policy_unavailable", message=message, current=current)
+    try:
+        now = _decide(entry, record, policy, registry)
+    except CePolicyError as exc:
+        message = f"the recorded policy cannot decide the record now: {exc}"
+        return ReplayEntry(**base, status="differs", message=message, current=current)
+    changes, only_logged, only_now = _compare(entry.outcome, now)
+    return ReplayEntry(
+        **base,
+        status="differs" if changes or only_logged or only_now else "same",
+        changes=tuple(changes),
+        rules_only_logged=tuple(only_logged),
+        rules_only_now=tuple(only_now),
+        current=current,
+    )
+
+
+def replay(
+    log: str | Path,
+    *,
+    registry: PolicyRegistry | None = None,
+    policies: Iterable[PolicyRegistry] = (),
+    records: Iterable[str | Path] = (),
+) -> ReplayReport:
+    """Decide every entry of a decision log again, and report the decisions that would now differ, and why.
+
+    Each entry is decided under its recorded policy (found by id and digest), on its ``as_of`` and with its
+    earlier cycle years, and compared with the logged outcome: the outcome fields and the rules that fired.
+    When the policy that applies to the record now is another, its decision is compared too (``current``).
+
+    Args:
+        log: the JSON Lines decision log.
+        registry: the current policies (default: the process-wide registry); recorded policies are looked up
+            here first.
+        policies: more registries to find recorded policies in, e.g. archived versions of the policy folder.
+        records: JSON Lines or CSV files of records, for entries that keep only a record digest.
+
+    Returns:
+        The `ReplayReport`, one entry per non-blank line of the log.
+
+    Raises:
+        OSError: the log cannot be read.
+        RecordFileError: a records file cannot be read.
+    """
+    current = registry or default_registry()
+    archives = list(policies)
+    by_digest = _records_by_digest([Path(f) for f in records], current)
+    path = Path(log)
+    entries: list[ReplayEntry] = []
+    for where, entry in _read_entries(path):
+        if isinstance(entry, str):
+            entries.append(ReplayEntry(where=where, status="invalid_entry", message=entry))
+        else:
+            entries.append(_replay_entry(where, entry, by_digest, current, archives))
+    counts: Counter[str] = Counter(entry.status for entry in entries)
+    totals = {status: counts.get(status, 0) for status in STATUSES}
+    totals["current_differs"] = sum(1 for e in entries if e.current is not None and e.current.status == "differs")
+    return ReplayReport(log=str(path), entries=tuple(entries), counts=totals)

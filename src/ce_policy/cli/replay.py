@@ -1,0 +1,70 @@
+"""``ce-policy replay LOG``: decide a decision log's entries again, and report those that would now differ."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ce_policy.analysis.diff import load_version
+from ce_policy.audit.replay import replay
+from ce_policy.cli.exit import fail
+from ce_policy.model.errors import CePolicyError
+from ce_policy.text.replay_report import render_replay
+
+__all__ = ["replay_command"]
+
+EXIT_DIFFERS = 1
+
+
+@click.command("replay")
+@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--policies",
+    "policy_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of other versions of the policies to find recorded policies in, e.g. an archive (repeatable).",
+)
+@click.option(
+    "--current",
+    default="shipped",
+    show_default=True,
+    help="The policies in force now: `shipped`, or a policy folder (as for `ce-policy diff`).",
+)
+@click.option(
+    "--records",
+    "record_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON Lines or CSV file of records, for entries logged without their record (repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on-difference", is_flag=True, help="Exit with status 1 unless every entry replays the same.")
+def replay_command(
+    log: Path,
+    policy_dirs: tuple[Path, ...],
+    current: str,
+    record_files: tuple[Path, ...],
+    fmt: str,
+    fail_on_difference: bool,
+) -> None:
+    """Decide every entry of the decision log LOG again under its recorded policy, and report what differs.
+
+    Each entry's policy is found by id and digest among the current policies and those of --policies. An
+    entry whose recorded policy is no longer the one that applies is also decided under the current policy.
+    Exit status: 0 when done (1 with --fail-on-difference if an entry differs, is invalid, or cannot be
+    replayed), 2 when the log, a policy folder or a records file cannot be used.
+    """
+    try:
+        registry, _ = load_version(current)
+        archives = [load_version(folder)[0] for folder in policy_dirs]
+        report = replay(log, registry=registry, policies=archives, records=record_files)
+    except CePolicyError as exc:
+        fail(str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {log}: {getattr(exc, 'strerror', None) or exc}")
+    click.echo(report.model_dump_json(indent=2) if fmt == "json" else render_replay(report))
+    if fail_on_difference and not report.confirmed:
+        sys.exit(EXIT_DIFFERS)

@@ -1,0 +1,76 @@
+"""Which policy decides a record, and its engine: policy resolution, the compiled engines and their memos.
+
+An engine is compiled once per policy and period in which its rules are in force, and kept (LRU-bounded), each
+with the memo of what its rules fired (``engine.memo``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+import weakref
+from collections import OrderedDict
+
+from ce_policy.decide.activity_result import ActivityResult
+from ce_policy.engine.compiler import compile_policy
+from ce_policy.engine.memo import FiringMemo
+from ce_policy.engine.rules_engine import RulesEngine
+from ce_policy.model.decision import PolicyInfo
+from ce_policy.model.record import GENERAL_SECTOR, Person
+from ce_policy.policy.loaded import Policy
+from ce_policy.policy.registry import PolicyRegistry, default_registry
+
+__all__ = ["engine_for", "memo_of", "policy_info", "resolve_policy"]
+
+_ENGINE_CACHE_SIZE = 64
+_engines: OrderedDict[tuple[str, str, int, int], RulesEngine] = OrderedDict()
+_engines_lock = threading.Lock()
+_memos: weakref.WeakKeyDictionary[RulesEngine, FiringMemo[ActivityResult]] = weakref.WeakKeyDictionary()
+
+
+def engine_for(policy: Policy, day: dt.date) -> RulesEngine:
+    """The engine for ``policy`` as in force on ``day``: compiled once per period and reused (LRU-bounded)."""
+    # The object itself is part of the key: an in-memory copy with other values keeps the files' digest.
+    key = (policy.id, policy.digest, policy.epoch(day), id(policy))
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is not None:
+            _engines.move_to_end(key)
+            return engine
+        engine = RulesEngine(compile_policy(policy, day))
+        _engines[key] = engine
+        _memos[engine] = FiringMemo(engine.compiled)
+        if len(_engines) > _ENGINE_CACHE_SIZE:
+            _, evicted = _engines.popitem(last=False)
+            evicted.close()
+        return engine
+
+
+def resolve_policy(policy: str | Policy | None, person: Person, year: int, registry: PolicyRegistry | None) -> Policy:
+    """The policy to use: the one given (by id or object), or the one for the person's region and the year."""
+    if isinstance(policy, Policy):
+        return policy
+    reg = registry or default_registry()
+    if policy is not None:
+        return reg.policy(policy)
+    return reg.resolve(person.region, year, person.sector)
+
+
+def policy_info(policy: Policy, person: Person) -> PolicyInfo:
+    """How a decision names its policy, and whether the person's sector had to fall back to the general one."""
+    fallback = policy.sector is None and person.sector != GENERAL_SECTOR
+    return _policy_info(policy.id, policy.version, policy.digest, policy.chain, policy.sector, fallback)
+
+
+@functools.lru_cache(maxsize=256)
+def _policy_info(
+    policy_id: str, version: str, digest: str, chain: tuple[str, ...], sector: str | None, fallback: bool
+) -> PolicyInfo:
+    # Frozen, so one object per policy can be shared by every decision it makes.
+    return PolicyInfo(id=policy_id, version=version, digest=digest, chain=chain, sector=sector, fallback=fallback)
+
+
+def memo_of(engine: RulesEngine) -> FiringMemo[ActivityResult] | None:
+    """The memo of what ``engine``'s rules fired, if the engine is still kept."""
+    return _memos.get(engine)

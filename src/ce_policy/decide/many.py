@@ -1,0 +1,298 @@
+"""``evaluate_many()``: a population in, one result per record out, in order, on local processes or a cluster.
+
+Records are read from the iterable lazily and sent out in chunks; at most a few chunks per worker are in
+flight, so memory stays bounded however long the input is (a generator over a file larger than RAM is fine).
+Results come back in input order. A record that cannot be decided (invalid, or no policy for it) gives an
+error entry in its place and the batch goes on; a failure of the machinery itself (a bug, a dead worker)
+is raised.
+
+Work is done by any `concurrent.futures.Executor`: a local process pool by default, or the one passed, e.g. a
+Dask cluster's (``distributed.Client(...).get_executor()``). What crosses to a worker is plain data: the
+records, the options, and the policy folders of the registry, which each worker loads once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ce_policy.decide.evaluate import evaluate
+from ce_policy.model.decision import Decision
+from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError, RecordError
+from ce_policy.model.record import Record
+from ce_policy.policy.loaded import Policy
+from ce_policy.policy.registry import PolicyRegistry, default_registry, shipped_policy_root
+
+__all__ = ["BatchError", "BatchResult", "evaluate_many"]
+
+_DEFAULT_CHUNK = 100
+_IN_FLIGHT_PER_WORKER = 3
+
+
+class BatchError(BaseModel):
+    """Why one record of a batch has no decision.
+
+    Attributes:
+        kind: ``record`` (the record is invalid), ``policy_not_found``, ``policy`` (a policy file is
+            invalid) or ``engine``.
+        message: the error's message.
+        problems: for an invalid record, each problem as ``{"path", "code", "message"}``; for an invalid
+            policy, ``{"file", "line", "code", "message"}``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["record", "policy_not_found", "policy", "engine"]
+    message: str
+    problems: tuple[dict[str, Any], ...] = ()
+
+
+class BatchResult:
+    """The result for one record of a batch: its decision, or why there is none.
+
+    A result computed in another process arrives as the decision's JSON, which is read into a `Decision`
+    only when ``decision`` is first asked for; ``decision_json`` gives the JSON without reading it (what a
+    batch writing files needs), so moving results between processes costs a string, not a pickled model.
+
+    Attributes:
+        index: the record's position in the input (0-based).
+        error: why no decision was made, otherwise ``None``.
+    """
+
+    __slots__ = ("_decision", "_json", "error", "index")
+
+    def __init__(
+        self,
+        index: int,
+        decision: Decision | None = None,
+        error: BatchError | None = None,
+        *,
+        decision_json: str | None = None,
+    ) -> None:
+        """Hold a decision (as a model or as its JSON) or the error that stopped it."""
+        self.index = index
+        self.error = error
+        self._decision = decision
+        self._json = decision_json
+
+    @property
+    def decision(self) -> Decision | None:
+        """The decision, when one was made."""
+        if self._decision is None and self._json is not None:
+            self._decision = Decision.model_validate_json(self._json)
+        return self._decision
+
+    @property
+    def decision_json(self) -> str | None:
+        """The decision as JSON (the documented shape), when one was made."""
+        if self._json is None and self._decision is not None:
+            self._json = self._decision.model_dump_json()
+        return self._json
+
+    @property
+    def ok(self) -> bool:
+        """Whether a decision was made."""
+        return self._decision is not None or self._json is not None
+
+    def __eq__(self, other: object) -> bool:
+        """Results are equal when index, decision and error are."""
+        if not isinstance(other, BatchResult):
+            return NotImplemented
+        return (self.index, self.decision, self.error) == (other.index, other.decision, other.error)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        """Show the index and the outcome."""
+        what = f"error={self.error.kind!r}" if self.error is not None else "decision"
+        return f"BatchResult(index={self.index}, {what})"
+
+    def _keep_json_only(self) -> None:
+        """Keep the decision as its JSON only (what crosses to another process), letting the model go."""
+        if self._decision is not None:
+            self._json = self._decision.model_dump_json()
+            self._decision = None
+
+    def __getstate__(self) -> tuple[int, BatchError | None, str | None]:
+        """Pickle as JSON: cheap to send between processes."""
+        return self.index, self.error, self.decision_json
+
+    def __setstate__(self, state: tuple[int, BatchError | None, str | None]) -> None:
+        """Restore from `__getstate__`; the decision is read lazily."""
+        self.index, self.error, self._json = state
+        self._decision = None
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What every worker needs besides the records: plain, picklable data."""
+
+    roots: tuple[str, ...] | None
+    policy: str | Policy | None
+    as_of: dt.date | None
+    to_complete: bool
+    cache: bool
+
+
+_registries: dict[tuple[str, ...], PolicyRegistry] = {}
+
+
+def _registry(roots: tuple[str, ...] | None) -> PolicyRegistry:
+    """The registry of a worker: the process-wide one, or one per set of folders, loaded once per process."""
+    if roots is None:
+        return default_registry()
+    registry = _registries.get(roots)
+    if registry is None:
+        registry = PolicyRegistry([Path(root) for root in roots])
+        _registries[roots] = registry
+    return registry
+
+
+def _error(exc: CePolicyError) -> BatchError:
+    if isinstance(exc, RecordError):
+        problems = tuple({"path": p.path, "code": p.code, "message": p.message} for p in exc.problems)
+        return BatchError(kind="record", message=str(exc), problems=problems)
+    if isinstance(exc, PolicyFileError):
+        located: tuple[dict[str, Any], ...] = tuple(
+            {"file": p.file, "line": p.line, "code": p.code, "message": p.message} for p in exc.problems
+        )
+        return BatchError(kind="policy", message=str(exc), problems=located)
+    if isinstance(exc, PolicyNotFoundError):
+        return BatchError(kind="policy_not_found", message=str(exc))
+    return BatchError(kind="engine", message=str(exc))
+
+
+def _evaluate_one(index: int, record: Any, options: _Options, registry: PolicyRegistry) -> BatchResult:
+    """Evaluate one record in this process; a record that cannot be decided gives an error entry."""
+    try:
+        decision = evaluate(
+            record,
+            policy=options.policy,
+            as_of=options.as_of,
+            registry=registry,
+            to_complete=options.to_complete,
+            cache=options.cache,
+        )
+    except CePolicyError as exc:
+        return BatchResult(index=index, error=_error(exc))
+    return BatchResult(index=index, decision=decision)
+
+
+def _evaluate_chunk(chunk: Sequence[tuple[int, Any]], options: _Options) -> list[BatchResult]:
+    """Evaluate one chunk of ``(index, record)`` in a worker (the function sent to workers)."""
+    registry = _registry(options.roots)
+    results = []
+    for index, record in chunk:
+        result = _evaluate_one(index, record, options, registry)
+        result._keep_json_only()  # what is sent back; the model is let go at once rather than held with the chunk
+        results.append(result)
+    return results
+
+
+def _chunks(records: Iterable[Any], size: int) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for index, record in enumerate(records):
+        chunk.append((index, record.model_dump(mode="json") if isinstance(record, Record) else record))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _roots(registry: PolicyRegistry) -> tuple[str, ...] | None:
+    """The folders a worker loads to have the same policies (``None``: just the shipped ones)."""
+    roots = tuple(str(root.resolve()) for root in registry.roots)
+    if roots == (str(shipped_policy_root().resolve()),):
+        return None
+    return roots
+
+
+def _portable(policy: str | Policy | None, registry: PolicyRegistry) -> str | Policy | None:
+    """A policy as workers can find it: by id when their registry holds the very same policy."""
+    if isinstance(policy, Policy):
+        try:
+            if registry.policy(policy.id) is policy:
+                return policy.id
+        except CePolicyError:
+            return policy
+    return policy
+
+
+def evaluate_many(
+    records: Iterable[Record | dict[str, Any]],
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    chunk_size: int = _DEFAULT_CHUNK,
+    policy: str | Policy | None = None,
+    as_of: dt.date | None = None,
+    registry: PolicyRegistry | None = None,
+    to_complete: bool = False,
+    cache: bool = True,
+) -> Iterator[BatchResult]:
+    """Evaluate many records; yield one `BatchResult` per record, in input order.
+
+    Args:
+        records: records (`Record` or JSON data); read lazily, so a generator over a huge file is fine.
+        workers: local worker processes (default: one per CPU); ``1`` evaluates in this process, with no
+            pool. Ignored when ``executor`` is given.
+        executor: run chunks on this executor instead, e.g. a Dask cluster's
+            (``distributed.Client(...).get_executor()``); it must run functions in other processes or
+            machines that can import ce_policy.
+        chunk_size: records sent to a worker at a time.
+        policy: as for `evaluate`: a policy id (or a loaded policy) for every record.
+        as_of: as for `evaluate`.
+        registry: where to look policies up; workers load the same folders (default: the shipped
+            policies and those added with `load_policies`).
+        to_complete: as for `evaluate`; off by default here, since a batch usually wants the decisions only.
+        cache: as for `evaluate`.
+
+    Yields:
+        One `BatchResult` per record, in input order: its decision, or the error that stopped it.
+
+    Raises:
+        ValueError: ``workers`` or ``chunk_size`` is below 1.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    if workers is not None and workers < 1:
+        raise ValueError("workers must be at least 1")
+    chosen = registry or default_registry()
+    if executor is None and workers == 1:
+        # In this process, one record at a time: nothing is held but the result being yielded.
+        local = _Options(None, policy, as_of, to_complete, cache)
+        for index, record in enumerate(records):
+            yield _evaluate_one(index, record, local, chosen)
+        return
+    options = _Options(_roots(chosen), _portable(policy, chosen), as_of, to_complete, cache)
+    if executor is not None:
+        yield from _run(executor, records, chunk_size, options, _IN_FLIGHT_PER_WORKER * (os.cpu_count() or 1))
+        return
+    count = workers or os.cpu_count() or 1
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        yield from _run(pool, records, chunk_size, options, _IN_FLIGHT_PER_WORKER * count)
+
+
+def _run(
+    executor: Executor, records: Iterable[Any], chunk_size: int, options: _Options, in_flight: int
+) -> Iterator[BatchResult]:
+    pending: deque[Future[list[BatchResult]]] = deque()
+    try:
+        for chunk in _chunks(records, chunk_size):
+            pending.append(executor.submit(_evaluate_chunk, chunk, options))
+            if len(pending) >= in_flight:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()

@@ -1,0 +1,187 @@
+"""``evaluate_title_review()``: may a person apply for a title review, given the years they show (六(一)).
+
+Each year is shown by a full record, evaluated under the policy in force for that year as of the application
+date (or the year's end, if earlier), or by a certificate issued by the application date. Which years must be
+shown, and what bars an applicant, are decided by the review rules of the policy for the review year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ce_policy.decide.engines import engine_for, policy_info, resolve_policy
+from ce_policy.decide.evaluate import evaluate
+from ce_policy.engine.compiler import Action
+from ce_policy.engine.firings import Firings
+from ce_policy.model.decision import Decision, ReviewYear, TitleReviewDecision, TraceEntry
+from ce_policy.model.errors import RecordError, RecordProblem
+from ce_policy.model.record import History, IntegrityFlag, parse_model
+from ce_policy.policy.loaded import Policy
+from ce_policy.policy.registry import PolicyRegistry
+
+__all__ = ["REVIEW_WINDOW_YEARS", "evaluate_title_review"]
+
+REVIEW_WINDOW_YEARS = 20
+"""How many years back (review year included) the review rules are shown facts for."""
+
+
+def _whole_years_between(start: dt.date, end: dt.date) -> int:
+    years = end.year - start.year
+    if (end.month, end.day) < (start.month, start.day):
+        years -= 1
+    return years
+
+
+def _flag_age(flags: tuple[IntegrityFlag, ...], applied_on: dt.date) -> int | None:
+    ages = [_whole_years_between(flag.on, applied_on) for flag in flags if flag.on <= applied_on]
+    return min(ages) if ages else None
+
+
+class _Review:
+    def __init__(self, policy: Policy, actions: dict[str, Action]) -> None:
+        self.policy = policy
+        self.actions = actions
+        self.required: set[int] = set()
+        self.missing: dict[int, list[str]] = {}
+        self.bars: list[str] = []
+        self.trace: list[TraceEntry] = []
+        self.provisional: set[str] = set()
+        self.firings = Firings()
+
+    def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
+        action = self.actions[name]
+        rule = action.rule
+        facts = [fact for fact in facts if self.firings.applies(action, fact)]
+        if rule is None or not facts:
+            return
+        self.provisional.update(action.provisional)
+        for fact in facts:
+            self.trace.append(TraceEntry(rule=rule.id, cite=rule.cite, activity=None))
+            for outcome, value in action.outcomes:
+                if outcome == "require_year":
+                    self.required.add(fact["year"])
+                elif outcome == "missing_year":
+                    reasons = self.missing.setdefault(fact["year"], [])
+                    if value not in reasons:
+                        reasons.append(value)
+                elif outcome == "bar" and value not in self.bars:
+                    self.bars.append(value)
+
+
+def evaluate_title_review(
+    history: History | dict[str, Any],
+    *,
+    review_year: int,
+    applied_on: dt.date,
+    policy: str | Policy | None = None,
+    registry: PolicyRegistry | None = None,
+) -> TitleReviewDecision:
+    """Decide whether the person may apply for a title review in ``review_year`` on ``applied_on`` (六(一)).
+
+    Args:
+        history: the person, the records and certificates of the years they can show, and any false-material
+            findings; a `History` or the same as plain JSON data.
+        review_year: the year of the title review.
+        applied_on: the application date; every year is judged complete or not as of this date.
+        policy: the policy whose review rules apply (default: the one for the person's region and
+            ``review_year``). Each year's record is evaluated under the policy for that year.
+        registry: where to look policies up.
+
+    Returns:
+        ``eligible``, ``missing_years`` and a per-year account.
+
+    Raises:
+        RecordError: the history is invalid, or ``applied_on`` is not in or after the review year.
+        PolicyNotFoundError: no policy covers the review year, or a year shown by a record.
+        EngineError: the rules engine failed.
+    """
+    parsed = parse_model(History, history)
+    if applied_on.year < review_year:
+        raise RecordError([RecordProblem("$", "invalid_value", "applied_on falls before the review year")])
+    chosen = resolve_policy(policy, parsed.person, review_year, registry)
+    records = {record.year: record for record in parsed.records}
+    certificates: dict[int, tuple[bool, bool]] = {}
+    for certificate in parsed.certificates:
+        if certificate.issued_on is not None and certificate.issued_on > applied_on:
+            continue  # not yet issued on the application date
+        public, professional = certificates.get(certificate.year, (False, False))
+        certificates[certificate.year] = (
+            public or certificate.public,
+            professional or certificate.professional,
+        )
+    decisions: dict[int, Decision] = {}
+    facts: list[dict[str, Any]] = []
+    shown: dict[int, tuple[str, bool, bool]] = {}
+    for offset in range(REVIEW_WINDOW_YEARS):
+        year = review_year - offset
+        public = professional = False
+        shown_by = "none"
+        if year in records:
+            as_of = min(applied_on, dt.date(year, 12, 31))
+            decision = evaluate(records[year], as_of=as_of, registry=registry)
+            decisions[year] = decision
+            public = decision.shortfall.public == 0
+            professional = decision.shortfall.professional == 0 and decision.shortfall.total == 0
+            shown_by = "record"
+        if year in certificates and not (public and professional):
+            cert_public, cert_professional = certificates[year]
+            public, professional = public or cert_public, professional or cert_professional
+            shown_by = "certificate" if shown_by == "none" else shown_by
+        shown[year] = (shown_by, public, professional)
+        facts.append(
+            {
+                "id": f"y{offset}",
+                "stage": "review_year",
+                "title_level": parsed.person.title_level,
+                "sector": parsed.person.sector,
+                "year": year,
+                "offset": offset,
+                "shown_by": shown_by,
+                "public": public,
+                "professional": professional,
+                "complete": public and professional,
+            }
+        )
+    review_fact: dict[str, Any] = {
+        "id": "review",
+        "stage": "review",
+        "title_level": parsed.person.title_level,
+        "sector": parsed.person.sector,
+        "review_year": review_year,
+    }
+    age = _flag_age(parsed.flags, applied_on)
+    if age is not None:
+        review_fact["flag_age_years"] = age
+    engine = engine_for(chosen, applied_on)
+    review = _Review(chosen, engine.compiled.actions)
+    with engine.session(review.fire) as session:
+        session.assert_facts([*facts, review_fact])
+    years = []
+    for year in sorted(review.required):
+        shown_by, public, professional = shown[year]
+        reasons = tuple(review.missing.get(year, ()))
+        years.append(
+            ReviewYear(
+                year=year,
+                shown_by=shown_by,
+                public=public,
+                professional=professional,
+                complete=not reasons,
+                reasons=reasons,
+                decision=decisions.get(year),
+            )
+        )
+    missing = tuple(sorted(review.missing))
+    return TitleReviewDecision(
+        person=parsed.person.id,
+        review_year=review_year,
+        applied_on=applied_on,
+        eligible=not missing and not review.bars,
+        missing_years=missing,
+        years=tuple(years),
+        bars=tuple(review.bars),
+        policy=policy_info(chosen, parsed.person),
+        trace=tuple(review.trace),
+        provisional=tuple(sorted(review.provisional)),
+    )

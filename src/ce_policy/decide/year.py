@@ -1,0 +1,219 @@
+"""One person's year: the stages it runs through, and the facts each stage is given.
+
+The evaluation runs the stages of ``policy.vocabulary`` in one engine session. Between stages it only does
+what the engine cannot: it sums hours exactly (as decimals) and turns the outcomes of one stage into the facts
+of the next. Which activity counts, in which category, with which hours and route, which floor is short and
+which consequence follows are all decided by rules that fired.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from ce_policy.decide.activity_result import ActivityResult, ActivityState
+from ce_policy.decide.decision_data import build_decision, centi
+from ce_policy.decide.facts import activity_fact, activity_key, person_fields
+from ce_policy.decide.stages import StageRunner
+from ce_policy.engine.memo import priorities
+from ce_policy.model.decision import Decision
+from ce_policy.model.hours import from_centi, to_centi
+from ce_policy.model.record import Activity
+from ce_policy.policy.vocabulary import CATEGORIES, NO_APPLICABLE_RULE
+
+__all__ = ["YearEvaluation"]
+
+_CENT = Decimal("0.01")
+
+
+class YearEvaluation(StageRunner):
+    """The evaluation of one record: its stages in order, each given the facts the one before it makes."""
+
+    # --- the run ---------------------------------------------------------------------------------------
+
+    def run(self) -> Decision:
+        """Run every stage of the year, in order, and come to the decision."""
+        record = self.record
+        common = person_fields(record.person, record.year, self.region)
+        self.priority = self.memo.priority if self.memo is not None else priorities(self.engine.compiled)
+        with contextlib.ExitStack() as stack:
+            self._stack = stack
+            self._activity_stages(common)
+            pools = self._pools()
+            self.decide(
+                [
+                    {
+                        "id": f"pool.{scenario}.{pool}",
+                        "stage": "pool",
+                        "scenario": scenario,
+                        "pool": pool,
+                        **common,
+                        "credits": to_centi(credits),
+                        "hours": to_centi(hours),
+                    }
+                    for (scenario, pool), (credits, hours) in pools.items()
+                ]
+            )
+            actual, projected = self._totals(pools)
+            year_facts = [
+                {"id": f"year.{scenario}", "stage": "year", "scenario": scenario, **common, **centi(totals)}
+                for scenario, totals in (("actual", actual), ("projected", projected))
+            ]
+            self.decide(year_facts)
+            complete = not self.short["actual"]
+            cycle = self._cycle_fact(common, actual["total"])
+            self.decide([cycle] if cycle else [])
+            verdict = {
+                "id": "verdict",
+                "stage": "consequence",
+                **common,
+                "complete": complete,
+                "in_cycle": cycle is not None,
+                "final_year": bool(cycle and cycle["final_year"]),
+                "cycle_complete": not self.short["cycle"],
+            }
+            self.decide([verdict])
+        return build_decision(self, actual, projected, complete, cycle)
+
+    def _cycle_fact(self, common: dict[str, Any], total: Decimal) -> dict[str, Any] | None:
+        """The cycle fact, when a rule put the year in a multi-year training cycle."""
+        if self.cycle is None:
+            return None
+        first, last = self.cycle
+        year = self.record.year
+        if not first <= year <= last:
+            return None
+        hours = total + sum((h for y, h in self.prior.items() if first <= y < year), Decimal(0))
+        return {
+            "id": "cycle",
+            "stage": "cycle",
+            "scenario": "actual",
+            **common,
+            "first_year": first,
+            "last_year": last,
+            "years_left": last - year,
+            "final_year": year == last,
+            "cycle": to_centi(hours),
+        }
+
+    def _activity_stages(self, common: dict[str, Any]) -> None:
+        """The person and activity stage, then the recognition stage.
+
+        What the rules of these two stages make of an activity depends on nothing but the person fields,
+        ``as_of`` and the activity's own fields (its recognition fact is made from them and from what fired on
+        it), so an activity seen before in the same circumstances comes to what it came to then: the rules
+        that acted on it then act again, in the same order, without facts. The others are decided fact by fact.
+        """
+        memo = self.memo if self.memo is not None and self.memo.enabled else None
+        as_of = self.as_of
+        profile = memo.profile((*common.values(), as_of)) if memo is not None else 0
+        results: list[ActivityResult | None] = []
+        building: dict[int, ActivityState] = {}
+        fresh: list[tuple[int, tuple[Any, ...] | None]] = []
+        traced = self.traced
+        for index, activity in enumerate(self.record.activities):
+            key = (profile, *activity_key(activity)) if memo is not None else None
+            result = memo.recall_activity(key) if memo is not None and key is not None else None
+            results.append(result)
+            if result is None:
+                building[index] = ActivityState(activity_fact(index, activity, common, as_of))
+                fresh.append((index, key))
+            else:
+                self.provisional |= result.provisional
+                traced += [
+                    (stage, priority, index + 1 if stage == 0 else index, name, index)
+                    for stage, priority, name in result.acted
+                ]
+        self._building = building
+        person = {"id": "person", "stage": "person", **common}
+        self.decide([person, *(building[i].fact for i, _ in fresh)], [0, *(i + 1 for i, _ in fresh)])
+        recognition = self._recognition_facts([i for i, _ in fresh])
+        self.decide([fact for _, fact in recognition], [i for i, _ in recognition])
+        actions = self.actions
+        for index, key in fresh:
+            state = building[index]
+            result = state.result(frozenset(p for _, _, name in state.acted for p in actions[name].provisional))
+            results[index] = result
+            if memo is not None and key is not None:
+                memo.keep_activity(key, result)
+        self.activities = [result for result in results if result is not None]
+
+    def _recognition_facts(self, indexes: list[int]) -> list[tuple[int, dict[str, Any]]]:
+        """Work out the standard hours of the activities at ``indexes``; the recognition facts of those classified."""
+        facts = []
+        activities = self.record.activities
+        for index in indexes:
+            activity, state = activities[index], self._building[index]
+            if state.category is None:
+                if not state.reasons and not state.deferred:
+                    state.reasons.append(NO_APPLICABLE_RULE)
+                continue
+            mode, amount = state.hours_rule or ("claimed", None)
+            if mode == "fixed" and amount is not None:
+                state.standard_hours = amount
+            elif mode == "at_most" and amount is not None:
+                state.standard_hours = min(activity.hours, amount)
+            else:
+                state.standard_hours = activity.hours
+            if state.credits_rule is not None:
+                state.standard_credits = _credits(activity, state)
+            fact = dict(state.fact)
+            fact.update(
+                id=f"r{index}",
+                stage="recognition",
+                category=state.category,
+                registration=state.registration or "",
+                standard_hours=to_centi(state.standard_hours),
+            )
+            if state.standard_credits is not None:
+                fact["standard_credits"] = to_centi(state.standard_credits)
+            facts.append((index, fact))
+        return facts
+
+    def _pools(self) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+        """Credits and hours of the counted activities of each pool, by scenario."""
+        pools: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
+        for state in self.activities:
+            if state.pool is None:
+                continue
+            for scenario in ("actual", "projected"):
+                if state.counts(scenario):
+                    credits, hours = pools.get((scenario, state.pool), (Decimal(0), Decimal(0)))
+                    pools[(scenario, state.pool)] = (
+                        credits + (state.standard_credits or 0),
+                        hours + state.standard_hours,
+                    )
+        return pools
+
+    def _totals(
+        self, pools: dict[tuple[str, str], tuple[Decimal, Decimal]]
+    ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        result: dict[str, dict[str, Decimal]] = {}
+        for scenario in ("actual", "projected"):
+            totals = dict.fromkeys((*CATEGORIES, "credits"), Decimal(0))
+            actual = scenario == "actual"
+            for state in self.activities:
+                if state.counted if actual else state.in_projection:
+                    totals[state.category] += state.standard_hours  # type: ignore[index]
+                    if state.pool is None and state.standard_credits is not None:
+                        totals["credits"] += state.standard_credits
+            for (pool_scenario, pool), (credits, _) in pools.items():
+                if pool_scenario == scenario:
+                    totals["credits"] += min(credits, self.caps.get((scenario, pool), credits))
+            totals["total"] = totals["public"] + totals["professional"]
+            result[scenario] = totals
+        return result["actual"], result["projected"]
+
+
+def _credits(activity: Activity, state: ActivityState) -> Decimal:
+    """The credits an activity earns under its credits rule: as claimed, or hours per credit (rounded down)."""
+    assert state.credits_rule is not None  # noqa: S101 - only called when a rule gave one
+    mode, per_hours, cap = state.credits_rule
+    if mode == "claimed":
+        value = activity.credits or Decimal(0)
+    else:
+        value = (state.standard_hours / per_hours).quantize(_CENT, rounding=ROUND_DOWN) if per_hours else Decimal(0)
+    if cap is not None:
+        value = min(value, cap)
+    return from_centi(to_centi(value))

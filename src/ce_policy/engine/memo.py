@@ -1,0 +1,207 @@
+"""Memoising what the engine decided for a fact, keyed by the fact's answers to every test its rules make.
+
+The compiled rules test single facts against constants only (see ``_compiler``): equality and inequality
+with a value, order against a number, presence. So which rules fire on a fact depends on nothing but, for
+each field some rule of its stage tests, the field's value (for fields only compared for equality) or, for
+fields compared by order, the answer to each of those comparisons. That tuple is the fact's *situation*;
+two facts in the same situation fire the same rules. The memo keeps, for each situation the engine has
+decided, the rules it fired, so an identical situation is decided once by the engine and then reused.
+
+The memo is read off the compiled ruleset itself (the JSON the engine runs), not the policy, so it cannot
+miss a test the engine makes; a condition shape it does not know disables it for that ruleset. It is bounded.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from itertools import count, islice
+from math import isnan
+from typing import Any, Generic, Protocol, TypeVar
+
+from ce_policy.engine.compiler import CompiledPolicy
+
+__all__ = ["Firing", "FiringMemo", "Recallable", "priorities"]
+
+_ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
+_VALUE_OPS = frozenset({"$neq", *_ORDER_OPS})
+_PRESENCE_OPS = frozenset({"$ex", "$nex"})
+_ABSENT = ("~absent",)
+_DEFAULT_SIZE = 10_000
+_Bounds = tuple[tuple[Any, ...], tuple[Any, ...]]
+_NO_FIELDS: tuple[tuple[str, ...], tuple[tuple[str, _Bounds], ...]] = ((), ())
+
+
+Firing = tuple[tuple[int, str], ...]
+"""The rules fired on one fact, each with its priority, in the order they apply."""
+
+
+class Recallable(Protocol):
+    """What the memo keeps of an activity: any result that can be marked as recalled since the table was full."""
+
+    recalled: bool
+
+
+_Result = TypeVar("_Result", bound=Recallable)
+
+
+class _UnknownShapeError(Exception):
+    """The ruleset tests a fact in a way the memo does not know how to key."""
+
+
+def _tests(condition: dict[str, Any], found: list[tuple[str, str, Any]]) -> None:
+    for key, value in condition.items():
+        if key in ("$and", "$or"):
+            for part in value:
+                _tests(part, found)
+        elif key in _VALUE_OPS:
+            found.extend((field, key, operand) for field, operand in value.items())
+        elif key in _PRESENCE_OPS:
+            found.extend((field, key, None) for field in value)
+        elif key.startswith("$"):
+            raise _UnknownShapeError(key)
+        else:
+            found.append((key, "=", value))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and not isnan(value)
+
+
+class _FieldKey:
+    """How one field enters a situation: as its value, or, if it is ordered, by where it falls among its bounds.
+
+    A test ``v < b`` or ``v >= b`` only asks whether ``b <= v``, and ``v <= b`` or ``v > b`` whether ``b < v``;
+    equality asks both. With ``low`` the sorted bounds of the first kind and ``high`` those of the second,
+    ``(bisect_right(low, v), bisect_left(high, v))`` counts the bounds of each kind that ``v`` has reached or
+    passed, which settles the answer of every test the field is put to, with two calls.
+    """
+
+    __slots__ = ("bounds", "name")
+
+    def __init__(self, name: str, tests: Iterable[tuple[str, Any]]) -> None:
+        self.name = name
+        tests = [(op, operand) for op, operand in tests if op not in _PRESENCE_OPS]
+        ordered = any(op in _ORDER_OPS for op, _ in tests)
+        if ordered and not all(_number(operand) for _, operand in tests):
+            raise _UnknownShapeError(f"{name} is ordered against a value that is not a number")
+        low = sorted({operand for op, operand in tests if op not in ("$lte", "$gt")})
+        high = sorted({operand for op, operand in tests if op not in ("$lt", "$gte")})
+        self.bounds: _Bounds | None = (tuple(low), tuple(high)) if ordered else None
+
+
+def priorities(compiled: CompiledPolicy) -> dict[str, int]:
+    """Each engine rule's priority: the order in which the engine applies what fires."""
+    return {name: rule["pri"] for name, rule in compiled.ruleset[compiled.ruleset_name].items()}
+
+
+class FiringMemo(Generic[_Result]):
+    """The rules the engine fired on each situation it decided, for one compiled ruleset (thread-safe, bounded).
+
+    Args:
+        compiled: the compiled policy whose engine's decisions are kept.
+        size: the most situations, and the most activities, kept: when full, the older half of the
+            situations goes, and the activities not recalled since the table was last full.
+    """
+
+    def __init__(self, compiled: CompiledPolicy, size: int = _DEFAULT_SIZE) -> None:
+        self.size = size
+        self.enabled = True
+        self.priority = priorities(compiled)
+        by_stage: dict[str, dict[str, list[tuple[str, Any]]]] = {}
+        try:
+            for name, action in compiled.actions.items():
+                if action.rule is None:
+                    continue
+                found: list[tuple[str, str, Any]] = []
+                for part in compiled.ruleset[compiled.ruleset_name][name]["all"]:
+                    _tests(part["m"], found)
+                fields = by_stage.setdefault(action.rule.stage, {})
+                for field, op, operand in found:
+                    if field != "stage":
+                        fields.setdefault(field, []).append((op, operand))
+            self._fields: dict[str, tuple[tuple[str, ...], tuple[tuple[str, _Bounds], ...]]] = {}
+            for stage, fields in by_stage.items():
+                keys = [_FieldKey(name, tests) for name, tests in sorted(fields.items())]
+                plain = tuple(key.name for key in keys if key.bounds is None)
+                ordered = tuple((key.name, key.bounds) for key in keys if key.bounds is not None)
+                self._fields[stage] = (plain, ordered)
+        except _UnknownShapeError:
+            self.enabled = False
+            self._fields = {}
+        self._seen: dict[tuple[Any, ...], Firing] = {}
+        self._activities: dict[tuple[Any, ...], _Result] = {}
+        self._profiles: dict[tuple[Any, ...], int] = {}
+        self._profile_numbers = count()
+        self._lock = threading.Lock()
+
+    def situation(self, fact: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The fact's answers to every test of its stage's rules; ``None`` when the memo is off."""
+        if not self.enabled:
+            return None
+        stage = fact["stage"]
+        plain, ordered = self._fields.get(stage, _NO_FIELDS)
+        get = fact.get
+        key = [stage, *[get(name, _ABSENT) for name in plain]]
+        for name, (low, high) in ordered:
+            value = get(name, _ABSENT)
+            if value.__class__ is int or (value.__class__ is float and not isnan(value)):
+                key.append((bisect_right(low, value), bisect_left(high, value)))
+            else:
+                key.append(value)  # not a number (absent, a string, NaN): the value itself
+        return tuple(key)
+
+    def get(self, situation: tuple[Any, ...]) -> Firing | None:
+        """The rules fired on ``situation`` (each with its priority), if the engine decided it before."""
+        return self._seen.get(situation)
+
+    def put(self, situation: tuple[Any, ...], fired: Firing) -> None:
+        """Keep what the engine fired on ``situation``."""
+        self._keep(self._seen, situation, fired)
+
+    def profile(self, fields: tuple[Any, ...]) -> int:
+        """A number for one set of person fields and ``as_of`` (never reused), to key activities by."""
+        number = self._profiles.get(fields)
+        if number is None:
+            with self._lock:
+                number = next(self._profile_numbers)
+            self._keep(self._profiles, fields, number)
+        return number
+
+    def recall_activity(self, key: tuple[Any, ...]) -> _Result | None:
+        """What an activity with exactly these fields, person fields and ``as_of`` came to, if seen before."""
+        result = self._activities.get(key)
+        if result is not None:
+            result.recalled = True
+        return result
+
+    def keep_activity(self, key: tuple[Any, ...], result: _Result) -> None:
+        """Keep what an activity came to, under everything the rules of its two stages can read.
+
+        When the table is full, the activities not recalled since the last time it was full go (a course many
+        people take stays; an application seen once does not), and the others are marked unrecalled again;
+        if that would free less than a quarter of the table, its older half goes instead.
+        """
+        table = self._activities
+        with self._lock:
+            if len(table) >= self.size:
+                stale = [old for old, kept in table.items() if not kept.recalled]
+                if len(stale) < len(table) // 4:
+                    stale = list(islice(table, len(table) // 2 or 1))
+                for old in stale:
+                    del table[old]
+                for kept in table.values():
+                    kept.recalled = False
+            table[key] = result
+
+    def _keep(self, table: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+        with self._lock:
+            if len(table) >= self.size:
+                for old in list(islice(table, len(table) // 2 or 1)):
+                    del table[old]
+            table[key] = value
+
+    def __len__(self) -> int:
+        """The number of situations and activities kept."""
+        return len(self._seen) + len(self._activities)

@@ -1,0 +1,291 @@
+"""Records in files: read them one at a time from JSON Lines or CSV, and write them as JSON Lines.
+
+Reading streams: one record is held at a time, and each comes with the file and line it was read from, so
+that a problem can be named ``file:line``. A line that cannot be read as a record is not an exception: it is
+yielded as a `RecordInput` with ``problems`` (code ``invalid_json`` or ``invalid_csv``), so that a batch can
+count it and go on. Only a file that cannot be read at all raises `RecordFileError`.
+
+**JSON Lines** (``.jsonl``, ``.ndjson``): one record, as in ``ce-policy evaluate``, per line; blank lines are
+skipped; numbers with a fraction are read as exact decimals.
+
+**CSV** (``.csv``, UTF-8 with or without a byte-order mark, a header row): one row per activity, the person's
+and the year's columns repeated on each row (see `CSV_COLUMNS`). Consecutive rows with the same
+``person_id`` and ``year`` make one record, in file order; a row whose activity columns are all empty adds
+no activity (a person without activities). An empty cell is an absent field. ``on_platform`` and ``passed``
+are ``true`` or ``false``; ``hours`` and ``credits`` are numbers; dates are ``YYYY-MM-DD``. A column
+``label_<name>`` gives the record's label ``<name>`` (``label_county`` → ``labels.county``), repeated on each
+row like the person's columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from pydantic import BaseModel
+
+from ce_policy.model.errors import CePolicyError, RecordProblem
+
+__all__ = ["CSV_COLUMNS", "RecordFileError", "RecordInput", "iter_records", "write_jsonl"]
+
+RecordFormat = Literal["jsonl", "csv"]
+
+PERSON_COLUMNS = {"person_id": "id", "title_level": "title_level", "sector": "sector", "region": "region"}
+ACTIVITY_COLUMNS = {
+    "activity_id": "id",
+    "kind": "kind",
+    "hours": "hours",
+    "on_platform": "on_platform",
+    "passed": "passed",
+    "completed_on": "completed_on",
+    "organiser_level": "organiser_level",
+    "role": "role",
+    "degree_level": "degree_level",
+    "patent_type": "patent_type",
+    "granted_on": "granted_on",
+    "publication_type": "publication_type",
+    "journal": "journal",
+    "approval": "approval",
+    "project_level": "project_level",
+    "credits": "credits",
+}
+CSV_COLUMNS: tuple[str, ...] = (*PERSON_COLUMNS, "year", *ACTIVITY_COLUMNS)
+"""The columns a CSV file of records may have (``person_id`` and ``year`` are required), in any order; besides
+them, any ``label_<name>`` column (a grouping label, `ce_policy.Record.labels`)."""
+LABEL_PREFIX = "label_"
+_LABEL_COLUMN = re.compile(r"label_[a-z][a-z0-9_]*")
+_REQUIRED_COLUMNS = ("person_id", "year")
+_SUFFIXES: dict[str, RecordFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+class RecordFileError(CePolicyError, ValueError):
+    """A file of records cannot be read at all (unknown format, bad header, not UTF-8).
+
+    Attributes:
+        file: the file.
+        line: the 1-based line of the problem, or ``None`` for the file as a whole.
+    """
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        """Build the error for ``file`` (and ``line``)."""
+        self.file = file
+        self.line = line
+        where = f"{file}:{line}" if line is not None else file
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordInput:
+    """One record as read from a file, with where it came from.
+
+    Attributes:
+        data: the record as plain JSON data (hours as decimals), or ``None`` when it could not be read.
+        file: the file it was read from.
+        line: the 1-based line it starts on.
+        problems: why it could not be read (empty when ``data`` is given).
+        activity_lines: for CSV, the line of each activity's row, in the record's order.
+    """
+
+    data: dict[str, Any] | None
+    file: str
+    line: int
+    problems: tuple[RecordProblem, ...] = ()
+    activity_lines: tuple[int, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """``file:line``."""
+        return f"{self.file}:{self.line}"
+
+    def where(self, path: str) -> str:
+        """``file:line`` of the value at the JSON ``path`` (an activity's own row, for CSV)."""
+        found = re.match(r"\$\.activities\[(\d+)\]", path)
+        if found and int(found.group(1)) < len(self.activity_lines):
+            return f"{self.file}:{self.activity_lines[int(found.group(1))]}"
+        return self.source
+
+
+def iter_records(path: str | Path, *, format: RecordFormat | None = None) -> Iterator[RecordInput]:
+    """Read the records of a JSON Lines or CSV file, one at a time.
+
+    Args:
+        path: the file.
+        format: ``jsonl`` or ``csv``; by default from the file's suffix (``.jsonl``, ``.ndjson``, ``.csv``).
+
+    Yields:
+        Each record with its file and line; a line that is not a record comes with its ``problems``.
+
+    Raises:
+        RecordFileError: the format is unknown, the file cannot be opened or is not UTF-8, or a CSV header
+            lacks a required column or has an unknown one.
+    """
+    path = Path(path)
+    chosen = format or _SUFFIXES.get(path.suffix.lower())
+    if chosen is None:
+        known = ", ".join(_SUFFIXES)
+        raise RecordFileError(str(path), None, f"unknown format: expected a file ending in {known}")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            yield from (_jsonl(stream, str(path)) if chosen == "jsonl" else _csv(stream, str(path)))
+    except OSError as exc:
+        raise RecordFileError(str(path), None, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise RecordFileError(str(path), None, "not UTF-8 text") from None
+
+
+def _jsonl(stream: IO[str], file: str) -> Iterator[RecordInput]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            message = f"not valid JSON (column {exc.colno}): {exc.msg}"
+            yield RecordInput(None, file, number, (RecordProblem("$", "invalid_json", message),))
+            continue
+        if not isinstance(data, dict):
+            message = f"expected a JSON object, got {type(data).__name__}"
+            yield RecordInput(None, file, number, (RecordProblem("$", "wrong_type", message),))
+            continue
+        yield RecordInput(data, file, number)
+
+
+def _csv(stream: IO[str], file: str) -> Iterator[RecordInput]:
+    reader = csv.reader(stream)
+    header = next(reader, None)
+    if header is None:
+        return
+    columns = [name.strip() for name in header]
+    unknown = [name for name in columns if name not in CSV_COLUMNS and not _LABEL_COLUMN.fullmatch(name)]
+    missing = [name for name in _REQUIRED_COLUMNS if name not in columns]
+    if unknown or missing or len(set(columns)) != len(columns):
+        parts = [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
+        parts += [f"missing column(s) {', '.join(missing)}"] if missing else []
+        parts += ["a column appears twice"] if len(set(columns)) != len(columns) else []
+        known = ", ".join((*CSV_COLUMNS, "label_<name>"))
+        raise RecordFileError(file, 1, "; ".join(parts) + f" (columns: {known})")
+    group = _CsvGroup(file)
+    seen: dict[tuple[str, str], int] = {}
+    last_line = reader.line_num
+    for row in reader:
+        number, last_line = last_line + 1, reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {name: cell.strip() for name, cell in zip(columns, row, strict=False)}
+        if len(row) != len(columns):
+            message = f"row has {len(row)} cell(s), the header {len(columns)}"
+            yield RecordInput(None, file, number, (RecordProblem("$", "invalid_csv", message),))
+            continue
+        key = (cells.get("person_id", ""), cells.get("year", ""))
+        if group.key != key:
+            yield from group.flush()
+            if key in seen:
+                message = f"rows of person {key[0]!r}, year {key[1]} must be together; the first is on line {seen[key]}"
+                yield RecordInput(None, file, number, (RecordProblem("$", "invalid_csv", message),))
+                continue
+            seen[key] = number
+            group.start(key, cells, number)
+        problem = group.add(cells, number)
+        if problem is not None:
+            yield RecordInput(None, file, number, (problem,))
+    yield from group.flush()
+
+
+class _CsvGroup:
+    """The rows of the record being read."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.key: tuple[str, str] | None = None
+        self.data: dict[str, Any] = {}
+        self.line = 0
+        self.person_lines: dict[str, int] = {}
+        self.activity_lines: list[int] = []
+        self.labels: dict[str, str] = {}
+        self.broken = False
+
+    def start(self, key: tuple[str, str], cells: dict[str, str], line: int) -> None:
+        person = {field: cells[column] for column, field in PERSON_COLUMNS.items() if cells.get(column)}
+        year: Any = int(key[1]) if key[1].isdigit() else (key[1] or None)
+        self.key, self.line, self.broken = key, line, False
+        self.data = {"person": person, **({"year": year} if year is not None else {}), "activities": []}
+        self.labels = _labels(cells)
+        if self.labels:
+            self.data["labels"] = self.labels
+        self.activity_lines = []
+
+    def add(self, cells: dict[str, str], line: int) -> RecordProblem | None:
+        """Add a row's activity; a row that contradicts the record's person breaks the record."""
+        for column, field in PERSON_COLUMNS.items():
+            if cells.get(column, "") != self.data["person"].get(field, ""):
+                self.broken = True
+                message = f"{column} differs from line {self.line} of the same person and year"
+                return RecordProblem(f"$.person.{field}", "invalid_csv", message)
+        if _labels(cells) != self.labels:
+            self.broken = True
+            message = f"the label columns differ from line {self.line} of the same person and year"
+            return RecordProblem("$.labels", "invalid_csv", message)
+        activity = {
+            field: _cell(field, cells[column]) for column, field in ACTIVITY_COLUMNS.items() if cells.get(column)
+        }
+        if activity:
+            self.data["activities"].append(activity)
+            self.activity_lines.append(line)
+        return None
+
+    def flush(self) -> Iterator[RecordInput]:
+        if self.key is not None and not self.broken:
+            yield RecordInput(self.data, self.file, self.line, (), tuple(self.activity_lines))
+        self.key = None
+
+
+def _labels(cells: dict[str, str]) -> dict[str, str]:
+    """The row's labels: each non-empty ``label_<name>`` cell."""
+    return {
+        name.removeprefix(LABEL_PREFIX): text for name, text in cells.items() if name.startswith(LABEL_PREFIX) and text
+    }
+
+
+def _cell(field: str, text: str) -> Any:
+    """A CSV cell as the JSON value the record model expects; text it does not fit is left for it to refuse."""
+    if field in ("on_platform", "passed"):
+        return {"true": True, "false": False}.get(text.lower(), text)
+    if field in ("hours", "credits") and _NUMBER.fullmatch(text):
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            return text
+    return text
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def write_jsonl(records: Iterable[Any], target: str | Path | IO[str]) -> int:
+    """Write records (plain JSON data or `ce_policy.Record` models) as JSON Lines; returns how many.
+
+    Decimals are written as JSON numbers, dates as ``YYYY-MM-DD``.
+    """
+    if isinstance(target, str | Path):
+        with Path(target).open("w", encoding="utf-8") as stream:
+            return write_jsonl(records, stream)
+    count = 0
+    for record in records:
+        target.write(json.dumps(record, default=_plain, ensure_ascii=False, separators=(",", ":")) + "\n")
+        count += 1
+    return count

@@ -1,0 +1,326 @@
+"""Where policies come from, and which policy applies to a region and year.
+
+Policies come from the shipped ``policies/`` folder and from folders users add.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ce_policy.model.errors import PolicyFileError, PolicyNotFoundError, PolicyProblem
+from ce_policy.policy.layer_files import RawLayer, discover_layers, escaping_links, read_layer
+from ce_policy.policy.loaded import Policy
+from ce_policy.policy.loader import build_policy
+from ce_policy.policy.safe_yaml import read_yaml
+from ce_policy.policy.shapes import did_you_mean
+
+__all__ = ["PolicyRegistry", "default_registry", "load_policies", "registry_with", "shipped_policy_root"]
+
+SETTINGS_FILE = "registry.yaml"
+"""The file that marks the root of a policy folder and holds its settings."""
+
+
+def shipped_policy_root() -> Path:
+    """The folder of the shipped policies (inside the installed package, or in the source tree)."""
+    here = Path(__file__).resolve().parents[1]  # the ce_policy package
+    installed = here / "_policies"
+    if installed.is_dir():
+        return installed
+    source_tree = here.parents[1] / "policies"
+    if (source_tree / SETTINGS_FILE).is_file():
+        return source_tree
+    raise PolicyNotFoundError("the shipped policies are missing from this installation")
+
+
+class PolicyRegistry:
+    """An index of policy layers found under one or more root folders; builds policies on demand.
+
+    Thread-safe. A root's ``registry.yaml`` may name the ``default_region`` used for people without one.
+    """
+
+    def __init__(self, roots: Iterable[Path] = ()) -> None:
+        """Index the layers under ``roots`` (read lazily)."""
+        self._lock = threading.RLock()
+        self._folders: dict[str, Path] = {}
+        self._roots: list[Path] = []
+        self._raw: dict[Path, RawLayer] = {}
+        self._ids: dict[str, Path] = {}
+        self._policies: dict[str, Policy] = {}
+        self._resolved: dict[tuple[str, int, str], str] = {}
+        self.default_region: str | None = None
+        for root in roots:
+            self.add_root(root)
+
+    def add_root(self, root: Path, *, strict: bool = False) -> list[str]:
+        """Add a folder of layers; returns the ids of the layers found in it.
+
+        Args:
+            root: the folder.
+            strict: also build every new layer with the layers it extends, and refuse a layer that would
+                cover the same region, year and sector as a known one; on any problem nothing is added.
+
+        Raises:
+            PolicyFileError: a layer in the folder is invalid, or reuses the id of a layer already known.
+        """
+        root = Path(root)
+        if not root.is_dir():
+            raise PolicyFileError.single(str(root), None, "not_a_folder", "policy folder does not exist")
+        with self._lock:
+            self._resolved.clear()
+            default_region = self._read_settings(root)
+            found: dict[str, Path] = {}
+            problems: list[PolicyProblem] = escaping_links(root)
+            known = self._ids
+            for folder in discover_layers(root).values():
+                try:
+                    raw = read_layer(folder, root)
+                except PolicyFileError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                layer_id = raw.meta.id
+                if layer_id in known or layer_id in found:
+                    line = raw.files["layer.yaml"][1].line_of(("id",))
+                    message = f"layer id {layer_id!r} is already known"
+                    problems.append(PolicyProblem(f"{raw.display}/layer.yaml", line, "duplicate_layer", message))
+                    continue
+                found[layer_id] = folder
+                self._raw[folder] = raw
+            if problems:
+                raise PolicyFileError(problems)
+            known.update(found)
+            if strict:
+                try:
+                    self._check_new_layers(sorted(found))
+                except PolicyFileError:
+                    for layer_id, folder in found.items():
+                        del known[layer_id]
+                        self._raw.pop(folder, None)
+                        self._policies.pop(layer_id, None)
+                    raise
+            self._roots.append(root)
+            if default_region is not None:
+                self.default_region = default_region
+            return sorted(found)
+
+    def _check_new_layers(self, new: list[str]) -> None:
+        problems: list[PolicyProblem] = []
+        for layer_id in new:
+            try:
+                self.policy(layer_id)
+            except PolicyFileError as exc:
+                problems.extend(exc.problems)
+        claimed: dict[tuple[str, int, str | None], str] = {}
+        for layer_id in sorted(self.layer_ids(), key=lambda i: i in new):  # known layers claim first
+            regions, years, sector = self.coverage(layer_id)
+            for key in ((r, y, sector) for r in regions for y in years):
+                other = claimed.setdefault(key, layer_id)
+                if other != layer_id:
+                    raw = self._raw[self._ids[layer_id]]
+                    where = f"{key[0]} {key[1]}, sector {sector or 'general'}"
+                    message = f"layer {layer_id!r} covers {where}, as {other!r} already does"
+                    line = raw.files["layer.yaml"][1].line_of(("sector",))
+                    problems.append(PolicyProblem(f"{raw.display}/layer.yaml", line, "duplicate_coverage", message))
+        if problems:
+            raise PolicyFileError(problems)
+
+    def coverage(self, layer_id: str) -> tuple[tuple[str, ...], tuple[int, ...], str | None]:
+        """Where, when and for which sector the policy topped by ``layer_id`` applies (read, not built).
+
+        A layer without ``applies_to`` inherits it from the layers it extends.
+        """
+        with self._lock:
+            raw = self._raw[self._ids[layer_id]]
+            sector = raw.meta.sector
+            seen: set[str] = set()
+            current: RawLayer | None = raw
+            while current is not None and current.meta.id not in seen:
+                seen.add(current.meta.id)
+                if current.meta.applies_to is not None:
+                    return current.meta.applies_to.regions, current.meta.applies_to.years, sector
+                parent = current.meta.extends_id
+                current = self._raw.get(self._ids[parent]) if parent in self._ids else None
+            return (), (), sector
+
+    @staticmethod
+    def _read_settings(root: Path) -> str | None:
+        settings = root / SETTINGS_FILE
+        if not settings.is_file():
+            return None
+        display = f"{root.name}/{SETTINGS_FILE}"
+        doc = read_yaml(settings, display=display)
+        data: Any = doc.data
+        if not isinstance(data, dict) or set(data) - {"default_region"}:
+            raise PolicyFileError.single(display, 1, "unknown_key", "registry.yaml may only set default_region")
+        region = data.get("default_region")
+        if region is not None and not isinstance(region, str):
+            raise PolicyFileError.single(
+                display,
+                doc.source.line_of(("default_region",)),
+                "invalid_value",
+                "default_region must be a region code",
+            )
+        return region
+
+    def folder(self, layer_id: str) -> Path:
+        """The folder of the layer ``layer_id``.
+
+        Raises:
+            PolicyNotFoundError: no layer has that id.
+        """
+        with self._lock:
+            if layer_id not in self._ids:
+                raise PolicyNotFoundError(f"no layer with id {layer_id!r}")
+            return self._ids[layer_id]
+
+    def raw_layer(self, layer_id: str) -> RawLayer:
+        """The files of the layer ``layer_id`` as read and shape-checked, before merging with its chain.
+
+        Raises:
+            PolicyNotFoundError: no layer has that id.
+        """
+        with self._lock:
+            return self._raw[self.folder(layer_id)]
+
+    def layers_under(self, folder: Path) -> list[str]:
+        """The ids of the layers whose folders lie in ``folder``."""
+        wanted = folder.resolve()
+        with self._lock:
+            return [i for i in sorted(self._ids) if self._ids[i].resolve().is_relative_to(wanted)]
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders indexed, in the order they were added."""
+        return tuple(self._roots)
+
+    def layer_ids(self) -> list[str]:
+        """Every layer id known."""
+        with self._lock:
+            return sorted(self._ids)
+
+    def policy(self, policy_id: str) -> Policy:
+        """The policy whose top layer is ``policy_id``, with every layer it extends.
+
+        Raises:
+            PolicyNotFoundError: no layer has that id.
+            PolicyFileError: the layer or one it extends is invalid.
+        """
+        with self._lock:
+            cached = self._policies.get(policy_id)
+            if cached is not None:
+                return cached
+            index = self._ids
+            if policy_id not in index:
+                raise PolicyNotFoundError(f"no policy with id {policy_id!r}; known: {', '.join(sorted(index))}")
+            chain: list[RawLayer] = []
+            current: str | None = policy_id
+            while current is not None:
+                if current not in index:
+                    last = chain[-1]
+                    line = last.files["layer.yaml"][1].line_of(("extends",))
+                    hint = did_you_mean(current, index)
+                    raise PolicyFileError.single(
+                        f"{last.display}/layer.yaml",
+                        line,
+                        "unknown_layer",
+                        f"extends unknown layer {current!r}{hint}",
+                    )
+                raw = self._raw[index[current]]
+                if raw in chain:
+                    last = chain[-1]
+                    line = last.files["layer.yaml"][1].line_of(("extends",))
+                    cycle = " → ".join([*(r.meta.id for r in chain), current])
+                    raise PolicyFileError.single(
+                        f"{last.display}/layer.yaml",
+                        line,
+                        "extends_cycle",
+                        f"layers extend each other in a cycle: {cycle}",
+                    )
+                if chain and chain[-1].meta.extends_version not in (None, raw.meta.version):
+                    last = chain[-1]
+                    line = last.files["layer.yaml"][1].line_of(("extends",))
+                    message = (
+                        f"extends {raw.meta.id!r} version {last.meta.extends_version}, "
+                        f"but the layer found is version {raw.meta.version}"
+                    )
+                    raise PolicyFileError.single(f"{last.display}/layer.yaml", line, "version_mismatch", message)
+                chain.append(raw)
+                current = raw.meta.extends_id
+            policy = build_policy(list(reversed(chain)))
+            self._policies[policy_id] = policy
+            return policy
+
+    def policies(self) -> list[Policy]:
+        """Every policy that says (itself or through a layer it extends) where and when it applies."""
+        with self._lock:
+            return [self.policy(i) for i in self.layer_ids() if self.coverage(i)[0]]
+
+    def resolve(self, region: str | None, year: int, sector: str = "general") -> Policy:
+        """The policy for ``region`` (or the default region), ``year`` and ``sector``.
+
+        The longest matching region wins; a sector with no layer of its own gets the general policy. Only the
+        chosen policy is built, so a broken layer of one sector never affects another's decisions.
+
+        Raises:
+            PolicyNotFoundError: no policy covers the region and year.
+        """
+        with self._lock:
+            wanted = region or self.default_region
+            if wanted is None:
+                raise PolicyNotFoundError("the person has no region and no default region is configured")
+            known = self._resolved.get((wanted, year, sector))
+            if known is not None:
+                return self.policy(known)
+            best: tuple[int, int, str] | None = None
+            for layer_id in self.layer_ids():
+                regions, years, layer_sector = self.coverage(layer_id)
+                if year not in years or layer_sector not in (None, sector):
+                    continue
+                for candidate in regions:
+                    if wanted == candidate or wanted.startswith(candidate + "."):
+                        rank = (int(layer_sector is not None), len(candidate), layer_id)
+                        if best is None or rank[:2] > best[:2]:
+                            best = rank
+            if best is None:
+                raise PolicyNotFoundError(f"no policy covers region {wanted!r} in {year}")
+            policy = self.policy(best[2])
+            self._resolved[(wanted, year, sector)] = best[2]
+            return policy
+
+
+_default: PolicyRegistry | None = None
+_default_lock = threading.Lock()
+
+
+def default_registry() -> PolicyRegistry:
+    """The process-wide registry, holding the shipped policies and any added with `load_policies`."""
+    global _default  # noqa: PLW0603 - one registry per process, built on first use
+    with _default_lock:
+        if _default is None:
+            _default = PolicyRegistry([shipped_policy_root()])
+        return _default
+
+
+def load_policies(path: str | Path) -> list[str]:
+    """Make the policy layers in the folder ``path`` available next to the shipped ones.
+
+    Returns:
+        The ids of the layers added.
+
+    Raises:
+        PolicyFileError: a layer in the folder is invalid, reuses a known id, or covers the same region,
+            year and sector as a known layer; nothing is added then.
+    """
+    return default_registry().add_root(Path(path), strict=True)
+
+
+def registry_with(extra: tuple[Path, ...]) -> PolicyRegistry:
+    """The process-wide registry, or, with extra folders, the shipped policies plus those (loaded strictly)."""
+    if not extra:
+        return default_registry()
+    registry = PolicyRegistry([shipped_policy_root()])
+    for folder in extra:
+        registry.add_root(folder, strict=True)
+    return registry

@@ -1,0 +1,245 @@
+"""The shapes of the files of a policy layer, as pydantic models (unknown keys are errors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
+
+from ce_policy.policy.vocabulary import STAGES
+
+__all__ = [
+    "FILE_MODELS",
+    "LAYER_FILES",
+    "MAX_RULES_PER_STAGE",
+    "ClausesFile",
+    "CodesFile",
+    "LayerFile",
+    "OverridesFile",
+    "ParameterOverride",
+    "ParametersFile",
+    "RulesFile",
+    "did_you_mean",
+]
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """A `` (did you mean 'x'?)`` hint, or nothing when no option is close."""
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+LAYER_FILES = ("layer.yaml", "clauses.yaml", "codes.yaml", "parameters.yaml", "rules.yaml", "overrides.yaml")
+MAX_RULES_PER_STAGE = 60
+"""The engine fails (error 303) when about 64 rules match one fact; stay clear of it."""
+
+STRICT = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+Text = Annotated[StrictStr, Field(min_length=1, max_length=20_000)]
+Key = Annotated[StrictStr, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.\-\u4e00-\u9fff]+$")]
+LayerId = Annotated[StrictStr, Field(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
+Cite = Annotated[StrictStr, Field(min_length=1, max_length=260)]
+
+
+def _version_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("the version must be text MAJOR.MINOR.PATCH, e.g. version: 1.0.0 (quote it if needed)")
+    return value
+
+
+Version = Annotated[StrictStr, BeforeValidator(_version_text), Field(pattern=r"^\d+\.\d+\.\d+$")]
+
+
+class InForce(BaseModel):
+    model_config = STRICT
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InForce:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError("'to' falls before 'from'")
+        return self
+
+
+class _Document(BaseModel):
+    model_config = STRICT
+    number: Text
+    title: Text
+    issuer: Text
+    issued_on: dt.date | None = None
+    source: Text | None = None
+
+
+class _AppliesTo(BaseModel):
+    model_config = STRICT
+    regions: tuple[Key, ...] = Field(min_length=1)
+    years: tuple[Annotated[StrictInt, Field(ge=1990, le=2100)], ...] = Field(min_length=1)
+
+
+class Extends(BaseModel):
+    """``extends: {id: ..., version: ...}``: extend a layer and pin the version it was written against."""
+
+    model_config = STRICT
+    id: LayerId
+    version: Version
+
+
+class Grant(BaseModel):
+    """What layers extending this one may override, for which sectors, on which legal basis."""
+
+    model_config = STRICT
+    sectors: tuple[Key, ...] = Field(min_length=1)
+    basis: Cite
+    parameters: tuple[Key, ...] = ()
+    rules: tuple[Key, ...] = ()
+
+
+class LayerFile(BaseModel):
+    """The shape of ``layer.yaml``: the layer's id, version, what it extends, covers and grants."""
+
+    model_config = STRICT
+    id: LayerId
+    version: Version
+    title: Text
+    extends: LayerId | Extends | None = None
+    sector: Key | None = None
+    document: _Document
+    in_force: InForce
+    applies_to: _AppliesTo | None = None
+    overridable: tuple[Grant, ...] = ()
+
+    @property
+    def extends_id(self) -> str | None:
+        """The id of the layer this one extends."""
+        return self.extends.id if isinstance(self.extends, Extends) else self.extends
+
+    @property
+    def extends_version(self) -> str | None:
+        """The version of that layer this one is pinned to, if any."""
+        return self.extends.version if isinstance(self.extends, Extends) else None
+
+
+class _ClauseEntry(BaseModel):
+    model_config = STRICT
+    section: Text
+    text: Text
+    document: Text | None = None
+    provenance: Literal["N", "R", "S"] = "N"
+
+
+class ClausesFile(BaseModel):
+    """The shape of ``clauses.yaml``: the clause register, each clause with its text."""
+
+    model_config = STRICT
+    clauses: dict[Key, _ClauseEntry]
+
+
+class CodeEntry(BaseModel):
+    model_config = STRICT
+    zh: Text
+    en: Text
+    cite: Cite
+
+
+class CodesFile(BaseModel):
+    """The shape of ``codes.yaml``: reason and consequence codes with their messages."""
+
+    model_config = STRICT
+    reasons: dict[Key, CodeEntry] = Field(default_factory=dict)
+    consequences: dict[Key, CodeEntry] = Field(default_factory=dict)
+
+
+class ValueEntry(BaseModel):
+    model_config = STRICT
+    from_: dt.date = Field(alias="from")
+    value: Any
+
+
+class ParameterEntry(BaseModel):
+    model_config = STRICT
+    description: Text
+    type: Literal["hours", "integer", "date", "choices", "route"]
+    cite: Cite
+    provenance: Literal["N", "R", "S", "P"]
+    checked_on: dt.date | None = None
+    values: tuple[ValueEntry, ...] = Field(min_length=1)
+
+
+class ParametersFile(BaseModel):
+    """The shape of ``parameters.yaml``: each parameter with its values by date."""
+
+    model_config = STRICT
+    parameters: dict[Key, ParameterEntry]
+
+
+class RuleEntry(BaseModel):
+    model_config = STRICT
+    id: Key
+    cite: Cite
+    stage: Literal[STAGES]  # type: ignore[valid-type]
+    description: Text | None = None
+    in_force: InForce | None = None
+    when: dict[str, Any] | None = None
+    then: dict[str, Any] = Field(min_length=1)
+
+
+class RulesFile(BaseModel):
+    """The shape of ``rules.yaml``: the layer's rules."""
+
+    model_config = STRICT
+    rules: tuple[RuleEntry, ...]
+
+
+class ParameterOverride(BaseModel):
+    """New values for a parameter of a layer below, with their own citation and legal basis."""
+
+    model_config = STRICT
+    basis: Cite | None = None
+    cite: Cite
+    provenance: Literal["N", "R", "S", "P"]
+    description: Text | None = None
+    checked_on: dt.date | None = None
+    values: tuple[ValueEntry, ...] = Field(min_length=1)
+
+
+class ExceptionEntry(BaseModel):
+    """A named exception to a named rule of a layer below: where ``when`` holds, it applies instead."""
+
+    model_config = STRICT
+    id: Key
+    to: Key
+    basis: Cite | None = None
+    cite: Cite
+    description: Text | None = None
+    in_force: InForce | None = None
+    when: dict[str, Any] | None = None
+    then: dict[str, Any] = Field(min_length=1)
+
+
+class OverridesFile(BaseModel):
+    """The shape of ``overrides.yaml``: a sector layer's parameter values and named exceptions."""
+
+    model_config = STRICT
+    parameters: dict[Key, ParameterOverride] = Field(default_factory=dict)
+    exceptions: tuple[ExceptionEntry, ...] = ()
+
+
+FILE_MODELS: dict[str, type[BaseModel]] = {
+    "layer.yaml": LayerFile,
+    "clauses.yaml": ClausesFile,
+    "codes.yaml": CodesFile,
+    "parameters.yaml": ParametersFile,
+    "rules.yaml": RulesFile,
+    "overrides.yaml": OverridesFile,
+}

@@ -1,0 +1,260 @@
+"""The closed vocabulary that policy rules are written in.
+
+It names the stages, the facts each stage sees, the tests a condition may apply to them, and the outcomes a
+rule may give.
+
+A policy officer writes a rule as ``when`` (a condition on one fact) and ``then`` (outcomes). Every rule works
+on the facts of one *stage*; ce_policy asserts the facts of each stage in turn and aggregates between stages
+in exact arithmetic, so every rule compares one fact with constants (the engine never joins facts).
+
+Stages, in order:
+
+* ``person`` — one fact for the person and year.
+* ``activity`` — one fact per activity: classify it (category, registration, hours) or reject it.
+* ``recognition`` — one fact per classified activity, with its category and registration: approval and route.
+* ``pool`` — per scenario, one fact per pool of activities (e.g. self-study) with its credits: caps.
+* ``year`` — two facts (``scenario`` ``actual`` and ``projected``) with the year's counted hours: floors.
+* ``cycle`` — for a year in a multi-year training cycle: one fact with the cycle's hours so far.
+* ``consequence`` — one fact saying whether the year is complete: consequences.
+* ``review_year`` — title review: one fact per year before the review year (``offset`` 0 is the review year).
+* ``review`` — title review: one fact for the application as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from ce_policy.model.record import ACTIVITY_KINDS, Activity, TitleLevel
+
+__all__ = [
+    "CATEGORIES",
+    "COMPARISON_OPS",
+    "DATE_OPS",
+    "FACTS",
+    "FLOOR_CATEGORIES",
+    "OUTCOMES",
+    "SET_OPS",
+    "STAGES",
+    "FieldSpec",
+    "OutcomeSpec",
+]
+
+FieldType = Literal["choice", "bool", "hours", "date", "int", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """A field of a fact: its type and, for choices, the values it can take (``""`` when absent)."""
+
+    type: FieldType
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+def _choice(*values: str, doc: str = "") -> FieldSpec:
+    return FieldSpec("choice", tuple(values), doc)
+
+
+STAGES: tuple[str, ...] = (
+    "person",
+    "activity",
+    "recognition",
+    "pool",
+    "year",
+    "cycle",
+    "consequence",
+    "review_year",
+    "review",
+)
+
+CATEGORIES = ("public", "professional")
+FLOOR_CATEGORIES = (*CATEGORIES, "total", "credits", "cycle")
+
+_PERSON: dict[str, FieldSpec] = {
+    "title_level": _choice(*get_args(TitleLevel), doc="the person's title level"),
+    "sector": FieldSpec("text", doc="the person's sector"),
+    "region": FieldSpec("text", doc="the person's region code"),
+    "year": FieldSpec("int", doc="the record's year"),
+}
+
+_OPTIONAL_CHOICES: dict[str, tuple[str, ...]] = {
+    name: get_args(get_args(Activity.model_fields[name].annotation)[0])
+    for name in (
+        "organiser_level",
+        "role",
+        "degree_level",
+        "patent_type",
+        "publication_type",
+        "journal",
+        "approval",
+        "project_level",
+    )
+}
+
+_ACTIVITY: dict[str, FieldSpec] = {
+    **_PERSON,
+    "kind": _choice(*ACTIVITY_KINDS, doc="the way of study"),
+    "hours": FieldSpec("hours", doc="registered or claimed hours"),
+    "on_platform": FieldSpec("bool", doc="enrolled and registered through the platform"),
+    "passed": FieldSpec("bool", doc="the assessment or exam was passed"),
+    "completed_on": FieldSpec("date", doc="the day the activity was completed"),
+    "granted_on": FieldSpec("date", doc="the day a patent was granted (absent if not granted)"),
+    "credits": FieldSpec("hours", doc="credits (学分) claimed, for ways that award credits (absent otherwise)"),
+    **{name: _choice(*values, doc=f"{name}; absent when not given") for name, values in _OPTIONAL_CHOICES.items()},
+}
+
+_RECOGNITION: dict[str, FieldSpec] = {
+    **_ACTIVITY,
+    "category": _choice(*CATEGORIES, doc="the category the activity rules gave"),
+    "registration": _choice("automatic", "application", doc="how its hours are registered"),
+    "standard_hours": FieldSpec("hours", doc="hours after the policy's standard for the way"),
+    "standard_credits": FieldSpec("hours", doc="credits after the policy's standard (absent if none)"),
+}
+
+_POOL: dict[str, FieldSpec] = {
+    **_PERSON,
+    "scenario": _choice("actual", "projected", doc="projected: as if every pending application were approved"),
+    "pool": FieldSpec("text", doc="the pool the activities were put in (e.g. self_study)"),
+    "credits": FieldSpec("hours", doc="the credits counted in the pool"),
+    "hours": FieldSpec("hours", doc="the hours counted in the pool"),
+}
+
+_YEAR: dict[str, FieldSpec] = {
+    **_PERSON,
+    "scenario": _choice("actual", "projected", doc="projected: as if every pending application were approved"),
+    "public": FieldSpec("hours", doc="counted public-subject hours"),
+    "professional": FieldSpec("hours", doc="counted professional-subject hours"),
+    "total": FieldSpec("hours", doc="counted hours in all"),
+    "credits": FieldSpec("hours", doc="counted credits (学分), pool caps applied"),
+}
+
+_CYCLE: dict[str, FieldSpec] = {
+    **_PERSON,
+    "scenario": _choice("actual", doc="the cycle is tracked on the actual year only"),
+    "first_year": FieldSpec("int", doc="the first year of the person's training cycle"),
+    "last_year": FieldSpec("int", doc="the last year of the cycle"),
+    "years_left": FieldSpec("int", doc="years of the cycle after this one (0 in its last year)"),
+    "final_year": FieldSpec("bool", doc="this is the cycle's last year"),
+    "cycle": FieldSpec("hours", doc="hours counted in the cycle so far, this year included"),
+}
+
+_CONSEQUENCE: dict[str, FieldSpec] = {
+    **_PERSON,
+    "complete": FieldSpec("bool", doc="every floor of the year is met"),
+    "in_cycle": FieldSpec("bool", doc="the year belongs to a multi-year training cycle"),
+    "final_year": FieldSpec("bool", doc="the year is the last of its cycle"),
+    "cycle_complete": FieldSpec("bool", doc="the cycle's floors are met so far (true outside a cycle)"),
+}
+
+_REVIEW_YEAR: dict[str, FieldSpec] = {
+    "title_level": _PERSON["title_level"],
+    "sector": _PERSON["sector"],
+    "year": FieldSpec("int", doc="the year this fact is about"),
+    "offset": FieldSpec("int", doc="review year minus this year (0 = the review year)"),
+    "shown_by": _choice("record", "certificate", "none", doc="how the year is shown"),
+    "public": FieldSpec("bool", doc="public subjects shown complete as of the application date"),
+    "professional": FieldSpec("bool", doc="professional subjects shown complete as of the application date"),
+    "complete": FieldSpec("bool", doc="the year is shown complete as of the application date"),
+}
+
+_REVIEW: dict[str, FieldSpec] = {
+    "title_level": _PERSON["title_level"],
+    "sector": _PERSON["sector"],
+    "review_year": FieldSpec("int", doc="the year of the title review"),
+    "flag_age_years": FieldSpec(
+        "int", doc="whole years from the latest false-material finding to the application (absent if none)"
+    ),
+}
+
+FACTS: dict[str, dict[str, FieldSpec]] = {
+    "person": _PERSON,
+    "activity": _ACTIVITY,
+    "recognition": _RECOGNITION,
+    "pool": _POOL,
+    "year": _YEAR,
+    "cycle": _CYCLE,
+    "consequence": _CONSEQUENCE,
+    "review_year": _REVIEW_YEAR,
+    "review": _REVIEW,
+}
+
+OPTIONAL_CHOICE_FIELDS = tuple(_OPTIONAL_CHOICES)
+"""Choice fields absent from the record unless given: ``""`` in facts when absent."""
+
+SET_OPS = ("is", "is_not", "in", "not_in", "present")
+COMPARISON_OPS = ("below", "at_most", "above", "at_least")
+DATE_OPS = ("before", "after", "on_or_before", "on_or_after")
+
+OutcomeKind = Literal[
+    "code", "choice", "hours_rule", "credits_rule", "pool", "cap", "cycle", "route", "require", "flag"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeSpec:
+    """An outcome a rule may give, the stages it is allowed in and what its value must be."""
+
+    stages: tuple[str, ...]
+    kind: OutcomeKind
+    choices: tuple[str, ...] = ()
+    single: bool = False
+    doc: str = ""
+
+
+OUTCOMES: dict[str, OutcomeSpec] = {
+    "category": OutcomeSpec(("activity",), "choice", CATEGORIES, True, "public or professional subject"),
+    "registration": OutcomeSpec(
+        ("activity",),
+        "choice",
+        ("automatic", "application"),
+        True,
+        "registered automatically or by application",
+    ),
+    "hours": OutcomeSpec(
+        ("activity",),
+        "hours_rule",
+        (),
+        True,
+        "claimed | {at_most: value} | {fixed: value}: the hours that count",
+    ),
+    "credits": OutcomeSpec(
+        ("activity",),
+        "credits_rule",
+        (),
+        True,
+        "claimed | {per_hours: value, at_most: value}: the credits (学分) it earns",
+    ),
+    "pool": OutcomeSpec(("activity",), "pool", (), True, "a pool whose credits are capped together (e.g. self_study)"),
+    "cap": OutcomeSpec(("pool",), "cap", (), False, "{credits: value}: the most credits the pool counts"),
+    "reject": OutcomeSpec(("activity", "recognition"), "code", (), False, "the activity does not count: reason"),
+    "defer": OutcomeSpec(
+        ("activity", "recognition"), "code", (), False, "the activity does not count yet (awaiting): reason"
+    ),
+    "route": OutcomeSpec(("recognition",), "route", (), True, "the approval route of an application"),
+    "cycle": OutcomeSpec(
+        ("person",), "cycle", (), True, "{first_year, last_year}: the multi-year training cycle the year belongs to"
+    ),
+    "require": OutcomeSpec(
+        ("year", "cycle"),
+        "require",
+        (),
+        False,
+        "{category, at_least}: a floor for the year (public, professional, total, credits)",
+    ),
+    "consequence": OutcomeSpec(("consequence",), "code", (), False, "a consequence of the year's result"),
+    "require_year": OutcomeSpec(("review_year",), "flag", (), True, "the year must be shown for the review"),
+    "missing_year": OutcomeSpec(("review_year",), "code", (), False, "the year is not shown: reason"),
+    "bar": OutcomeSpec(("review",), "code", (), False, "the applicant may not apply: reason"),
+}
+
+ROUTE_ACTORS = ("individual", "employer", "prefecture_dept", "region_dept")
+ROUTE_ACTIONS = ("apply", "review", "re_review", "recognise")
+
+REASON_OUTCOMES = ("reject", "defer", "missing_year", "bar")
+"""Outcomes whose value is a reason code (declared under ``reasons`` in a layer's ``codes.yaml``)."""
+
+NO_APPLICABLE_RULE = "no_applicable_rule"
+"""The reason given to an activity that no rule classified (the policy does not know that way).
+
+The one reason code ce_policy gives itself; every other code is declared by a policy layer."""

@@ -1,0 +1,87 @@
+"""A readable account of a decision, step by step, each step with the text of the clause that decided it."""
+
+from __future__ import annotations
+
+from ce_policy.model.decision import Decision, TraceEntry
+from ce_policy.model.hours import hours_to_json
+from ce_policy.policy.loaded import Policy
+from ce_policy.policy.registry import PolicyRegistry, default_registry
+from ce_policy.text.messages import Language, message
+from ce_policy.text.render import render_to_complete
+
+__all__ = ["explain", "explain_decision"]
+
+_WORDS: dict[str, dict[Language, str]] = {
+    "title": {"zh": "决定说明", "en": "How this decision was made"},
+    "under": {"zh": "依据政策", "en": "Under policy"},
+    "activity": {"zh": "学习活动", "en": "Activity"},
+    "counts": {"zh": "计入 {hours} 学时（{category}）", "en": "counts {hours} h ({category})"},
+    "not_counted": {"zh": "不计入", "en": "does not count"},
+    "year": {"zh": "年度", "en": "The year"},
+    "complete": {"zh": "已完成年度学时任务", "en": "complete"},
+    "incomplete": {"zh": "未完成年度学时任务", "en": "not complete"},
+    "consequence": {"zh": "结果运用", "en": "Consequence"},
+    "provisional": {"zh": "所用暂定值", "en": "Provisional values used"},
+    "public": {"zh": "公需科目", "en": "public"},
+    "professional": {"zh": "专业科目", "en": "professional"},
+}
+
+
+def _clause(policy: Policy, entry: TraceEntry, lang: Language) -> str:
+    clause = policy.clauses.get(entry.cite)
+    if clause is None:
+        return entry.cite
+    return f"{clause.document} {clause.section}{'：' if lang == 'zh' else ': '}{clause.text}"
+
+
+def _steps(policy: Policy, entries: list[TraceEntry], lang: Language) -> list[str]:
+    return [f"    · {entry.rule} — {_clause(policy, entry, lang)}" for entry in entries]
+
+
+def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
+    """Explain ``decision``, made under ``policy``, activity by activity, citing each clause's text."""
+
+    def w(key: str) -> str:
+        return _WORDS[key][lang]
+
+    lines = [
+        f"{w('title')}: {decision.person} · {decision.year} · {decision.as_of}",
+        f"{w('under')}: {decision.policy.id} {decision.policy.version} ({' → '.join(decision.policy.chain)})",
+        "",
+    ]
+    for outcome in decision.activities:
+        if outcome.counted and outcome.category is not None:
+            status = w("counts").format(hours=hours_to_json(outcome.hours), category=w(outcome.category))
+        else:
+            status = w("not_counted")
+        lines.append(f"{w('activity')} {outcome.id}: {status}")
+        for code in outcome.reasons:
+            lines.append(f"    ✗ {_message(code, lang, policy)} [{code}]")
+        lines += _steps(policy, [e for e in decision.trace if e.activity == outcome.id], lang)
+    verdict = w("complete") if decision.compliant else w("incomplete")
+    lines += ["", f"{w('year')}: {verdict}"]
+    lines += _steps(policy, [e for e in decision.trace if e.activity is None], lang)
+    for code in decision.consequences:
+        lines.append(f"{w('consequence')}: {_message(code, lang, policy)} [{code}]")
+    if decision.to_complete is not None:
+        lines += ["", *render_to_complete(decision.to_complete, lang)]
+    if decision.provisional:
+        lines += ["", f"{w('provisional')}:"]
+        for pid in decision.provisional:
+            parameter = policy.parameters[pid]
+            value = parameter.value_at(decision.as_of)
+            shown = hours_to_json(value) if parameter.type == "hours" else value
+            lines.append(f"    · {pid} = {shown} ({parameter.provenance}) — {parameter.description}")
+    return "\n".join(lines)
+
+
+def _message(code: str, lang: Language, policy: Policy) -> str:
+    try:
+        return message(code, lang=lang, policy=policy)
+    except KeyError:
+        return code
+
+
+def explain_decision(decision: Decision, lang: Language = "zh", *, registry: PolicyRegistry | None = None) -> str:
+    """`Decision.explain`: the account of ``decision`` under the policy that made it, found in ``registry``."""
+    return explain(decision, (registry or default_registry()).policy(decision.policy.id), lang)
