@@ -40,4 +40,4 @@ bench: install
 	$(BIN)/python bench/bench_evaluate.py
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis dist build
