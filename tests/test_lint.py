@@ -154,6 +154,8 @@ def test_an_exception_never_in_force_with_its_rule_never_fires(tmp_path: Path) -
                 document: {number: T-1, title: Base, issuer: ce_policy tests}
                 in_force: {from: 2025-01-01}
                 applies_to: {regions: [t], years: [2025]}
+                calendar:
+                  - {decide_on: 2025-06-30, cite: s1}
                 overridable:
                   - {sectors: [a], basis: s1, rules: [t.floor]}
                 """,

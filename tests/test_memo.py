@@ -17,7 +17,7 @@ from ce_policy.engine.memo import FiringMemo
 from tests.records import activity, complete_record, record
 
 POLICIES = [p.id for p in ce_policy.default_registry().policies()]
-DAYS = st.one_of(st.none(), st.dates(dt.date(2024, 12, 25), dt.date(2026, 1, 10)))
+DAYS = st.one_of(st.none(), st.dates(dt.date(2025, 1, 1), dt.date(2026, 1, 10)))  # the policies are in force from 2025
 
 
 @pytest.mark.parametrize("policy_id", POLICIES)

@@ -38,7 +38,7 @@ def _layer(
     *,
     layer_id: str = "t.education",
     sector: str = "education",
-    extends: str = "{id: xj.aksu.2025, version: 1.0.0}",
+    extends: str = "{id: xj.aksu.2025, version: 1.1.0}",
     start: str = "2025-01-01",
     extra: dict[str, str] | None = None,
     applies_to: str = "",

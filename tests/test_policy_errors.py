@@ -921,7 +921,11 @@ def test_in_force_that_ends_before_it_starts_is_refused(
 @pytest.mark.parametrize(
     ("file", "old", "new"),
     [
-        ("layer.yaml", "  from: 2025-01-01\n", "  from: 2025-01-01\n  to: 2025-01-01\n"),
+        (
+            "layer.yaml",
+            "  from: 2025-01-01\n",
+            "  from: 2025-01-01\n  to: 2025-01-01\ncalendar:\n  - {decide_on: 2025-01-01, cite: s1}\n",
+        ),
         (
             "rules.yaml",
             "    stage: year\n",

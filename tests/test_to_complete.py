@@ -19,7 +19,7 @@ POLICIES = [p.id for p in ce_policy.default_registry().policies()]
 def test_every_plan_applied_completes_the_year(policy_id: str) -> None:
     @given(
         data=strategies.records(policy=policy_id, max_activities=8),
-        day=st.one_of(st.none(), st.dates(dt.date(2024, 12, 1), dt.date(2026, 1, 31))),
+        day=st.one_of(st.none(), st.dates(dt.date(2025, 1, 1), dt.date(2026, 1, 31))),  # in force from 2025
     )
     def check(data: dict[str, Any], day: dt.date | None) -> None:
         invariants.check_to_complete_completes(data, as_of=day)

@@ -40,6 +40,7 @@ from ce_policy.model.decision import (
     WayToComplete,
 )
 from ce_policy.model.errors import (
+    AmbiguousMessageError,
     CePolicyError,
     EngineError,
     PolicyFileError,
@@ -114,6 +115,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Activity",
     "ActivityOutcome",
+    "AmbiguousMessageError",
     "BatchError",
     "BatchResult",
     "CePolicyError",

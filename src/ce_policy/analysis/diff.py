@@ -33,8 +33,8 @@ from ce_policy.model.decision import Decision
 from ce_policy.model.errors import PolicyNotFoundError, RecordError, RecordProblem
 from ce_policy.model.record import Record, parse_model
 from ce_policy.model.record_files import RecordInput
-from ce_policy.policy.folders import policy_root, registry_for
-from ce_policy.policy.registry import PolicyRegistry, default_registry, shipped_policy_root
+from ce_policy.policy.folders import layers_in, policy_root, registry_for
+from ce_policy.policy.registry import PolicyRegistry, default_registry, not_a_folder
 
 __all__ = ["SHIPPED", "diff_policies", "load_version"]
 
@@ -47,24 +47,27 @@ GroupKey = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None, 
 def load_version(version: str | Path | PolicyRegistry) -> tuple[PolicyRegistry, str]:
     """The registry of one version of the policies, and its label.
 
+    A folder is loaded by the rule ``ce-policy check`` follows (`policy_root`, `registry_for`), and must hold a
+    layer: a version that is an empty folder would otherwise compare as the shipped policies.
+
     Args:
-        version: a registry; ``shipped``; a complete policy root (a folder holding ``registry.yaml``, such as a
+        version: a registry; ``shipped``; a complete policy folder (its root holds ``registry.yaml``, such as a
             copy of ``policies/``), loaded on its own; or a folder of layers, loaded next to the shipped ones.
 
     Raises:
-        PolicyFileError: a layer in the folder is invalid.
+        PolicyFileError: the folder does not exist (``not_a_folder``) or holds no layer (``no_layers``), or a
+            layer in it is invalid.
     """
     if isinstance(version, PolicyRegistry):
         return version, ", ".join(str(root) for root in version.roots)
     if str(version) == SHIPPED:
         return default_registry(), SHIPPED
-    root = policy_root(Path(version))
-    shipped = shipped_policy_root().resolve()
-    if (root / "registry.yaml").is_file() and not (root.is_relative_to(shipped) or shipped.is_relative_to(root)):
-        registry = PolicyRegistry()
-        registry.add_root(root, strict=True)
-        return registry, str(version)
-    return registry_for(root), str(version)
+    folder = Path(version)
+    if not folder.is_dir():
+        raise not_a_folder(folder)
+    registry = registry_for(policy_root(folder))
+    layers_in(registry, folder)
+    return registry, str(version)
 
 
 def _decide(record: Record, registry: PolicyRegistry, policy: str | None, as_of: dt.date | None) -> Decision | str:

@@ -159,6 +159,9 @@ class _Linter:
             cited.update(rule.basis for rule in policy.rules if rule.basis)
             cited.update(parameter.cite for parameter in policy.parameters.values())
             cited.update(code.cite for code in policy.codes.values())
+            cited.update(text.cite for text in policy.texts.values())
+            cited.update(rule.cite for rule in policy.calendar_rules)
+            cited.update(attribute.cite for attribute in policy.attributes.values())
         for layer_id in layers:
             raw = self.registry.raw_layer(layer_id)
             cited.update(_qualified(layer_id, grant.basis) for grant in raw.meta.overridable)
@@ -173,7 +176,10 @@ class _Linter:
             model, source = found
             for key in model.clauses:
                 if f"{layer_id}:{key}" not in cited:
-                    message = f"clause {key!r} is cited by no rule, exception, parameter, code, grant or case"
+                    message = (
+                        f"clause {key!r} is cited by no rule, exception, parameter, code, text, calendar entry, "
+                        "person attribute, grant or case"
+                    )
                     self.add("unused_clause", source.file, source.line_of(("clauses", key)), message, layer_id, key)
 
     def case_citations(self) -> None:

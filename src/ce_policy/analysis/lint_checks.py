@@ -18,7 +18,7 @@ from typing import Any
 
 from ce_policy.model.hours import to_centi
 from ce_policy.policy.loaded import AsOf, Condition, ParamRef, Policy, Rule, Test
-from ce_policy.policy.vocabulary import FACTS, FieldSpec
+from ce_policy.policy.vocabulary import FieldSpec
 
 __all__ = [
     "MAX_ALTERNATIVES",
@@ -243,6 +243,13 @@ def _apply_numeric(spec: FieldSpec, values: _Range, test: Test, operand: Any) ->
     if isinstance(operand, AsOf):
         values.bound()  # compared with the evaluation date: any value will do, but there must be one
         return
+    if test.op in ("in", "not_in"):
+        numbers = {_number(spec, item) for item in operand}
+        if test.op == "in":
+            values.bound(min(numbers), max(numbers))  # the span of the values: enough to tell it can hold
+        else:
+            values.excluded.update(numbers)
+        return
     number = _number(spec, operand)
     if test.op == "is":
         values.bound(number, number)
@@ -280,7 +287,7 @@ def contradiction(conjunction: Sequence[Test], stage: str, policy: Policy, day: 
 
     A test whose parameter has no value on ``day`` is left out (the gap is a finding of its own).
     """
-    fields = FACTS[stage]
+    fields = policy.fields(stage)
     ranges: dict[str, _Range] = {}
     sets: dict[str, _Values] = {}
     for test in conjunction:

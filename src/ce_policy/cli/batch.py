@@ -130,7 +130,10 @@ def _count_lines(path: Path) -> int | None:
     "policy_dirs",
     multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A folder of extra policy layers to load next to the shipped ones (repeatable).",
+    help=(
+        "A folder of extra policy layers to load next to the shipped ones (repeatable); "
+        "it must hold a layer, and may not change the default region."
+    ),
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--total", type=click.IntRange(min=0), help="Records expected, for the progress bar's ETA.")

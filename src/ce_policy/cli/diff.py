@@ -14,9 +14,7 @@ from ce_policy.analysis.diff import diff_policies, load_version
 from ce_policy.cli.exit import fail
 from ce_policy.model.errors import CePolicyError
 from ce_policy.model.record_files import RecordInput, iter_records
-from ce_policy.policy.loaded import Policy
-from ce_policy.policy.registry import PolicyRegistry
-from ce_policy.testing.population import MAX_GENERATED, generate_records
+from ce_policy.testing.population import MAX_GENERATED, GeneratedPopulation, generate_common_records
 from ce_policy.text.diff_report import render_html, render_text
 
 __all__ = ["diff_command"]
@@ -24,13 +22,13 @@ __all__ = ["diff_command"]
 EXIT_CHANGED = 1
 
 
-def _policies(old: PolicyRegistry, new: PolicyRegistry, policy_id: str | None) -> list[Policy]:
-    """The policies to draw records for: the one forced, or every evaluable policy of either version."""
-    if policy_id is not None:
-        return [old.policy(policy_id)]
-    chosen = {p.id: p for p in old.policies() if p.evaluable}
-    chosen.update({p.id: p for p in new.policies() if p.evaluable and p.id not in chosen})
-    return [chosen[i] for i in sorted(chosen)]
+def _generated(count: int, seed: int, drawn: GeneratedPopulation) -> dict[str, Any]:
+    """How a generated population is described in the report: the counts, and what was left out and why."""
+    population: dict[str, Any] = {"generated": count, "seed": seed, "drawn": drawn.drawn, "distinct": drawn.distinct}
+    if drawn.left_out:
+        population["left_out"] = sum(item.records for item in drawn.left_out)
+        population["left_out_why"] = [item.as_json() for item in drawn.left_out]
+    return population
 
 
 @click.command("diff")
@@ -71,8 +69,9 @@ def diff_command(
 
     OLD and NEW are each `shipped` (the shipped policies), a complete policy folder (one holding
     registry.yaml, such as a copy of policies/), or a folder of layers that extend the shipped ones. The
-    population is --records FILE or --generate N [--seed S]. Exit status: 0 when done (1 with
-    --fail-on-change if any decision changed), 2 on an error.
+    population is --records FILE or --generate N [--seed S]; generated records are drawn only for years,
+    regions and sectors both versions have a policy in force for, and the report says what was left out.
+    Exit status: 0 when done (1 with --fail-on-change if any decision changed), 2 on an error.
     """
     if (records_file is None) == (generate is None):
         fail("give exactly one of --records FILE and --generate N")
@@ -85,9 +84,9 @@ def diff_command(
             records, population = iter_records(records_file), {"file": str(records_file)}
         else:
             assert generate is not None  # noqa: S101 - checked above
-            drawn = generate_records(generate, seed, _policies(old_registry, new_registry, policy_id))
-            records = drawn.records
-            population = {"generated": generate, "seed": seed, "drawn": drawn.drawn, "distinct": len(drawn.records)}
+            day = as_of.date() if as_of else None
+            drawn = generate_common_records(generate, seed, old_registry, new_registry, policy=policy_id, as_of=day)
+            records, population = drawn.records, _generated(generate, seed, drawn)
         result = diff_policies(
             old_registry, new_registry, records, policy=policy_id, as_of=as_of.date() if as_of else None
         )

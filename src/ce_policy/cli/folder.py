@@ -10,7 +10,7 @@ import click
 from ce_policy.cli.exit import fail
 from ce_policy.engine.compiler import compile_policy
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyProblem
-from ce_policy.policy.folders import policy_root, registry_for
+from ce_policy.policy.folders import layers_in, policy_root, registry_for
 from ce_policy.testing.cases import run_suite
 
 __all__ = ["check_command", "test_command"]
@@ -21,7 +21,9 @@ __all__ = ["check_command", "test_command"]
 def check_command(folder: Path) -> None:
     """Validate every policy layer in FOLDER strictly, and compile it for every period it defines.
 
-    Every problem is listed with file and line. Layers in FOLDER may extend the shipped layers.
+    Every problem is listed with file and line. FOLDER may be a complete policy folder (holding registry.yaml,
+    checked on its own), a folder of layers that extend the shipped ones, or a layer folder whose base layers
+    are its siblings; only the layers in FOLDER are reported.
     """
     try:
         ids = _check(folder)
@@ -32,9 +34,7 @@ def check_command(folder: Path) -> None:
 
 def _check(folder: Path) -> list[str]:
     registry = registry_for(policy_root(folder))
-    ids = registry.layers_under(folder)
-    if not ids:
-        raise PolicyFileError.single(str(folder), None, "no_layers", "no policy layer (layer.yaml) in this folder")
+    ids = layers_in(registry, folder)
     problems: list[PolicyProblem] = []
     for layer_id in ids:
         try:
@@ -57,7 +57,11 @@ def _check(folder: Path) -> list[str]:
     help="Fail when the cases make fewer than this percentage of the folder's rules fire.",
 )
 def test_command(folder: Path, coverage: bool, min_coverage: float | None) -> None:
-    """Run the YAML cases of the policy layers in FOLDER (without pytest); exit 1 on any failure."""
+    """Run the YAML cases of the policy layers in FOLDER (without pytest); exit 1 on any failure.
+
+    FOLDER is loaded as for `check`: a complete policy folder on its own, other layers next to the shipped ones
+    and to their sibling layers.
+    """
     try:
         suite = run_suite(folder)
     except CePolicyError as exc:

@@ -58,7 +58,10 @@ _policies_option = click.option(
     "policy_dirs",
     multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A folder of extra policy layers to load next to the shipped ones (repeatable).",
+    help=(
+        "A folder of extra policy layers to load next to the shipped ones (repeatable); "
+        "it must hold a layer, and may not change the default region."
+    ),
 )
 _lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 _format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

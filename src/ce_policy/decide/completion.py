@@ -4,12 +4,16 @@ Nothing here decides whether a way counts. The *candidate* ways are read from th
 (each rule that gives a category names a kind and the way fields it needs); the engine then decides, on
 *probe* records evaluated in it, which of them count, with how many hours and credits, by which registration
 and route, and on which days. The probe results depend only on the policy, the year and the person's profile
-(title level, sector, region), so they are kept in a bounded cache. Finally the suggested plan is added to the
-person's record and the completed record is evaluated: only a plan whose evaluation is complete is offered.
+(title level, sector, region, degree, declared attributes), so they are kept in a bounded cache. Finally the
+suggested plan is added to the person's record and the completed record is evaluated: only a plan whose
+evaluation is complete is offered.
 
 A day on which a probe counts is searched among the days on which some rule's answer may change (every date a
 rule or parameter tests, the day before and after it, the year's edges and the days the policy changes), so
-between two such days the answer is the same (四: study outside the year is not made up later, 不予补学).
+between two such days the answer is the same. The days searched span the year's windows in the policy's
+calendar (``policy.calendars``): its study window, and its make-up window where the layers allow one, so a
+year that may still be made up offers the ways open until the make-up window's end, and one that may not
+offers none after its study window.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 from ce_policy.model.decision import Decision, HourTotals, RouteStep, ToComplete, WayToComplete
 from ce_policy.model.hours import MAX_HOURS
 from ce_policy.model.record import WAY_FIELDS, Activity, Person, Record
-from ce_policy.policy.edges import policy_edges
+from ce_policy.policy.edges import policy_edges, year_dates
 from ce_policy.policy.loaded import Condition, ParamRef, Policy, Rule, Test
 
 __all__ = ["Evaluator", "to_complete"]
@@ -150,10 +154,11 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
 
 
 def _probe_days(policy: Policy, year: int) -> list[dt.date]:
-    """Every day on which some rule's answer may change, within a day of the year and the policy's changes."""
+    """Every day on which some rule's answer may change, within a day of the year's windows, and its changes."""
     days = set(policy_edges(policy, year).dates)
     one = dt.timedelta(days=1)
-    first, last = dt.date(year, 1, 1) - one, dt.date(year, 12, 31) + one
+    dates = year_dates(policy, year)
+    first, last = dates.first_day - one, dates.last_day + one
     days |= {d + step for d in policy.breakpoints for step in (-one, dt.timedelta(0)) if first <= d + step <= last}
     return sorted(d for d in days if first <= d <= last)
 
@@ -181,7 +186,7 @@ def _probe_activity(index: int, candidate: _Candidate, day: dt.date) -> Activity
 
 def _probe(policy: Policy, person: Person, year: int, days: list[dt.date], evaluator: Evaluator) -> tuple[_Way, ...]:
     """The candidate ways as the engine decides them, with the probe days on which each counts."""
-    probe_person = Person(id="probe", title_level=person.title_level, sector=person.sector, region=person.region)
+    probe_person = person.model_copy(update={"id": "probe"})  # the same profile: levels, sector, degree, attributes
     decided: dict[_Candidate, _Way] = {}
     origins: dict[_Candidate, str] = {}
     for day in days:
@@ -235,7 +240,9 @@ def _with_day(way: _Way, day: dt.date) -> _Way:
 
 def _ways(policy: Policy, person: Person, year: int, evaluator: Evaluator) -> tuple[tuple[_Way, ...], list[dt.date]]:
     """The ways and the probe days for a policy, year and profile: probed once, then from a bounded cache."""
-    key = (policy.id, policy.digest, id(policy), person.title_level, person.sector, person.region, year)
+    attributes = tuple(sorted((person.attributes or {}).items()))
+    profile = (person.title_level, person.sector, person.region, person.degree_level, attributes)
+    key = (policy.id, policy.digest, id(policy), *profile, year)
     with _probes_lock:
         cached = _probes.get(key)
         if cached is not None:

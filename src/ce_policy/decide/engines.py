@@ -17,11 +17,12 @@ from ce_policy.engine.compiler import compile_policy
 from ce_policy.engine.memo import FiringMemo
 from ce_policy.engine.rules_engine import RulesEngine
 from ce_policy.model.decision import PolicyInfo
+from ce_policy.model.errors import PolicyFileError, PolicyNotFoundError
 from ce_policy.model.record import GENERAL_SECTOR, Person
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 
-__all__ = ["engine_for", "memo_of", "policy_info", "resolve_policy"]
+__all__ = ["decision_date", "engine_for", "memo_of", "policy_info", "resolve_policy"]
 
 _ENGINE_CACHE_SIZE = 64
 _engines: OrderedDict[tuple[str, str, int, int], RulesEngine] = OrderedDict()
@@ -55,6 +56,31 @@ def resolve_policy(policy: str | Policy | None, person: Person, year: int, regis
     if policy is not None:
         return reg.policy(policy)
     return reg.resolve(person.region, year, person.sector)
+
+
+def decision_date(policy: Policy, year: int, as_of: dt.date | None) -> dt.date:
+    """The date a record of ``year`` is decided as of: ``as_of``, else the year's decision date under ``policy``.
+
+    The decision date comes from the policy's layers (``calendar:``; by default the last day of the year's
+    latest window). Either way the policy must be in force on it: no other policy's rules stand in for it.
+
+    Raises:
+        PolicyNotFoundError: the policy is not in force on that date.
+        PolicyFileError: a ``MM-DD`` day of the policy's calendar does not exist in ``year``.
+    """
+    if as_of is None:
+        try:
+            as_of = policy.calendar(year).decide_on
+        except ValueError as exc:
+            rule = policy.calendar_rules[-1]
+            raise PolicyFileError.single(rule.file, rule.line, "invalid_calendar", str(exc)) from None
+    if not policy.in_force_on(as_of):
+        top = policy.top
+        span = f"from {top.in_force_from}" + (f" to {top.in_force_to}" if top.in_force_to else "")
+        raise PolicyNotFoundError(
+            f"policy {policy.id!r} is in force {span}; it does not decide a record of {year} as of {as_of}"
+        )
+    return as_of
 
 
 def policy_info(policy: Policy, person: Person) -> PolicyInfo:

@@ -14,7 +14,8 @@ from typing import Any
 
 from ce_policy.decide.completion import Evaluator
 from ce_policy.decide.completion import to_complete as _to_complete
-from ce_policy.decide.engines import engine_for, memo_of, resolve_policy
+from ce_policy.decide.engines import decision_date, engine_for, memo_of, resolve_policy
+from ce_policy.decide.facts import check_attributes, claimed_once
 from ce_policy.decide.sink import DecisionSink, active_decision_log
 from ce_policy.decide.year import YearEvaluation
 from ce_policy.model.decision import Decision
@@ -43,8 +44,9 @@ def evaluate(
         record: a `Record`, or the same as plain JSON data (a dict).
         policy: a policy id (e.g. ``"xj.aksu.2025"``) or a loaded policy; by default the one for the person's
             region and the record's year.
-        as_of: the date the decision speaks for (default: 31 December of the record's year). Activities
-            completed after it do not count; parameter values and rules in force on it apply.
+        as_of: the date the decision speaks for (default: the year's decision date from the policy's layers,
+            by default the last day of its study or make-up window). Activities completed after it do not
+            count; parameter values and rules in force on it apply. The policy must be in force on it.
         prior: earlier years of the person's multi-year training cycle (e.g. a teacher's five-year cycle):
             each a `CycleYear` (``{"year", "hours"}``, the hours counted that year) or a full record of that
             year, evaluated under its own policy. Only years inside the cycle a rule gives count.
@@ -64,21 +66,23 @@ def evaluate(
 
     Raises:
         RecordError: the record is invalid; every problem is listed with its JSON path.
-        PolicyNotFoundError: no policy has the id, or covers the person's region and the year.
+        PolicyNotFoundError: no policy has the id, or covers the person's region and the year, or the policy
+            is not in force on ``as_of``.
         PolicyFileError: the policy is invalid, or reads a parameter that has no value on ``as_of``.
         EngineError: the rules engine failed; no decision was made.
         DecisionLogError: the decision was made but could not be logged; it is the error's ``decision``.
     """
+    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
+        raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
     parsed = parse_model(Record, record)
     chosen = resolve_policy(policy, parsed.person, parsed.year, registry)
-    day = as_of or dt.date(parsed.year, 12, 31)
-    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
-        raise TypeError(f"as_of must be a datetime.date, not {type(day).__name__}")
+    if not chosen.evaluable:
+        raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
+    day = decision_date(chosen, parsed.year, as_of)
+    check_attributes(parsed.person, chosen)
     region = parsed.person.region
     if region is None:
         region = (registry or default_registry()).default_region or ""
-    if not chosen.evaluable:
-        raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
     earlier = _prior_hours(prior, parsed, registry)
     engine = engine_for(chosen, day)
     decision = YearEvaluation(parsed, chosen, day, engine, earlier, memo_of(engine) if cache else None, region).run()
@@ -111,11 +115,13 @@ def _prior_hours(
     """The hours counted in each earlier year given, checked: one entry a year, each before the record's."""
     hours: dict[int, Decimal] = {}
     problems: list[RecordProblem] = []
+    records: list[tuple[str, Record]] = [("$", record)]
     for i, item in enumerate(prior):
         is_record = isinstance(item, Record) or (isinstance(item, dict) and "activities" in item)
         try:
             if is_record:
                 earlier = parse_model(Record, item)
+                records.append((f"$prior[{i}]", earlier))
                 year, counted = earlier.year, evaluate(earlier, registry=registry, to_complete=False).hours.total
             else:
                 summary = parse_model(CycleYear, item)
@@ -130,6 +136,7 @@ def _prior_hours(
             problems.append(RecordProblem(f"$prior[{i}].year", "invalid_prior_year", message))
             continue
         hours[year] = counted
+    problems += claimed_once(records)
     if problems:
         raise RecordError(problems)
     return hours

@@ -1,26 +1,100 @@
-"""The facts an evaluation asserts about a person and each activity, and what keys an activity in the memo."""
+"""The facts an evaluation asserts about a person and each activity, and what keys an activity in the memo.
+
+The person's declared attributes are checked against the policy here, before any fact is made of them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections.abc import Iterable
 from typing import Any
 
 from ce_policy.engine.compiler import AS_OF_SUFFIX, date_number
+from ce_policy.model.errors import RecordError, RecordProblem
 from ce_policy.model.hours import to_centi
-from ce_policy.model.record import Activity, Person
+from ce_policy.model.record import Activity, Person, Record
+from ce_policy.policy.calendars import YearCalendar
+from ce_policy.policy.loaded import Policy
+from ce_policy.policy.shapes import did_you_mean
 from ce_policy.policy.vocabulary import OPTIONAL_CHOICE_FIELDS
 
-__all__ = ["activity_fact", "activity_key", "person_fields"]
+__all__ = ["activity_fact", "activity_key", "check_attributes", "claimed_once", "person_fields"]
+
+_DATE_WINDOWS = (("completed_on", "completed_in"), ("granted_on", "granted_in"))
 
 
-def person_fields(person: Person, year: int, region: str) -> dict[str, Any]:
-    """The person fields every fact of an evaluation carries."""
-    return {"title_level": person.title_level, "sector": person.sector, "region": region, "year": year}
+def person_fields(person: Person, year: int, region: str, attributes: Iterable[str] = ()) -> dict[str, Any]:
+    """The person fields every fact of an evaluation carries, with the person ``attributes`` the policy declares.
+
+    An attribute, or the degree, that the record does not give is ``""`` (tested by ``present: false``).
+    """
+    fields = {
+        "title_level": person.title_level,
+        "sector": person.sector,
+        "region": region,
+        "year": year,
+        "person_degree_level": person.degree_level or "",
+    }
+    given = person.attributes or {}
+    for name in attributes:
+        fields[name] = given.get(name, "")
+    return fields
 
 
-def activity_fact(index: int, activity: Activity, common: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
-    """The activity-stage fact of the activity at ``index``: its fields, the person fields, dates as of ``as_of``."""
+def check_attributes(person: Person, policy: Policy, path: str = "$.person") -> None:
+    """Refuse person attributes that ``policy`` does not declare, or values outside their choices.
+
+    Raises:
+        RecordError: listing each such attribute with its JSON path.
+    """
+    problems = []
+    declared = policy.attributes
+    for name, value in (person.attributes or {}).items():
+        where = f"{path}.attributes.{name}"
+        attribute = declared.get(name)
+        if attribute is None:
+            known = ", ".join(sorted(declared)) or "none"
+            hint = did_you_mean(name, declared)
+            message = f"policy {policy.id!r} declares no person attribute {name!r}{hint} (declared: {known})"
+            problems.append(RecordProblem(where, "unknown_attribute", message))
+        elif value not in attribute.choices:
+            hint = did_you_mean(value, attribute.choices)
+            message = f"{value!r} is not one of {', '.join(attribute.choices)}{hint}"
+            problems.append(RecordProblem(where, "invalid_choice", message))
+    if problems:
+        raise RecordError(problems)
+
+
+def claimed_once(records: Iterable[tuple[str, Record]]) -> list[RecordProblem]:
+    """A problem for each activity id that two of one person's records claim: an activity counts for one year.
+
+    ``records`` pairs each record with the JSON path it was given at (e.g. ``$.records[2]``).
+    """
+    first: dict[str, tuple[int, str]] = {}
+    problems = []
+    for where, record in records:
+        for j, activity in enumerate(record.activities):
+            path = f"{where}.activities[{j}].id"
+            if activity.id not in first:
+                first[activity.id] = (record.year, path)
+                continue
+            year, other = first[activity.id]
+            message = (
+                f"activity {activity.id!r} is claimed for {record.year} and for {year} ({other}); "
+                "an activity counts for one year only"
+            )
+            problems.append(RecordProblem(path, "activity_claimed_twice", message))
+    return problems
+
+
+def activity_fact(
+    index: int, activity: Activity, common: dict[str, Any], as_of: dt.date, dates: YearCalendar
+) -> dict[str, Any]:
+    """The activity-stage fact of the activity at ``index``: its fields, the person fields, its dates.
+
+    Each date is given as ``yyyymmdd``, as days from ``as_of``, and as the window of the year it falls in.
+    """
     fact: dict[str, Any] = {
         "id": f"a{index}",
         "stage": "activity",
@@ -31,11 +105,14 @@ def activity_fact(index: int, activity: Activity, common: dict[str, Any], as_of:
         "on_platform": activity.on_platform,
         "passed": activity.passed,
     }
-    for name in ("completed_on", "granted_on"):
+    for name, window in _DATE_WINDOWS:
         day: dt.date | None = getattr(activity, name)
         if day is not None:
             fact[name] = date_number(day)
             fact[name + AS_OF_SUFFIX] = (day - as_of).days
+            fact[window] = dates.window_of(day)
+        else:
+            fact[window] = ""
     for name in OPTIONAL_CHOICE_FIELDS:
         fact[name] = getattr(activity, name) or ""
     if activity.credits is not None:

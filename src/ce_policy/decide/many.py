@@ -151,7 +151,8 @@ def _registry(roots: tuple[str, ...] | None) -> PolicyRegistry:
         return default_registry()
     registry = _registries.get(roots)
     if registry is None:
-        registry = PolicyRegistry([Path(root) for root in roots])
+        # The roots of a registry that accepted them: each may set the default region as it did there.
+        registry = PolicyRegistry([Path(root) for root in roots], set_default_region=True)
         _registries[roots] = registry
     return registry
 

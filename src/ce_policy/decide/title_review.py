@@ -1,8 +1,10 @@
 """``evaluate_title_review()``: may a person apply for a title review, given the years they show (六(一)).
 
-Each year is shown by a full record, evaluated under the policy in force for that year as of the application
-date (or the year's end, if earlier), or by a certificate issued by the application date. Which years must be
-shown, and what bars an applicant, are decided by the review rules of the policy for the review year.
+Each year is shown by a full record, evaluated under the policy for that year as of the application date (or
+the year's decision date, the end of its study or make-up window, if earlier), or by a certificate issued by
+the application date (no policy for the year is needed then). Which years must be shown, for the level
+sought and the applicant's degree, and what bars an applicant, are decided by the review rules of the policy
+for the review year. An activity counts for one year only: two records claiming one activity are refused.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ce_policy.decide.engines import engine_for, policy_info, resolve_policy
+from ce_policy.decide.engines import decision_date, engine_for, policy_info, resolve_policy
 from ce_policy.decide.evaluate import evaluate
+from ce_policy.decide.facts import check_attributes, claimed_once
 from ce_policy.engine.compiler import Action
 from ce_policy.engine.firings import Firings
 from ce_policy.model.decision import Decision, ReviewYear, TitleReviewDecision, TraceEntry
@@ -36,6 +39,19 @@ def _whole_years_between(start: dt.date, end: dt.date) -> int:
 def _flag_age(flags: tuple[IntegrityFlag, ...], applied_on: dt.date) -> int | None:
     ages = [_whole_years_between(flag.on, applied_on) for flag in flags if flag.on <= applied_on]
     return min(ages) if ages else None
+
+
+def _applicant(history: History, policy: Policy) -> dict[str, Any]:
+    """The applicant's fields every review fact carries: levels held and sought, sector, degree, attributes."""
+    person = history.person
+    given = person.attributes or {}
+    return {
+        "title_level": person.title_level,
+        "title_level_sought": history.level_sought,
+        "sector": person.sector,
+        "person_degree_level": person.degree_level or "",
+        **{name: given.get(name, "") for name in policy.attributes},
+    }
 
 
 class _Review:
@@ -80,8 +96,8 @@ def evaluate_title_review(
     """Decide whether the person may apply for a title review in ``review_year`` on ``applied_on`` (六(一)).
 
     Args:
-        history: the person, the records and certificates of the years they can show, and any false-material
-            findings; a `History` or the same as plain JSON data.
+        history: the person, the level sought (default: the level held), the records and certificates of the
+            years they can show, and any false-material findings; a `History` or the same as plain JSON data.
         review_year: the year of the title review.
         applied_on: the application date; every year is judged complete or not as of this date.
         policy: the policy whose review rules apply (default: the one for the person's region and
@@ -92,14 +108,20 @@ def evaluate_title_review(
         ``eligible``, ``missing_years`` and a per-year account.
 
     Raises:
-        RecordError: the history is invalid, or ``applied_on`` is not in or after the review year.
-        PolicyNotFoundError: no policy covers the review year, or a year shown by a record.
+        RecordError: the history is invalid, ``applied_on`` is not in or after the review year, two records
+            claim one activity, or the person carries an attribute the policy does not declare.
+        PolicyNotFoundError: no policy covers the review year, or a year shown by a record, or that year's
+            policy is not in force on the date the year is judged as of.
         EngineError: the rules engine failed.
     """
     parsed = parse_model(History, history)
     if applied_on.year < review_year:
         raise RecordError([RecordProblem("$", "invalid_value", "applied_on falls before the review year")])
     chosen = resolve_policy(policy, parsed.person, review_year, registry)
+    check_attributes(parsed.person, chosen)
+    twice = claimed_once((f"$.records[{i}]", record) for i, record in enumerate(parsed.records))
+    if twice:
+        raise RecordError(twice)
     records = {record.year: record for record in parsed.records}
     certificates: dict[int, tuple[bool, bool]] = {}
     for certificate in parsed.certificates:
@@ -112,14 +134,17 @@ def evaluate_title_review(
         )
     decisions: dict[int, Decision] = {}
     facts: list[dict[str, Any]] = []
+    applicant = _applicant(parsed, chosen)
     shown: dict[int, tuple[str, bool, bool]] = {}
     for offset in range(REVIEW_WINDOW_YEARS):
         year = review_year - offset
         public = professional = False
         shown_by = "none"
         if year in records:
-            as_of = min(applied_on, dt.date(year, 12, 31))
-            decision = evaluate(records[year], as_of=as_of, registry=registry)
+            # As of the application date, or the year's own decision date (its make-up window's end) if earlier.
+            year_policy = resolve_policy(None, records[year].person, year, registry)
+            as_of = min(applied_on, decision_date(year_policy, year, None))
+            decision = evaluate(records[year], policy=year_policy, as_of=as_of, registry=registry)
             decisions[year] = decision
             public = decision.shortfall.public == 0
             professional = decision.shortfall.professional == 0 and decision.shortfall.total == 0
@@ -133,8 +158,7 @@ def evaluate_title_review(
             {
                 "id": f"y{offset}",
                 "stage": "review_year",
-                "title_level": parsed.person.title_level,
-                "sector": parsed.person.sector,
+                **applicant,
                 "year": year,
                 "offset": offset,
                 "shown_by": shown_by,
@@ -143,13 +167,7 @@ def evaluate_title_review(
                 "complete": public and professional,
             }
         )
-    review_fact: dict[str, Any] = {
-        "id": "review",
-        "stage": "review",
-        "title_level": parsed.person.title_level,
-        "sector": parsed.person.sector,
-        "review_year": review_year,
-    }
+    review_fact: dict[str, Any] = {"id": "review", "stage": "review", **applicant, "review_year": review_year}
     age = _flag_age(parsed.flags, applied_on)
     if age is not None:
         review_fact["flag_age_years"] = age
@@ -172,7 +190,8 @@ def evaluate_title_review(
                 decision=decisions.get(year),
             )
         )
-    missing = tuple(sorted(review.missing))
+    # A year is missing only if the review needs it: a missing_year rule need not repeat the span.
+    missing = tuple(sorted(year for year in review.missing if year in review.required))
     return TitleReviewDecision(
         person=parsed.person.id,
         review_year=review_year,

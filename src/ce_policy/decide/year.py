@@ -35,7 +35,8 @@ class YearEvaluation(StageRunner):
     def run(self) -> Decision:
         """Run every stage of the year, in order, and come to the decision."""
         record = self.record
-        common = person_fields(record.person, record.year, self.region)
+        common = person_fields(record.person, record.year, self.region, self.policy.attributes)
+        self.dates = self.policy.calendar(record.year)
         self.priority = self.memo.priority if self.memo is not None else priorities(self.engine.compiled)
         with contextlib.ExitStack() as stack:
             self._stack = stack
@@ -117,7 +118,7 @@ class YearEvaluation(StageRunner):
             result = memo.recall_activity(key) if memo is not None and key is not None else None
             results.append(result)
             if result is None:
-                building[index] = ActivityState(activity_fact(index, activity, common, as_of))
+                building[index] = ActivityState(activity_fact(index, activity, common, as_of, self.dates))
                 fresh.append((index, key))
             else:
                 self.provisional |= result.provisional

@@ -21,7 +21,7 @@ from ce_policy.model.errors import PolicyFileError, PolicyProblem
 from ce_policy.model.hours import to_centi
 from ce_policy.model.record import MAX_ACTIVITIES
 from ce_policy.policy.loaded import AsOf, Condition, ParamRef, Policy, Rule, Test
-from ce_policy.policy.vocabulary import FACTS, STAGES
+from ce_policy.policy.vocabulary import STAGES, FieldSpec
 
 __all__ = [
     "AS_OF_SUFFIX",
@@ -102,6 +102,13 @@ class _Compiler:
         self.policy = policy
         self.day = day
         self.problems: list[PolicyProblem] = []
+        self._fields: dict[str, dict[str, FieldSpec]] = {}
+
+    def fields(self, stage: str) -> dict[str, FieldSpec]:
+        found = self._fields.get(stage)
+        if found is None:
+            found = self._fields[stage] = self.policy.fields(stage)
+        return found
 
     def value(self, ref: ParamRef, rule: Rule) -> Any:
         parameter = self.policy.parameters[ref.id]
@@ -128,7 +135,7 @@ class _Compiler:
         return self.value(operand, rule) if isinstance(operand, ParamRef) else operand
 
     def test(self, test: Test, stage: str, rule: Rule) -> dict[str, Any]:
-        spec = FACTS[stage][test.field]
+        spec = self.fields(stage)[test.field]
         name = test.field
         op = test.op
         if op == "present":

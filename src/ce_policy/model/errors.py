@@ -6,7 +6,10 @@ The hierarchy::
     ├── RecordError (ValueError)       a record or history is invalid; lists every problem with its JSON path
     ├── PolicyFileError (ValueError)   a policy folder is invalid; lists every problem with file and line
     ├── PolicyNotFoundError (LookupError)
-    │                                  no policy is known for an id, or for a region and year
+    │                                  no policy is known for an id, or for a region and year, or is in force
+    │                                  on the decision date
+    ├── AmbiguousMessageError (LookupError)
+    │                                  a code's message was asked for without its policy, which words differ
     └── EngineError (RuntimeError)     the rules engine failed during an evaluation; no decision was made
 
 Every problem has a stable ``code`` (documented in ``docs/errors.md``) so that callers can branch on it
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "AmbiguousMessageError",
     "CePolicyError",
     "EngineError",
     "PolicyFileError",
@@ -123,3 +127,21 @@ class PolicyNotFoundError(CePolicyError, LookupError):
 
 class EngineError(CePolicyError, RuntimeError):
     """The rules engine failed while evaluating; no decision was produced and no session was left behind."""
+
+
+class AmbiguousMessageError(CePolicyError, LookupError):
+    """`message` was asked for a code without ``policy=``, and the policies that declare it word it differently.
+
+    Attributes:
+        code: the code.
+        policies: the ids of the policies that declare it, sorted.
+    """
+
+    def __init__(self, code: str, policies: list[str]) -> None:
+        """Build the error for ``code``, declared with different wordings by ``policies``."""
+        self.code = code
+        self.policies = tuple(sorted(policies))
+        super().__init__(
+            f"code {code!r} is worded differently by the policies {', '.join(self.policies)}; "
+            "pass policy= (the policy that gave the code) to choose its wording"
+        )

@@ -30,8 +30,10 @@ from ce_policy.model.hours import Hours
 
 __all__ = [
     "ACTIVITY_KINDS",
+    "DEGREE_LEVELS",
     "GENERAL_SECTOR",
     "MAX_ACTIVITIES",
+    "MAX_ATTRIBUTES",
     "WAY_FIELDS",
     "Activity",
     "Certificate",
@@ -50,6 +52,8 @@ MAX_ID_LENGTH = 64
 MAX_LABELS = 16
 """The most grouping labels a record may carry."""
 MAX_LABEL_LENGTH = 100
+MAX_ATTRIBUTES = 20
+"""The most person attributes a record may carry, and a policy may declare."""
 
 ActivityKind = Literal[
     "public_course",
@@ -80,6 +84,7 @@ DegreeLevel = Literal[
     "party_school_bachelor",
     "party_school_postgraduate",
 ]
+DEGREE_LEVELS: tuple[str, ...] = DegreeLevel.__args__  # type: ignore[attr-defined]
 PatentType = Literal["invention", "utility_model", "design"]
 PublicationType = Literal["paper", "book", "translation"]
 Journal = Literal["cn", "sector_recognised", "other"]
@@ -87,6 +92,8 @@ Approval = Literal["pending", "approved", "rejected"]
 ProjectLevel = Literal["national", "region"]
 
 Identifier = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\s]+$")]
+AttributeName = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+AttributeValue = Annotated[StrictStr, Field(min_length=1, max_length=128)]
 Code = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[a-z][a-z0-9_.-]*$")]
 
 
@@ -158,6 +165,9 @@ class Person(BaseModel):
         sector: the person's sector (行业); ``general`` when no sector rules apply.
         region: the region code that picks the policy, e.g. ``xj.aksu``; ``None`` means the registry's
             default.
+        degree_level: the highest degree the person holds (the levels of ``degree_study``), if known.
+        attributes: further attributes declared by the policy's layers (``person_attributes:``), by name;
+            each name and value is checked against the policy that decides; ``None``: none given.
     """
 
     model_config = _FROZEN
@@ -166,6 +176,8 @@ class Person(BaseModel):
     title_level: TitleLevel
     sector: Code = GENERAL_SECTOR
     region: Code | None = None
+    degree_level: DegreeLevel | None = None
+    attributes: Annotated[dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES)] | None = None
 
 
 class Activity(BaseModel):
@@ -288,9 +300,15 @@ class History(BaseModel):
     model_config = _FROZEN
 
     person: Person
+    title_level_sought: TitleLevel | None = None
     records: Annotated[tuple[Record, ...], Field(max_length=50)] = ()
     certificates: Annotated[tuple[Certificate, ...], Field(max_length=100)] = ()
     flags: Annotated[tuple[IntegrityFlag, ...], Field(max_length=100)] = ()
+
+    @property
+    def level_sought(self) -> TitleLevel:
+        """The title level the review is for: ``title_level_sought``, else the level the person holds."""
+        return self.title_level_sought or self.person.title_level
 
     @model_validator(mode="after")
     def _records_are_this_persons(self) -> History:

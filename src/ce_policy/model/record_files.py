@@ -13,8 +13,10 @@ and the year's columns repeated on each row (see `CSV_COLUMNS`). Consecutive row
 ``person_id`` and ``year`` make one record, in file order; a row whose activity columns are all empty adds
 no activity (a person without activities). An empty cell is an absent field. ``on_platform`` and ``passed``
 are ``true`` or ``false``; ``hours`` and ``credits`` are numbers; dates are ``YYYY-MM-DD``. A column
-``label_<name>`` gives the record's label ``<name>`` (``label_county`` → ``labels.county``), repeated on each
-row like the person's columns.
+``label_<name>`` gives the record's label ``<name>`` (``label_county`` → ``labels.county``), and a column
+``attr_<name>`` the person attribute ``<name>`` a policy declares (``attr_employer_type`` →
+``person.attributes.employer_type``), each repeated on each row like the person's columns;
+``person_degree_level`` is the person's degree (``degree_level`` is an activity's).
 """
 
 from __future__ import annotations
@@ -37,7 +39,13 @@ __all__ = ["CSV_COLUMNS", "RecordFileError", "RecordInput", "iter_records", "wri
 
 RecordFormat = Literal["jsonl", "csv"]
 
-PERSON_COLUMNS = {"person_id": "id", "title_level": "title_level", "sector": "sector", "region": "region"}
+PERSON_COLUMNS = {
+    "person_id": "id",
+    "title_level": "title_level",
+    "sector": "sector",
+    "region": "region",
+    "person_degree_level": "degree_level",
+}
 ACTIVITY_COLUMNS = {
     "activity_id": "id",
     "kind": "kind",
@@ -58,9 +66,11 @@ ACTIVITY_COLUMNS = {
 }
 CSV_COLUMNS: tuple[str, ...] = (*PERSON_COLUMNS, "year", *ACTIVITY_COLUMNS)
 """The columns a CSV file of records may have (``person_id`` and ``year`` are required), in any order; besides
-them, any ``label_<name>`` column (a grouping label, `ce_policy.Record.labels`)."""
+them, any ``label_<name>`` column (a grouping label, `ce_policy.Record.labels`) and any ``attr_<name>`` column
+(a person attribute, `ce_policy.Person.attributes`)."""
 LABEL_PREFIX = "label_"
-_LABEL_COLUMN = re.compile(r"label_[a-z][a-z0-9_]*")
+ATTRIBUTE_PREFIX = "attr_"
+_LABEL_COLUMN = re.compile(r"(label|attr)_[a-z][a-z0-9_]*")
 _REQUIRED_COLUMNS = ("person_id", "year")
 _SUFFIXES: dict[str, RecordFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -170,7 +180,7 @@ def _csv(stream: IO[str], file: str) -> Iterator[RecordInput]:
         parts = [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
         parts += [f"missing column(s) {', '.join(missing)}"] if missing else []
         parts += ["a column appears twice"] if len(set(columns)) != len(columns) else []
-        known = ", ".join((*CSV_COLUMNS, "label_<name>"))
+        known = ", ".join((*CSV_COLUMNS, "label_<name>", "attr_<name>"))
         raise RecordFileError(file, 1, "; ".join(parts) + f" (columns: {known})")
     group = _CsvGroup(file)
     seen: dict[tuple[str, str], int] = {}
@@ -213,11 +223,14 @@ class _CsvGroup:
         self.broken = False
 
     def start(self, key: tuple[str, str], cells: dict[str, str], line: int) -> None:
-        person = {field: cells[column] for column, field in PERSON_COLUMNS.items() if cells.get(column)}
+        person: dict[str, Any] = {field: cells[column] for column, field in PERSON_COLUMNS.items() if cells.get(column)}
+        attributes = _prefixed(cells, ATTRIBUTE_PREFIX)
+        if attributes:
+            person["attributes"] = attributes
         year: Any = int(key[1]) if key[1].isdigit() else (key[1] or None)
         self.key, self.line, self.broken = key, line, False
         self.data = {"person": person, **({"year": year} if year is not None else {}), "activities": []}
-        self.labels = _labels(cells)
+        self.labels = _prefixed(cells, LABEL_PREFIX)
         if self.labels:
             self.data["labels"] = self.labels
         self.activity_lines = []
@@ -229,10 +242,14 @@ class _CsvGroup:
                 self.broken = True
                 message = f"{column} differs from line {self.line} of the same person and year"
                 return RecordProblem(f"$.person.{field}", "invalid_csv", message)
-        if _labels(cells) != self.labels:
+        if _prefixed(cells, LABEL_PREFIX) != self.labels:
             self.broken = True
             message = f"the label columns differ from line {self.line} of the same person and year"
             return RecordProblem("$.labels", "invalid_csv", message)
+        if _prefixed(cells, ATTRIBUTE_PREFIX) != self.data["person"].get("attributes", {}):
+            self.broken = True
+            message = f"the attribute columns differ from line {self.line} of the same person and year"
+            return RecordProblem("$.person.attributes", "invalid_csv", message)
         activity = {
             field: _cell(field, cells[column]) for column, field in ACTIVITY_COLUMNS.items() if cells.get(column)
         }
@@ -247,11 +264,9 @@ class _CsvGroup:
         self.key = None
 
 
-def _labels(cells: dict[str, str]) -> dict[str, str]:
-    """The row's labels: each non-empty ``label_<name>`` cell."""
-    return {
-        name.removeprefix(LABEL_PREFIX): text for name, text in cells.items() if name.startswith(LABEL_PREFIX) and text
-    }
+def _prefixed(cells: dict[str, str], prefix: str) -> dict[str, str]:
+    """The row's labels or attributes: each non-empty ``label_<name>`` (``attr_<name>``) cell, by name."""
+    return {name.removeprefix(prefix): text for name, text in cells.items() if name.startswith(prefix) and text}
 
 
 def _cell(field: str, text: str) -> Any:

@@ -7,19 +7,19 @@ from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 
 from ce_policy.model.hours import parse_hours
-from ce_policy.policy.loaded import AsOf, CodeMessage, Condition, Parameter, ParamRef, Test
+from ce_policy.policy.loaded import AsOf, CodeMessage, Condition, Parameter, ParamRef, PersonAttribute, Test
 from ce_policy.policy.safe_yaml import SourceMap
 from ce_policy.policy.shapes import did_you_mean
 from ce_policy.policy.vocabulary import (
     COMPARISON_OPS,
     DATE_OPS,
-    FACTS,
     FLOOR_CATEGORIES,
     OUTCOMES,
     REASON_OUTCOMES,
     ROUTE_ACTIONS,
     ROUTE_ACTORS,
     FieldSpec,
+    fields_for,
 )
 
 __all__ = ["INVALID", "Registers", "RuleChecker", "parameter_value"]
@@ -30,6 +30,7 @@ class Registers(Protocol):
 
     parameters: dict[str, Parameter]
     codes: dict[str, CodeMessage]
+    attributes: dict[str, PersonAttribute]
 
     def problem(self, source: SourceMap, path: tuple[str | int, ...], code: str, message: str) -> None:
         """Record a problem at ``path`` of ``source``."""
@@ -71,7 +72,7 @@ _OPS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "text": ("is", "is_not", "in", "not_in"),
     "bool": ("is", "is_not"),
     "hours": ("is", "is_not", *COMPARISON_OPS),
-    "int": ("is", "is_not", *COMPARISON_OPS, "present"),
+    "int": ("is", "is_not", "in", "not_in", *COMPARISON_OPS, "present"),
     "date": ("is", *DATE_OPS, "present"),
 }
 _PARAM_TYPE_FOR_FIELD = {"hours": "hours", "int": "integer", "date": "date"}
@@ -84,7 +85,7 @@ class RuleChecker:
         self.builder = builder
         self.source = source
         self.stage = stage
-        self.fields = FACTS[stage]
+        self.fields = fields_for(stage, {name: a.choices for name, a in builder.attributes.items()})
         self.params: set[str] = set()
 
     def problem(self, path: tuple[str | int, ...], code: str, message: str) -> None:

@@ -5,8 +5,9 @@ value of the law is written here: every threshold is read from the policy's para
 at some time of one year.
 
 A *filler* is a way of study that counts cleanly in a category: an activity of that kind (with the way fields
-its rule names), registered on the platform, passed, completed within the year and, if it is registered by
-application, approved, counts with exactly the hours it claims under the default ``as_of`` (the year's end).
+its rule names), registered on the platform, passed, completed within the year's study window and, if it is
+registered by application, approved, counts with exactly the hours it claims under the default ``as_of``
+(the year's decision date).
 Fillers are found by reading the rules with three-valued logic (holds, does not hold, cannot tell): a way
 qualifies only if no rule that could reject, defer, re-categorise or re-count it can apply.
 """
@@ -21,10 +22,11 @@ from typing import Any
 
 from ce_policy.model.hours import MAX_HOURS
 from ce_policy.model.record import ACTIVITY_KINDS, WAY_FIELDS
+from ce_policy.policy.calendars import YearCalendar, year_calendar
 from ce_policy.policy.loaded import AsOf, Condition, Parameter, ParamRef, Policy, Rule, Test
-from ce_policy.policy.vocabulary import FACTS, OPTIONAL_CHOICE_FIELDS
+from ce_policy.policy.vocabulary import OPTIONAL_CHOICE_FIELDS
 
-__all__ = ["CENT", "Filler", "PolicyEdges", "policy_edges", "values_in_year"]
+__all__ = ["CENT", "Filler", "PolicyEdges", "policy_edges", "values_in_year", "year_dates"]
 
 CENT = Decimal("0.01")
 _NEAR = (Decimal("-0.5"), -CENT, Decimal(0), CENT)
@@ -84,6 +86,8 @@ class PolicyEdges:
         integers: for each integer field tested (``offset``, ``flag_age_years`` …), the values it is
             compared with.
         cycle: the first and last year of the training cycle a person-stage rule puts the year in.
+        span: the first and last day that matter to the year: its windows and its decision date (the
+            policy's calendar); the calendar year without a policy.
     """
 
     year: int
@@ -94,21 +98,30 @@ class PolicyEdges:
     fillers: Mapping[str, tuple[Filler, ...]]
     integers: Mapping[str, tuple[int, ...]]
     cycle: tuple[int, int] | None = None
+    span: tuple[dt.date, dt.date] | None = None
 
     @property
     def first_day(self) -> dt.date:
-        """1 January of the year."""
-        return dt.date(self.year, 1, 1)
+        """The first day of the year's windows (1 January without a policy)."""
+        return self.span[0] if self.span else dt.date(self.year, 1, 1)
 
     @property
     def last_day(self) -> dt.date:
-        """31 December of the year."""
-        return dt.date(self.year, 12, 31)
+        """The last day that matters to the year (31 December without a policy)."""
+        return self.span[1] if self.span else dt.date(self.year, 12, 31)
 
 
-def values_in_year(parameter: Parameter, year: int) -> list[Any]:
-    """The values ``parameter`` takes at some time of ``year``, in date order."""
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+def year_dates(policy: Policy, year: int) -> YearCalendar:
+    """The policy's calendar of ``year``; the calendar year where a ``MM-DD`` day does not exist in it."""
+    try:
+        return policy.calendar(year)
+    except ValueError:
+        return year_calendar((), year)
+
+
+def values_in_year(parameter: Parameter, year: int, span: tuple[dt.date, dt.date] | None = None) -> list[Any]:
+    """The values ``parameter`` takes at some time of ``year`` (or of ``span``, its days), in date order."""
+    first, last = span or (dt.date(year, 1, 1), dt.date(year, 12, 31))
     found = []
     current = parameter.value_at(first)
     if current is not None:
@@ -117,9 +130,11 @@ def values_in_year(parameter: Parameter, year: int) -> list[Any]:
     return found
 
 
-def _calendar_edges(year: int) -> set[dt.date]:
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return {first - dt.timedelta(days=1), first, last, last + dt.timedelta(days=1)}
+def _calendar_edges(dates: YearCalendar) -> set[dt.date]:
+    """The day before, the first and last day, and the day after each window of the year; its decision date."""
+    one = dt.timedelta(days=1)
+    windows = [dates.study, *([dates.make_up] if dates.make_up else [])]
+    return {dates.decide_on} | {day for w in windows for day in (w.start - one, w.start, w.end, w.end + one)}
 
 
 def _near(values: Iterable[Decimal]) -> tuple[Decimal, ...]:
@@ -132,7 +147,8 @@ class _Reader:
     def __init__(self, policy: Policy, year: int) -> None:
         self.policy = policy
         self.year = year
-        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        self.calendar = year_dates(policy, year)
+        self.span = first, last = self.calendar.first_day, self.calendar.last_day
         live = [
             r for r in policy.rules if r.in_force_from <= last and (r.in_force_to is None or r.in_force_to >= first)
         ]
@@ -143,9 +159,9 @@ class _Reader:
     def operands(self, operand: Any) -> list[Any]:
         """The values an operand or amount can stand for during the year (a literal stands for itself)."""
         if isinstance(operand, ParamRef):
-            return values_in_year(self.policy.parameters[operand.id], self.year)
+            return values_in_year(self.policy.parameters[operand.id], self.year, self.span)
         if isinstance(operand, AsOf):
-            return [dt.date(self.year, 12, 31)]
+            return [self.calendar.decide_on]
         return [operand]
 
     def stage(self, stage: str) -> list[Rule]:
@@ -165,9 +181,9 @@ class _Reader:
         values: set[Decimal] = set()
         for parameter in self.policy.parameters.values():
             if parameter.type == "hours":
-                values.update(values_in_year(parameter, self.year))
+                values.update(values_in_year(parameter, self.year, self.span))
         for rule in self.rules:
-            fields = FACTS[rule.stage]
+            fields = self.policy.fields(rule.stage)
             for test in rule.when.tests():
                 if test.field in fields and fields[test.field].type == "hours":
                     values.update(v for v in self.operands(test.operand) if isinstance(v, Decimal))
@@ -179,19 +195,19 @@ class _Reader:
         days: set[dt.date] = set()
         for parameter in self.policy.parameters.values():
             if parameter.type == "date":
-                days.update(values_in_year(parameter, self.year))
+                days.update(values_in_year(parameter, self.year, self.span))
         for rule in self.rules:
             for test in rule.when.tests():
                 if not isinstance(test.operand, AsOf):
                     days.update(v for v in self.operands(test.operand) if isinstance(v, dt.date))
         one = dt.timedelta(days=1)
         near = {day + step for day in days for step in (-one, dt.timedelta(0), one)}
-        return tuple(sorted(near | _calendar_edges(self.year)))
+        return tuple(sorted(near | _calendar_edges(self.calendar)))
 
     def integers(self) -> dict[str, tuple[int, ...]]:
         found: dict[str, set[int]] = {}
         for rule in self.rules:
-            fields = FACTS[rule.stage]
+            fields = self.policy.fields(rule.stage)
             for test in rule.when.tests():
                 if test.field in fields and fields[test.field].type == "int" and test.op != "present":
                     values = [v for v in self.operands(test.operand) if isinstance(v, int) and not isinstance(v, bool)]
@@ -257,7 +273,9 @@ class _Reader:
                 "on_platform": True,
                 "passed": True,
                 "completed_on": window,
+                "completed_in": "study",
                 "granted_on": _ABSENT,
+                "granted_in": "",
                 "year": self.year,
             }
             clear = self.counts_cleanly(rule, fact, category, registration)
@@ -279,8 +297,8 @@ class _Reader:
         return None
 
     def windows(self) -> list[tuple[dt.date, dt.date]]:
-        """Spans of days of the year, widest first, cut where a rule tests a completion date."""
-        first, last = dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+        """Spans of days of the year's study window, widest first, cut where a rule tests a completion date."""
+        first, last = self.calendar.study.start, self.calendar.study.end
         one = dt.timedelta(days=1)
         starts = {first}
         for rule in self.stage("activity") + self.stage("recognition"):
@@ -413,7 +431,7 @@ def policy_edges(policy: Policy | None, year: int) -> PolicyEdges:
             year=year,
             kinds=ACTIVITY_KINDS,
             hours=_GENERIC_HOURS,
-            dates=tuple(sorted(_calendar_edges(year))),
+            dates=tuple(sorted(_calendar_edges(year_calendar((), year)))),
             floors={},
             fillers={},
             integers={},
@@ -428,4 +446,5 @@ def policy_edges(policy: Policy | None, year: int) -> PolicyEdges:
         fillers=reader.fillers(),
         integers=reader.integers(),
         cycle=reader.cycle(),
+        span=reader.span,
     )

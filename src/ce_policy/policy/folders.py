@@ -1,22 +1,38 @@
 """Where the parts of a policy folder are: its root, the registry that evaluates it, its YAML case files.
 
-The root is the folder holding ``registry.yaml`` (or the folder itself when none does).
+One rule, shared by ``ce-policy check``, ``test`` and ``lint``, the pytest plugin, and the versions of ``diff``
+and ``replay``, so that each finds a department's folder the same way:
 
-Shared by the commands, the case runner, lint and diff, so that each finds a department's folder the same way.
+* the **root** of a folder is the nearest folder holding ``registry.yaml``, from the folder up (from a layer
+  folder, one holding ``layer.yaml``: from its parent up); when none holds one, the folder itself (a layer
+  folder's parent), so that a layer's sibling folders, the layers it extends, are loaded with it
+  (`policy_root`);
+* a root inside the shipped policies is evaluated by the process-wide registry; a **complete** policy folder
+  (its root holds ``registry.yaml``, e.g. a copy of ``policies/``) by a registry of its own, of which it is the
+  first root (so its ``default_region`` applies); any other folder by a registry of the shipped policies with
+  the folder added strictly, so its layers may extend the shipped ones (`registry_for`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ce_policy.policy.registry import SETTINGS_FILE, PolicyRegistry, default_registry, shipped_policy_root
+from ce_policy.policy.registry import (
+    SETTINGS_FILE,
+    PolicyRegistry,
+    default_registry,
+    no_layers,
+    shipped_policy_root,
+)
 
-__all__ = ["case_files", "is_case_file", "policy_root", "registry_for"]
+__all__ = ["case_files", "is_case_file", "is_complete", "layers_in", "policy_root", "registry_for"]
+
+LAYER_FILE = "layer.yaml"
 
 
 def is_case_file(path: Path) -> bool:
     """Whether ``path`` is a case file: a ``*.yaml`` in a folder named ``cases`` of a layer folder."""
-    return path.suffix == ".yaml" and path.parent.name == "cases" and (path.parent.parent / "layer.yaml").is_file()
+    return path.suffix == ".yaml" and path.parent.name == "cases" and (path.parent.parent / LAYER_FILE).is_file()
 
 
 def case_files(folder: Path) -> list[Path]:
@@ -29,32 +45,56 @@ def case_files(folder: Path) -> list[Path]:
 
 
 def policy_root(folder: Path) -> Path:
-    """The root of the policy folder ``folder`` is part of: it or its nearest ancestor holding ``registry.yaml``.
+    """The root of the policy folder ``folder`` is part of (the rule in this module's docstring).
 
-    When none holds one, ``folder`` itself.
+    The nearest folder holding ``registry.yaml``, from ``folder`` up, or from its parent up when ``folder`` is a
+    layer folder; when none holds one, ``folder`` itself, or a layer folder's parent.
     """
     folder = folder.resolve()
-    for candidate in (folder, *folder.parents):
+    start = folder.parent if (folder / LAYER_FILE).is_file() else folder
+    for candidate in (start, *start.parents):
         if (candidate / SETTINGS_FILE).is_file():
             return candidate
-    return folder
+    return start
+
+
+def is_complete(root: Path) -> bool:
+    """Whether the policy root ``root`` is a complete policy folder, evaluated on its own: it holds ``registry.yaml``.
+
+    The shipped folder is one; so is a copy of it, or a region's own folder.
+    """
+    return (root / SETTINGS_FILE).is_file()
 
 
 def registry_for(root: Path) -> PolicyRegistry:
-    """The registry that evaluates the layers under the policy root ``root``.
+    """The registry that evaluates the layers under the policy root ``root`` (see `policy_root`).
 
     For the shipped policies (``root`` inside them, or holding them) that is the process-wide registry; for a
-    folder of one's own, a new registry of the shipped policies with ``root`` added strictly, so its layers
-    may extend the shipped ones.
+    complete policy folder (`is_complete`), a new registry of that folder alone, loaded strictly; for any other
+    folder, a new registry of the shipped policies with ``root`` added strictly, so its layers may extend the
+    shipped ones (and may not change the shipped default region).
 
     Raises:
-        PolicyFileError: a layer under ``root`` is invalid, reuses a shipped id or covers what a shipped layer
-            covers.
+        PolicyFileError: ``root`` holds no layer (``no_layers``); a layer under it is invalid, reuses a known id
+            or covers what a known layer covers; or an add-on folder's ``registry.yaml`` would change the
+            default region.
     """
     shipped = shipped_policy_root().resolve()
     root = root.resolve()
     if root.is_relative_to(shipped) or shipped.is_relative_to(root):
         return default_registry()
-    registry = PolicyRegistry([shipped])
+    registry = PolicyRegistry() if is_complete(root) else PolicyRegistry([shipped])
     registry.add_root(root, strict=True)
     return registry
+
+
+def layers_in(registry: PolicyRegistry, folder: Path) -> list[str]:
+    """The ids of the layers of ``registry`` under ``folder``, the layers a command given ``folder`` reports on.
+
+    Raises:
+        PolicyFileError: none is (``no_layers``, naming the folder).
+    """
+    ids = registry.layers_under(folder)
+    if not ids:
+        raise no_layers(folder)
+    return ids

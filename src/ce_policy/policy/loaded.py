@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ce_policy.policy.calendars import CalendarRule, YearCalendar, year_calendar
+from ce_policy.policy.vocabulary import FieldSpec, fields_for
+
 __all__ = [
     "AsOf",
     "Clause",
@@ -18,6 +21,7 @@ __all__ = [
     "Layer",
     "ParamRef",
     "Parameter",
+    "PersonAttribute",
     "Policy",
     "PolicyRef",
     "Rule",
@@ -46,9 +50,20 @@ class CodeMessage:
     """A reason or consequence code with its messages and the clause it rests on."""
 
     code: str
-    kind: Literal["reason", "consequence"]
+    kind: Literal["reason", "consequence", "text"]
     zh: str
     en: str
+    cite: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonAttribute:
+    """A person attribute a layer declares: records may carry it (``person.attributes``), rules may test it."""
+
+    name: str
+    layer: str
+    description: str
+    choices: tuple[str, ...]
     cite: str
 
 
@@ -194,6 +209,12 @@ class Policy:
     codes: dict[str, CodeMessage]
     rules: tuple[Rule, ...]
     breakpoints: tuple[dt.date, ...] = field(default=())
+    calendar_rules: tuple[CalendarRule, ...] = field(default=())
+    """The ``calendar:`` entries of the chain, most general first (see `calendar`)."""
+    attributes: dict[str, PersonAttribute] = field(default_factory=dict)
+    """The person attributes the chain's layers declare, by name."""
+    texts: dict[str, CodeMessage] = field(default_factory=dict)
+    """Texts the views show (e.g. ``deadline_passed``), as the chain's ``codes.yaml`` words them."""
 
     @property
     def ref(self) -> PolicyRef:
@@ -229,6 +250,24 @@ class Policy:
     def chain(self) -> tuple[str, ...]:
         """The ids of the layers, most general first."""
         return tuple(layer.id for layer in self.layers)
+
+    def calendar(self, year: int) -> YearCalendar:
+        """The dates of ``year``: its study and make-up windows and its default decision date.
+
+        Raises:
+            ValueError: a ``MM-DD`` day of the layers does not exist in ``year`` (checked at load for the
+                years the policy covers).
+        """
+        return year_calendar(self.calendar_rules, year)
+
+    def fields(self, stage: str) -> dict[str, FieldSpec]:
+        """The fields of ``stage``'s facts under this policy: the vocabulary's and its person attributes."""
+        return fields_for(stage, {name: attribute.choices for name, attribute in self.attributes.items()})
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Whether the policy (its top layer) is in force on ``day``."""
+        top = self.top
+        return top.in_force_from <= day and (top.in_force_to is None or day <= top.in_force_to)
 
     def epoch(self, day: dt.date) -> int:
         """The index of the period, between two dates on which a rule or value changes, that holds ``day``."""

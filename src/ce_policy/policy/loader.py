@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import string
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from ce_policy.model.errors import PolicyFileError, PolicyProblem
+from ce_policy.policy.calendars import CalendarRule, DayRef, year_calendar
 from ce_policy.policy.checker import RuleChecker, parameter_value
 from ce_policy.policy.layer_files import RawLayer
-from ce_policy.policy.loaded import Clause, CodeMessage, Layer, Parameter, Policy, Rule
+from ce_policy.policy.loaded import Clause, CodeMessage, Layer, Parameter, PersonAttribute, Policy, Rule
 from ce_policy.policy.overrides import apply_overrides, check_grants
 from ce_policy.policy.safe_yaml import SourceMap
 from ce_policy.policy.shapes import (
@@ -24,8 +26,10 @@ from ce_policy.policy.shapes import (
     CodesFile,
     ParametersFile,
     RulesFile,
+    WindowEntry,
     did_you_mean,
 )
+from ce_policy.policy.vocabulary import FACTS, TEXTS
 
 __all__ = ["build_policy"]
 
@@ -41,6 +45,9 @@ class _Builder:
         self.codes: dict[str, CodeMessage] = {}
         self.rules: list[Rule] = []
         self.rule_origin: dict[str, tuple[str, int | None]] = {}
+        self.calendar_rules: list[CalendarRule] = []
+        self.attributes: dict[str, PersonAttribute] = {}
+        self.texts: dict[str, CodeMessage] = {}
 
     def problem(self, source: SourceMap, path: tuple[str | int, ...], code: str, message: str) -> None:
         self.problems.append(PolicyProblem(source.file, source.line_of(path), code, message))
@@ -63,6 +70,8 @@ class _Builder:
         for raw in self.chain:
             self.add_codes(raw)
             self.add_parameters(raw)
+            self.add_calendar(raw)
+            self.add_attributes(raw)
         for raw in self.chain:
             self.add_rules(raw)
             check_grants(self, raw)
@@ -70,6 +79,8 @@ class _Builder:
             self.check_sector_layer(raw, list(self.chain[:index]))
             apply_overrides(self, raw, list(self.chain[:index]))
         self.check_stage_sizes()
+        if not self.problems:
+            self.check_covered_years()
         if self.problems:
             raise PolicyFileError(self.problems)
         top = layers[-1]
@@ -94,6 +105,9 @@ class _Builder:
             codes=self.codes,
             rules=tuple(self.rules),
             breakpoints=tuple(sorted(points)),
+            calendar_rules=tuple(self.calendar_rules),
+            attributes=self.attributes,
+            texts=self.texts,
         )
 
     def check_sector_layer(self, raw: RawLayer, below: list[RawLayer]) -> None:
@@ -173,6 +187,24 @@ class _Builder:
                     continue
                 cite = self.cite(raw.meta.id, entry.cite, source, (*path, "cite"))
                 self.codes[code] = CodeMessage(code, kind, entry.zh, entry.en, cite)
+        for name, entry in model.texts.items():
+            path = ("texts", name)
+            placeholders = TEXTS.get(name)
+            if placeholders is None:
+                message = f"no text is called {name!r}{did_you_mean(name, TEXTS)}; known: {', '.join(TEXTS)}"
+                self.problem(source, path, "unknown_text", message)
+                continue
+            if name in self.texts:
+                self.problem(source, path, "duplicate_text", f"text {name!r} is already defined")
+                continue
+            for lang, wording in (("zh", entry.zh), ("en", entry.en)):
+                used = {field for _, field, _, _ in string.Formatter().parse(wording) if field is not None}
+                if not used <= set(placeholders):
+                    shown = ", ".join("{" + p + "}" for p in placeholders) or "none"
+                    message = f"text {name!r} ({lang}) may only use the placeholders {shown}"
+                    self.problem(source, (*path, lang), "invalid_text", message)
+            cite = self.cite(raw.meta.id, entry.cite, source, (*path, "cite"))
+            self.texts[name] = CodeMessage(name, "text", entry.zh, entry.en, cite)
 
     def add_parameters(self, raw: RawLayer) -> None:
         found = raw.get("parameters.yaml", ParametersFile)
@@ -208,6 +240,87 @@ class _Builder:
                 line=source.line_of(path),
                 checked_on=entry.checked_on,
             )
+
+    def add_calendar(self, raw: RawLayer) -> None:
+        """The layer's ``calendar:`` entries: their clauses exist and their years are years it covers."""
+        meta = raw.meta
+        source = raw.files["layer.yaml"][1]
+        covered = self.covered_years(raw)
+        for i, entry in enumerate(meta.calendar):
+            path: tuple[str | int, ...] = ("calendar", i)
+            outside = [year for year in entry.years if covered is not None and year not in covered]
+            if outside:
+                message = f"the calendar speaks for {outside}, which the layer does not cover ({list(covered or ())})"
+                self.problem(source, (*path, "years"), "calendar_year_not_covered", message)
+            self.calendar_rules.append(
+                CalendarRule(
+                    layer=meta.id,
+                    years=entry.years,
+                    study=_window(entry.study),
+                    make_up=_window(entry.make_up),
+                    decide_on=_day(entry.decide_on),
+                    cite=self.cite(meta.id, entry.cite, source, (*path, "cite")),
+                    file=source.file,
+                    line=source.line_of(path),
+                )
+            )
+
+    def add_attributes(self, raw: RawLayer) -> None:
+        """The person attributes the layer declares: new names, none taken by a fact field."""
+        meta = raw.meta
+        source = raw.files["layer.yaml"][1]
+        taken = {name for fields in FACTS.values() for name in fields}
+        for name, entry in meta.person_attributes.items():
+            path: tuple[str | int, ...] = ("person_attributes", name)
+            if name in self.attributes:
+                owner = self.attributes[name].layer
+                self.problem(source, path, "duplicate_attribute", f"{name!r} is already declared by {owner!r}")
+                continue
+            if name in taken:
+                self.problem(source, path, "attribute_name_taken", f"{name!r} is already a field of the facts")
+                continue
+            cite = self.cite(meta.id, entry.cite, source, (*path, "cite"))
+            self.attributes[name] = PersonAttribute(name, meta.id, entry.description, entry.choices, cite)
+
+    def covered_years(self, raw: RawLayer) -> tuple[int, ...] | None:
+        """The years ``raw`` covers (its own ``applies_to`` or the nearest below); ``None``: every year."""
+        index = self.chain.index(raw)
+        for layer in reversed(self.chain[: index + 1]):
+            if layer.meta.applies_to is not None:
+                return layer.meta.applies_to.years
+        return None
+
+    def check_covered_years(self) -> None:
+        """Check each covered year: a valid calendar, and the policy and some of its rules in force on its date.
+
+        Else the year would be decided by the rules of the layers below alone, a plausible but wrong answer.
+        """
+        top = self.chain[-1]
+        years = self.covered_years(top)
+        if years is None:
+            return
+        owner = next(raw for raw in reversed(self.chain) if raw.meta.applies_to is not None)
+        source = owner.files["layer.yaml"][1]
+        above = {raw.meta.id for raw in self.chain[self.chain.index(owner) :]}
+        own_rules = [rule for rule in self.rules if rule.layer in above]
+        start, end = top.meta.in_force.from_, top.meta.in_force.to
+        for year in years:
+            try:
+                dates = year_calendar(tuple(self.calendar_rules), year)
+            except ValueError as exc:
+                self.problem(source, ("calendar",), "invalid_calendar", str(exc))
+                continue
+            day = dates.decide_on
+            if day < start or (end is not None and day > end):
+                span = f"from {start}" + (f" to {end}" if end else "")
+                message = (
+                    f"{year} is decided as of {day} by default, when {top.meta.id!r} is not in force ({span}); "
+                    "give the year a decision date in force (calendar: decide_on) or cover other years"
+                )
+                self.problem(source, ("applies_to", "years"), "decision_date_out_of_force", message)
+            elif own_rules and not any(rule.in_force_on(day) for rule in own_rules):
+                message = f"none of the rules of {sorted(above)} is in force on {day}, the decision date of {year}"
+                self.problem(source, ("applies_to", "years"), "no_rules_in_force", message)
 
     def claim_rule_id(self, rule_id: str, source: SourceMap, path: tuple[str | int, ...]) -> bool:
         """Record where a rule id is defined; a second definition is a `duplicate_rule` problem."""
@@ -286,3 +399,20 @@ def build_policy(chain: Sequence[RawLayer]) -> Policy:
         PolicyFileError: listing every dangling citation, unknown parameter or code, and every malformed rule.
     """
     return _Builder(chain).build()
+
+
+def _day(day: dt.date | str | None) -> DayRef | None:
+    """A calendar day as written: a date, or ``MM-DD`` as ``(month, day)``."""
+    if day is None or isinstance(day, dt.date):
+        return day
+    month, number = day.split("-")
+    return (int(month), int(number))
+
+
+def _window(entry: WindowEntry | None) -> tuple[DayRef, DayRef] | None:
+    if entry is None:
+        return None
+    start, end = _day(entry.from_), _day(entry.to)
+    assert start is not None  # noqa: S101 - both ends are required by the file's shape
+    assert end is not None  # noqa: S101
+    return (start, end)

@@ -1,6 +1,7 @@
 """Where policies come from, and which policy applies to a region and year.
 
-Policies come from the shipped ``policies/`` folder and from folders users add.
+Policies come from the shipped ``policies/`` folder and from folders users add. A folder added must hold a
+layer (``no_layers``), and may not move the registry's default region unless asked to (``default_region_change``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,31 @@ from ce_policy.policy.loader import build_policy
 from ce_policy.policy.safe_yaml import read_yaml
 from ce_policy.policy.shapes import did_you_mean
 
-__all__ = ["PolicyRegistry", "default_registry", "load_policies", "registry_with", "shipped_policy_root"]
+__all__ = [
+    "PolicyRegistry",
+    "default_registry",
+    "load_policies",
+    "no_layers",
+    "not_a_folder",
+    "registry_with",
+    "shipped_policy_root",
+]
 
 SETTINGS_FILE = "registry.yaml"
 """The file that marks the root of a policy folder and holds its settings."""
+
+NO_LAYERS = "no policy layer (layer.yaml) in this folder"
+"""The message of the ``no_layers`` problem: a folder given as policies holds no layer."""
+
+
+def no_layers(folder: Path) -> PolicyFileError:
+    """The error for a folder, given as policies, that holds no layer (code ``no_layers``, naming the folder)."""
+    return PolicyFileError.single(str(folder), None, "no_layers", NO_LAYERS)
+
+
+def not_a_folder(folder: Path) -> PolicyFileError:
+    """The error for a policy folder that does not exist (code ``not_a_folder``)."""
+    return PolicyFileError.single(str(folder), None, "not_a_folder", "policy folder does not exist")
 
 
 def shipped_policy_root() -> Path:
@@ -38,11 +60,18 @@ def shipped_policy_root() -> Path:
 class PolicyRegistry:
     """An index of policy layers found under one or more root folders; builds policies on demand.
 
-    Thread-safe. A root's ``registry.yaml`` may name the ``default_region`` used for people without one.
+    Thread-safe. A root's ``registry.yaml`` may name the ``default_region`` used for people without one. The
+    first root to name one sets it; a later root naming another is refused (``default_region_change``) unless
+    it is added with ``set_default_region=True``, so that adding a folder never silently moves the people
+    without a region to another region's policies.
     """
 
-    def __init__(self, roots: Iterable[Path] = ()) -> None:
-        """Index the layers under ``roots`` (read lazily)."""
+    def __init__(self, roots: Iterable[Path] = (), *, set_default_region: bool = False) -> None:
+        """Index the layers under ``roots`` (read lazily), adding each as `add_root` does.
+
+        With ``set_default_region``, each root's ``registry.yaml`` may replace the default region (the last one
+        naming it wins), e.g. to rebuild a registry from the ``roots`` of one whose roots were all accepted.
+        """
         self._lock = threading.RLock()
         self._folders: dict[str, Path] = {}
         self._roots: list[Path] = []
@@ -52,29 +81,39 @@ class PolicyRegistry:
         self._resolved: dict[tuple[str, int, str], str] = {}
         self.default_region: str | None = None
         for root in roots:
-            self.add_root(root)
+            self.add_root(root, set_default_region=set_default_region)
 
-    def add_root(self, root: Path, *, strict: bool = False) -> list[str]:
+    def add_root(self, root: Path, *, strict: bool = False, set_default_region: bool = False) -> list[str]:
         """Add a folder of layers; returns the ids of the layers found in it.
 
         Args:
-            root: the folder.
+            root: the folder; it must hold at least one layer (a ``layer.yaml`` somewhere under it).
             strict: also build every new layer with the layers it extends, and refuse a layer that would
                 cover the same region, year and sector as a known one; on any problem nothing is added.
+            set_default_region: let the folder's ``registry.yaml`` replace the registry's default region with
+                another one. Without it, a folder whose ``default_region`` differs from the one the registry
+                already has is refused: the region of every person whose record names none would change.
 
         Raises:
-            PolicyFileError: a layer in the folder is invalid, or reuses the id of a layer already known.
+            PolicyFileError: the folder does not exist (``not_a_folder``) or holds no layer (``no_layers``); its
+                ``registry.yaml`` would change the default region (``default_region_change``); a layer in it is
+                invalid, or reuses the id of a layer already known. Nothing is added then.
         """
         root = Path(root)
         if not root.is_dir():
-            raise PolicyFileError.single(str(root), None, "not_a_folder", "policy folder does not exist")
+            raise not_a_folder(root)
         with self._lock:
             self._resolved.clear()
-            default_region = self._read_settings(root)
+            settings = self._read_settings(root)
             found: dict[str, Path] = {}
             problems: list[PolicyProblem] = escaping_links(root)
+            folders = discover_layers(root)
+            if not folders and not problems:  # a folder whose layers are all linked from outside says so instead
+                problems.extend(no_layers(root).problems)
+            if settings is not None and not set_default_region:
+                problems.extend(self._default_region_change(root, *settings))
             known = self._ids
-            for folder in discover_layers(root).values():
+            for folder in folders.values():
                 try:
                     raw = read_layer(folder, root)
                 except PolicyFileError as exc:
@@ -89,6 +128,8 @@ class PolicyRegistry:
                 found[layer_id] = folder
                 self._raw[folder] = raw
             if problems:
+                for folder in found.values():
+                    self._raw.pop(folder, None)
                 raise PolicyFileError(problems)
             known.update(found)
             if strict:
@@ -101,9 +142,20 @@ class PolicyRegistry:
                         self._policies.pop(layer_id, None)
                     raise
             self._roots.append(root)
-            if default_region is not None:
-                self.default_region = default_region
+            if settings is not None:
+                self.default_region = settings[0]
             return sorted(found)
+
+    def _default_region_change(self, root: Path, region: str, line: int | None) -> list[PolicyProblem]:
+        """A ``default_region_change`` problem if ``region`` would replace another default region."""
+        if self.default_region is None or region == self.default_region:
+            return []
+        message = (
+            f"default_region {region!r} would replace the default region {self.default_region!r} of the "
+            "policies this folder is added to, and so move every person whose record names no region; remove "
+            "it from this folder's registry.yaml, or (from Python) add the folder with set_default_region=True"
+        )
+        return [PolicyProblem(f"{root.name}/{SETTINGS_FILE}", line, "default_region_change", message)]
 
     def _check_new_layers(self, new: list[str]) -> None:
         problems: list[PolicyProblem] = []
@@ -145,7 +197,8 @@ class PolicyRegistry:
             return (), (), sector
 
     @staticmethod
-    def _read_settings(root: Path) -> str | None:
+    def _read_settings(root: Path) -> tuple[str, int | None] | None:
+        """The ``default_region`` of the folder's ``registry.yaml`` and its line, if it sets one."""
         settings = root / SETTINGS_FILE
         if not settings.is_file():
             return None
@@ -155,14 +208,10 @@ class PolicyRegistry:
         if not isinstance(data, dict) or set(data) - {"default_region"}:
             raise PolicyFileError.single(display, 1, "unknown_key", "registry.yaml may only set default_region")
         region = data.get("default_region")
+        line = doc.source.line_of(("default_region",))
         if region is not None and not isinstance(region, str):
-            raise PolicyFileError.single(
-                display,
-                doc.source.line_of(("default_region",)),
-                "invalid_value",
-                "default_region must be a region code",
-            )
-        return region
+            raise PolicyFileError.single(display, line, "invalid_value", "default_region must be a region code")
+        return None if region is None else (region, line)
 
     def folder(self, layer_id: str) -> Path:
         """The folder of the layer ``layer_id``.
@@ -303,21 +352,32 @@ def default_registry() -> PolicyRegistry:
         return _default
 
 
-def load_policies(path: str | Path) -> list[str]:
+def load_policies(path: str | Path, *, set_default_region: bool = False) -> list[str]:
     """Make the policy layers in the folder ``path`` available next to the shipped ones.
+
+    Args:
+        path: the folder; it must hold at least one layer.
+        set_default_region: let the folder's ``registry.yaml`` replace the process-wide default region (the
+            region of people whose record names none). Without it, a folder setting another one is refused.
 
     Returns:
         The ids of the layers added.
 
     Raises:
-        PolicyFileError: a layer in the folder is invalid, reuses a known id, or covers the same region,
-            year and sector as a known layer; nothing is added then.
+        PolicyFileError: the folder holds no layer (``no_layers``), would change the default region
+            (``default_region_change``), or a layer in it is invalid, reuses a known id, or covers the same
+            region, year and sector as a known layer; nothing is added then.
     """
-    return default_registry().add_root(Path(path), strict=True)
+    return default_registry().add_root(Path(path), strict=True, set_default_region=set_default_region)
 
 
 def registry_with(extra: tuple[Path, ...]) -> PolicyRegistry:
-    """The process-wide registry, or, with extra folders, the shipped policies plus those (loaded strictly)."""
+    """The process-wide registry, or, with extra folders, the shipped policies plus those (loaded strictly).
+
+    Raises:
+        PolicyFileError: as `PolicyRegistry.add_root` (``strict=True``); an extra folder may not change the
+            shipped default region.
+    """
     if not extra:
         return default_registry()
     registry = PolicyRegistry([shipped_policy_root()])

@@ -23,6 +23,8 @@ __all__ = [
     "FILE_MODELS",
     "LAYER_FILES",
     "MAX_RULES_PER_STAGE",
+    "AttributeEntry",
+    "CalendarEntry",
     "ClausesFile",
     "CodesFile",
     "LayerFile",
@@ -30,6 +32,7 @@ __all__ = [
     "ParameterOverride",
     "ParametersFile",
     "RulesFile",
+    "WindowEntry",
     "did_you_mean",
 ]
 
@@ -59,6 +62,10 @@ def _version_text(value: Any) -> Any:
 
 Version = Annotated[StrictStr, BeforeValidator(_version_text), Field(pattern=r"^\d+\.\d+\.\d+$")]
 
+MonthDay = Annotated[StrictStr, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+"""A day of the record's own year, written ``MM-DD`` (e.g. ``12-31``)."""
+Year = Annotated[StrictInt, Field(ge=1990, le=2100)]
+
 
 class InForce(BaseModel):
     model_config = STRICT
@@ -84,7 +91,7 @@ class _Document(BaseModel):
 class _AppliesTo(BaseModel):
     model_config = STRICT
     regions: tuple[Key, ...] = Field(min_length=1)
-    years: tuple[Annotated[StrictInt, Field(ge=1990, le=2100)], ...] = Field(min_length=1)
+    years: tuple[Year, ...] = Field(min_length=1)
 
 
 class Extends(BaseModel):
@@ -105,6 +112,46 @@ class Grant(BaseModel):
     rules: tuple[Key, ...] = ()
 
 
+class WindowEntry(BaseModel):
+    """A window of days, each end a date or a ``MM-DD`` day of the record's own year."""
+
+    model_config = STRICT
+    from_: dt.date | MonthDay = Field(alias="from")
+    to: dt.date | MonthDay
+
+
+class CalendarEntry(BaseModel):
+    """When study counts for some covered years, and the date they are decided as of by default.
+
+    ``years`` left out: every year the layer covers. A field left out is taken from the layers below.
+    """
+
+    model_config = STRICT
+    years: tuple[Year, ...] = ()
+    study: WindowEntry | None = None
+    make_up: WindowEntry | None = None
+    decide_on: dt.date | MonthDay | None = None
+    cite: Cite
+
+    @model_validator(mode="after")
+    def _something(self) -> CalendarEntry:
+        if self.study is None and self.make_up is None and self.decide_on is None:
+            raise ValueError("a calendar entry gives a study window, a make-up window or a decision date")
+        return self
+
+
+class AttributeEntry(BaseModel):
+    """A person attribute a layer declares: records may carry it, rules may test it."""
+
+    model_config = STRICT
+    description: Text
+    choices: tuple[Key, ...] = Field(min_length=1)
+    cite: Cite
+
+
+AttributeName = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
 class LayerFile(BaseModel):
     """The shape of ``layer.yaml``: the layer's id, version, what it extends, covers and grants."""
 
@@ -117,6 +164,8 @@ class LayerFile(BaseModel):
     document: _Document
     in_force: InForce
     applies_to: _AppliesTo | None = None
+    calendar: tuple[CalendarEntry, ...] = ()
+    person_attributes: dict[AttributeName, AttributeEntry] = Field(default_factory=dict)
     overridable: tuple[Grant, ...] = ()
 
     @property
@@ -153,11 +202,12 @@ class CodeEntry(BaseModel):
 
 
 class CodesFile(BaseModel):
-    """The shape of ``codes.yaml``: reason and consequence codes with their messages."""
+    """The shape of ``codes.yaml``: reason and consequence codes, and texts, with their messages."""
 
     model_config = STRICT
     reasons: dict[Key, CodeEntry] = Field(default_factory=dict)
     consequences: dict[Key, CodeEntry] = Field(default_factory=dict)
+    texts: dict[Key, CodeEntry] = Field(default_factory=dict)
 
 
 class ValueEntry(BaseModel):

@@ -22,10 +22,11 @@ Stages, in order:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from ce_policy.model.record import ACTIVITY_KINDS, Activity, TitleLevel
+from ce_policy.model.record import ACTIVITY_KINDS, DEGREE_LEVELS, Activity, TitleLevel
 
 __all__ = [
     "CATEGORIES",
@@ -36,8 +37,11 @@ __all__ = [
     "OUTCOMES",
     "SET_OPS",
     "STAGES",
+    "TEXTS",
+    "WINDOWS",
     "FieldSpec",
     "OutcomeSpec",
+    "fields_for",
 ]
 
 FieldType = Literal["choice", "bool", "hours", "date", "int", "text"]
@@ -71,12 +75,18 @@ STAGES: tuple[str, ...] = (
 CATEGORIES = ("public", "professional")
 FLOOR_CATEGORIES = (*CATEGORIES, "total", "credits", "cycle")
 
+_PERSON_DEGREE = _choice(*DEGREE_LEVELS, doc="the highest degree the person holds; absent when not given")
+
 _PERSON: dict[str, FieldSpec] = {
     "title_level": _choice(*get_args(TitleLevel), doc="the person's title level"),
     "sector": FieldSpec("text", doc="the person's sector"),
     "region": FieldSpec("text", doc="the person's region code"),
     "year": FieldSpec("int", doc="the record's year"),
+    "person_degree_level": _PERSON_DEGREE,
 }
+
+WINDOWS = ("study", "make_up", "outside")
+"""Where a day falls in the calendar of the record's year (``policy.calendars``)."""
 
 _OPTIONAL_CHOICES: dict[str, tuple[str, ...]] = {
     name: get_args(get_args(Activity.model_fields[name].annotation)[0])
@@ -100,6 +110,10 @@ _ACTIVITY: dict[str, FieldSpec] = {
     "passed": FieldSpec("bool", doc="the assessment or exam was passed"),
     "completed_on": FieldSpec("date", doc="the day the activity was completed"),
     "granted_on": FieldSpec("date", doc="the day a patent was granted (absent if not granted)"),
+    "completed_in": _choice(
+        *WINDOWS, doc="the window of the record's year the activity was completed in (study, make_up, outside)"
+    ),
+    "granted_in": _choice(*WINDOWS, doc="the window of the record's year a patent was granted in (absent if none)"),
     "credits": FieldSpec("hours", doc="credits (学分) claimed, for ways that award credits (absent otherwise)"),
     **{name: _choice(*values, doc=f"{name}; absent when not given") for name, values in _OPTIONAL_CHOICES.items()},
 }
@@ -147,8 +161,12 @@ _CONSEQUENCE: dict[str, FieldSpec] = {
     "cycle_complete": FieldSpec("bool", doc="the cycle's floors are met so far (true outside a cycle)"),
 }
 
+_SOUGHT = _choice(*get_args(TitleLevel), doc="the title level the review is for (default: the level held)")
+
 _REVIEW_YEAR: dict[str, FieldSpec] = {
     "title_level": _PERSON["title_level"],
+    "title_level_sought": _SOUGHT,
+    "person_degree_level": _PERSON_DEGREE,
     "sector": _PERSON["sector"],
     "year": FieldSpec("int", doc="the year this fact is about"),
     "offset": FieldSpec("int", doc="review year minus this year (0 = the review year)"),
@@ -160,6 +178,8 @@ _REVIEW_YEAR: dict[str, FieldSpec] = {
 
 _REVIEW: dict[str, FieldSpec] = {
     "title_level": _PERSON["title_level"],
+    "title_level_sought": _SOUGHT,
+    "person_degree_level": _PERSON_DEGREE,
     "sector": _PERSON["sector"],
     "review_year": FieldSpec("int", doc="the year of the title review"),
     "flag_age_years": FieldSpec(
@@ -178,6 +198,21 @@ FACTS: dict[str, dict[str, FieldSpec]] = {
     "review_year": _REVIEW_YEAR,
     "review": _REVIEW,
 }
+
+
+def fields_for(stage: str, attributes: Mapping[str, tuple[str, ...]]) -> dict[str, FieldSpec]:
+    """The fields of ``stage``'s facts under a policy whose layers declare ``attributes`` (name → choices).
+
+    Every fact carries the person's declared attributes, ``""`` when the record gives none.
+    """
+    fields = FACTS[stage]
+    if not attributes:
+        return fields
+    declared = {
+        name: _choice(*choices, doc="a person attribute the policy declares") for name, choices in attributes.items()
+    }
+    return {**fields, **declared}
+
 
 OPTIONAL_CHOICE_FIELDS = tuple(_OPTIONAL_CHOICES)
 """Choice fields absent from the record unless given: ``""`` in facts when absent."""
@@ -253,6 +288,12 @@ ROUTE_ACTIONS = ("apply", "review", "re_review", "recognise")
 
 REASON_OUTCOMES = ("reject", "defer", "missing_year", "bar")
 """Outcomes whose value is a reason code (declared under ``reasons`` in a layer's ``codes.yaml``)."""
+
+TEXTS: dict[str, tuple[str, ...]] = {
+    "deadline_passed": ("deadline",),
+}
+"""The texts a layer may word in ``codes.yaml`` (``texts:``), each with the placeholders it may use: shown by
+the views in place of ce_policy's generic wording (e.g. why a year can no longer be completed)."""
 
 NO_APPLICABLE_RULE = "no_applicable_rule"
 """The reason given to an activity that no rule classified (the policy does not know that way).

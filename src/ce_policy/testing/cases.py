@@ -22,7 +22,7 @@ parts of the decision it expects; only the parts named are compared. The format 
 A title-review case has ``title_review: {review_year, applied_on}`` and a ``history`` instead of activities.
 
 The cases of a folder run with `run_suite` (``ce-policy test DIR``) or as pytest items (``ce_policy.pytest_plugin``);
-both evaluate a department's own layers with the shipped policies next to them (`registry_for`).
+both evaluate them with the registry of the folder's root (`policy_root`, `registry_for`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from ce_policy.decide.evaluate import evaluate
 from ce_policy.decide.title_review import evaluate_title_review
 from ce_policy.model.errors import CePolicyError, PolicyFileError
-from ce_policy.policy.folders import case_files, policy_root, registry_for
+from ce_policy.policy.folders import case_files, layers_in, policy_root, registry_for
 from ce_policy.policy.registry import PolicyRegistry
 from ce_policy.policy.safe_yaml import read_yaml
 
@@ -481,7 +481,8 @@ def run_suite(folder: Path, registry: PolicyRegistry | None = None) -> SuiteResu
     """Run every case under ``folder`` and measure the coverage of the layers under it.
 
     Args:
-        folder: the shipped policies (or a folder in them), or a folder of one's own layers.
+        folder: the shipped policies (or a folder in them), a complete policy folder, a folder of one's own
+            layers, or one layer folder.
         registry: the registry to evaluate with; by default `registry_for` the folder's `policy_root`.
 
     Raises:
@@ -489,7 +490,6 @@ def run_suite(folder: Path, registry: PolicyRegistry | None = None) -> SuiteResu
     """
     if registry is None:
         registry = registry_for(policy_root(folder))
-    if not registry.layers_under(folder):
-        raise PolicyFileError.single(str(folder), None, "no_layers", "no policy layer (layer.yaml) in this folder")
+    layers_in(registry, folder)
     results = run_cases(folder, registry)
     return SuiteResult(tuple(results), tuple(layer_coverage(folder, registry, results)))

@@ -1,4 +1,10 @@
-"""The collector and test items of the pytest plugin for YAML cases (public path: ``ce_policy.pytest_plugin``)."""
+"""The collector and test items of the pytest plugin for YAML cases (public path: ``ce_policy.pytest_plugin``).
+
+A case is evaluated with the registry of its layer folder's root, by the rule ``ce-policy check`` and ``test``
+follow (`policy_root`, `registry_for`): from the layer folder's parent up, the nearest folder holding
+``registry.yaml`` (a complete policy folder, loaded on its own), else the layer folder's parent, loaded next to
+the shipped policies.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from typing import Any
 import pytest
 
 from ce_policy.model.errors import CePolicyError
-from ce_policy.policy.folders import is_case_file, policy_root, registry_for
+from ce_policy.policy.folders import is_case_file, is_complete, policy_root, registry_for
 from ce_policy.policy.registry import PolicyRegistry
 from ce_policy.testing.cases import ABSENT, Case, CaseResult, case_input, compare, load_cases, run_case
 
@@ -55,7 +61,8 @@ def _registry(config: pytest.Config, root: Path) -> PolicyRegistry:
         try:
             cache[root] = registry_for(root)
         except CePolicyError as exc:
-            cache[root] = f"the policy folder {root} (loaded next to the shipped policies) is invalid:\n{exc}"
+            how = "loaded on its own" if is_complete(root) else "loaded next to the shipped policies"
+            cache[root] = f"the policy folder {root} ({how}) is invalid:\n{exc}"
     found = cache[root]
     if isinstance(found, str):
         raise PolicyRootError(found)
@@ -87,7 +94,7 @@ class PolicyCaseItem(pytest.Item):
 
     def runtest(self) -> None:
         """Evaluate the case under the layers of its folder."""
-        registry = _registry(self.config, policy_root(self.path.parents[2]))
+        registry = _registry(self.config, policy_root(self.path.parents[1]))  # the root of the layer folder
         result = run_case(self.case, registry=registry)
         if not result.passed:
             raise PolicyCaseError(result)

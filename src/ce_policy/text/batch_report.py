@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from ce_policy.model.errors import CePolicyError
 from ce_policy.policy.registry import PolicyRegistry
 from ce_policy.text.html_charts import bar_chart, histogram, page
 from ce_policy.text.messages import Language, message
@@ -90,6 +91,8 @@ class BatchSummary:
         professional: the same for professional hours.
         floors: the floors of the decisions, per category, with how many decisions had each.
         reasons: every reason code given to an activity, with how many activities got it.
+        reason_policies: for each reason code, the ids of the policies that gave it (its message is worded by
+            each of them, `message` under the policy that decided).
     """
 
     total: GroupCount = field(default_factory=GroupCount)
@@ -99,6 +102,7 @@ class BatchSummary:
     professional: list[int] = field(default_factory=lambda: [0] * (BINS + 1))
     floors: dict[str, Counter[float]] = field(default_factory=lambda: {"public": Counter(), "professional": Counter()})
     reasons: Counter[str] = field(default_factory=Counter)
+    reason_policies: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def read(self) -> int:
@@ -131,8 +135,11 @@ class BatchSummary:
             floor = required[category]
             if floor:
                 self.floors[category][floor] += 1
+        policy = decision["policy"]["id"]
         for activity in decision["activities"]:
             self.reasons.update(activity["reasons"])
+            for code in activity["reasons"]:
+                self.reason_policies.setdefault(code, set()).add(policy)
 
     def add_error(self, kind: str, sector: str | None, labels: dict[str, str]) -> None:
         """Count one record with an error of ``kind``, in its groups when they could be read."""
@@ -195,11 +202,18 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def _message(code: str, lang: Language, registry: PolicyRegistry | None) -> str:
-    try:
-        return message(code, lang=lang, registry=registry)
-    except KeyError:
-        return ""
+def _message_cell(summary: BatchSummary, code: str, lang: Language, registry: PolicyRegistry | None) -> str:
+    """The code's message (HTML) as the policies that gave it word it: one line, or one per wording and policies."""
+    wordings: dict[str, list[str]] = {}
+    for policy in sorted(summary.reason_policies.get(code, ())):
+        try:
+            wording = message(code, lang=lang, policy=policy, registry=registry)
+        except (KeyError, CePolicyError):
+            continue
+        wordings.setdefault(wording, []).append(policy)
+    if len(wordings) == 1:
+        return escape(next(iter(wordings)))
+    return "<br>".join(escape(f"{', '.join(ids)}: {wording}") for wording, ids in wordings.items())
 
 
 def _counts_table(summary: BatchSummary, lang: Language) -> list[str]:
@@ -258,7 +272,7 @@ def _reasons_section(summary: BatchSummary, lang: Language, registry: PolicyRegi
     out.append(f"<table><tr><th>{w('code')}</th><th>{w('activities')}</th><th>{w('message')}</th></tr>")
     out += [
         f"<tr><td><code>{escape(code)}</code></td><td class='num'>{n}</td>"
-        f"<td>{escape(_message(code, lang, registry))}</td></tr>"
+        f"<td>{_message_cell(summary, code, lang, registry)}</td></tr>"
         for code, n in top
     ]
     out.append("</table>")
@@ -274,7 +288,8 @@ def render_html(
         summary: the batch's summary.
         lang: ``zh`` or ``en``.
         source: what was evaluated (e.g. the input file), shown under the title.
-        registry: where the reason codes' messages are looked up (default: the process-wide registry).
+        registry: where the reason codes' messages are looked up, each under the policy that gave the code
+            (default: the process-wide registry).
     """
     body = [f"<h1>{escape(_WORDS['title'][lang])}</h1>"]
     if source:

@@ -63,6 +63,11 @@ _WORDS: dict[str, dict[Language, str]] = {
     "incomplete": {"zh": "未完成", "en": "not complete"},
     "hours": {"zh": "学时（公需 / 专业 / 合计）", "en": "hours (public / professional / total)"},
     "count": {"zh": "数量", "en": "count"},
+    "left_out": {
+        "zh": "生成的记录中剔除的部分（两个版本中有一个没有在决定日生效的政策）",
+        "en": "Left out of the generated records (one version has no policy in force for them on the decision date)",
+    },
+    "default_region": {"zh": "默认地区", "en": "the default region"},
 }
 
 
@@ -72,14 +77,43 @@ def _value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def _population(diff: PolicyDiff) -> str:
+def _population(diff: PolicyDiff, lang: Language) -> str:
     population = diff.population
     if "seed" in population:
-        return (
-            f"generated: {population.get('drawn')} drawn with seed {population['seed']}, "
-            f"{population.get('distinct')} distinct"
-        )
+        drawn, seed, distinct = population.get("drawn"), population["seed"], population.get("distinct")
+        if lang == "zh":
+            text = f"生成：以种子 {seed} 抽取 {drawn} 条，其中 {distinct} 条不重复"
+            return text + (f"，剔除 {population['left_out']} 条" if population.get("left_out") else "")
+        text = f"generated: {drawn} drawn with seed {seed}, {distinct} distinct"
+        return text + (f", {population['left_out']} left out" if population.get("left_out") else "")
     return ", ".join(f"{k}: {v}" for k, v in population.items())
+
+
+_SIDES: dict[str, dict[Language, str]] = {"old": {"zh": "旧版本", "en": "OLD"}, "new": {"zh": "新版本", "en": "NEW"}}
+
+
+def _left_out(diff: PolicyDiff, lang: Language) -> list[str]:
+    """Why generated records were left out, or years not drawn: one version has no policy in force for them."""
+    rows: list[dict[str, Any]] = diff.population.get("left_out_why") or []
+    if not rows:
+        return []
+    lines = [_WORDS["left_out"][lang] + ":"]
+    for row in rows:
+        side = _SIDES[row["side"]][lang]
+        region = row["region"] or _WORDS["default_region"][lang]
+        where = f"{region} {row['year']}, {row['sector']}"
+        if row["reason"] == "no_policy":
+            why = f"{side}没有适用的政策" if lang == "zh" else f"no policy of {side} covers it"
+        elif lang == "zh":
+            why = f"{side}的政策 {row['decider']} 在 {row['day']} 未生效"
+        else:
+            why = f"{side}'s policy {row['decider']} is not in force on {row['day']}"
+        if row["drawn_for"]:
+            what = f"{row['drawn_for']}（{where}）未抽取" if lang == "zh" else f"{row['drawn_for']} ({where}) not drawn"
+        else:
+            what = f"{row['records']} 条记录（{where}）" if lang == "zh" else f"{row['records']} record(s) of {where}"
+        lines.append(f"  {what}{'：' if lang == 'zh' else ': '}{why}")
+    return lines
 
 
 def _parameter_values(values: list[dict[str, Any]] | None) -> str:
@@ -142,7 +176,7 @@ def _header(diff: PolicyDiff, lang: Language) -> list[str]:
     lines = [f"{w('title')}: {diff.old} → {diff.new}"]
     extra = [f"policy {diff.policy}"] if diff.policy else []
     extra += [f"as of {diff.as_of}"] if diff.as_of else []
-    population = _population(diff)
+    population = _population(diff, lang)
     lines.append(
         f"{w('records')}: {diff.records}"
         + (f" ({population})" if population else "")
@@ -155,7 +189,7 @@ def _header(diff: PolicyDiff, lang: Language) -> list[str]:
     if diff.same_outcome:
         same = ", ".join(f"{_SAME[k][lang] if k in _SAME else k} {n}" for k, n in diff.same_outcome.items())
         lines.append(f"{w('same')}: {same}")
-    return lines
+    return lines + _left_out(diff, lang)
 
 
 def render_text(diff: PolicyDiff, lang: Language = "en") -> str:

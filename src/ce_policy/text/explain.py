@@ -64,7 +64,7 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
     for code in decision.consequences:
         lines.append(f"{w('consequence')}: {_message(code, lang, policy)} [{code}]")
     if decision.to_complete is not None:
-        lines += ["", *render_to_complete(decision.to_complete, lang)]
+        lines += ["", *render_to_complete(decision.to_complete, lang, policy)]
     if decision.provisional:
         lines += ["", f"{w('provisional')}:"]
         for pid in decision.provisional:

@@ -68,9 +68,10 @@ _LABELS: dict[str, dict[Language, str]] = {
     "plan": {"zh": "例如", "en": "for example"},
     "checked": {"zh": "已按 {day} 核验可完成", "en": "checked: complete as of {day}"},
     "ways": {"zh": "仍可采用的方式", "en": "ways still open"},
+    # The generic wording; a policy words its own in codes.yaml (texts: deadline_passed).
     "closed": {
-        "zh": "已过截止日期 {deadline}，当年度学时不予补学",
-        "en": "the deadline {deadline} has passed: the year's study cannot be made up",
+        "zh": "已过截止日期 {deadline}，已没有能计入该年度的学习方式",
+        "en": "the deadline {deadline} has passed: no way of study can still count for the year",
     },
     "no_way": {"zh": "无", "en": "none"},
     "fallback": {
@@ -166,7 +167,7 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
     lines += ["", f"{t('consequences')}:"]
     lines += [f"  - {_msg(code, lang, policy)} [{code}]" for code in decision.consequences] or [f"  {t('none')}"]
     if decision.to_complete is not None:
-        lines += ["", *render_to_complete(decision.to_complete, lang)]
+        lines += ["", *render_to_complete(decision.to_complete, lang, policy)]
     if decision.provisional:
         lines += ["", f"{t('provisional')}:"]
         for pid in decision.provisional:
@@ -184,8 +185,8 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
     return "\n".join(lines)
 
 
-def render_to_complete(needs: ToComplete, lang: Language = "zh") -> list[str]:
-    """The lines that say what would make an incomplete year complete."""
+def render_to_complete(needs: ToComplete, lang: Language = "zh", policy: Policy | None = None) -> list[str]:
+    """The lines that say what would make an incomplete year complete, in ``policy``'s words where it has them."""
 
     def t(key: str) -> str:
         return _t(key, lang)
@@ -201,7 +202,9 @@ def render_to_complete(needs: ToComplete, lang: Language = "zh") -> list[str]:
         wanted.append(f"{t('credits')} {_h(needs.credits)}")
     lines = [f"{t('to_complete').format(deadline=deadline)}:", f"  {t('still_needed')}: {' · '.join(wanted)}"]
     if not needs.ways:
-        lines.append(f"  {t('closed').format(deadline=deadline) if needs.deadline else t('no_way')}")
+        worded = policy.texts.get("deadline_passed") if policy is not None else None
+        closed = (worded.zh if lang == "zh" else worded.en) if worded is not None else t("closed")
+        lines.append(f"  {closed.format(deadline=deadline) if needs.deadline else t('no_way')}")
         return lines
     if needs.plan:
         steps = [

@@ -23,7 +23,7 @@ from ce_policy.testing.strategies._args import (
     _valid,
     _year_of,
 )
-from ce_policy.testing.strategies._persons import _persons
+from ce_policy.testing.strategies._persons import _TITLE_LEVELS, _persons
 from ce_policy.testing.strategies._records import _records, _targets
 from ce_policy.testing.strategies._values import _days, _hours, _split
 
@@ -95,8 +95,9 @@ def histories(
     Records are for distinct years the policy covers up to ``review_year`` (drawn as by `records`, with at
     most 5 activities each); certificates for the years the review rules look back (``offset`` thresholds,
     one more to spare); false-material findings on days around the anniversaries the review rules count
-    (``flag_age_years`` thresholds). Every record belongs to the history's person. Shrinks towards no
-    records, certificates or findings.
+    (``flag_age_years`` thresholds). Every record belongs to the history's person, and no two records claim
+    one activity (each year's activity ids start with the year); the level sought is given or left out.
+    Shrinks towards no records, certificates or findings.
 
     Args:
         policy: a `ce_policy.Policy`, a policy id or a sector name.
@@ -157,7 +158,8 @@ def histories(
             years = (
                 sorted(draw(st.lists(st.sampled_from(record_years), unique=True, max_size=3))) if record_years else []
             )
-            shown = [{**draw(record_by_year[y]), "person": person} for y in years]
+            # An activity counts for one year only: the years' activity ids are kept apart.
+            shown = [_own_ids({**draw(record_by_year[y]), "person": person}, y) for y in years]
         certificates = draw(
             fields.get("certificates", st.lists(st.sampled_from(certificate_years).flatmap(certificate), max_size=6))
         )
@@ -171,6 +173,15 @@ def histories(
             )
         )
         data = {"person": person, "records": shown, "certificates": certificates, "flags": flags}
+        sought = draw(fields.get("title_level_sought", st.one_of(st.none(), st.sampled_from(_TITLE_LEVELS))))
+        if sought is not None:
+            data["title_level_sought"] = sought
         return _valid(History, data, "histories") if fields else data
 
     return draw_history()
+
+
+def _own_ids(record: Json, year: int) -> Json:
+    """``record`` with its activity ids prefixed by its year, so that no two years claim one activity."""
+    activities = [{**activity, "id": f"{year}.{activity['id']}"} for activity in record["activities"]]
+    return {**record, "activities": activities}
