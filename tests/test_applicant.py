@@ -120,6 +120,8 @@ def test_the_years_a_review_needs_depend_on_the_level_sought_and_the_degree(
     review = _review(registry, _history(person, shown, title_level_sought=sought))
     assert review.missing_years == missing
     assert review.eligible is (missing == ())
+    # The missing-year rule fires on every incomplete year, but is traced only for the years the review needs.
+    assert ("t.hn.review.missing" in {entry.rule for entry in review.trace}) is bool(missing)
 
 
 def test_the_span_ends_before_the_review_year_and_needs_no_policy_for_the_years_shown_by_certificate(
@@ -270,3 +272,36 @@ def test_csv_records_carry_the_degree_and_attributes(tmp_path: Path) -> None:
     }
     assert len(records[0]["activities"]) == 2
     assert records[1]["person"] == {"id": "p2", "title_level": "junior", "region": "t.hn"}
+
+
+def test_a_title_review_case_takes_its_person_from_the_case_and_refuses_record_keys(tmp_path: Path) -> None:
+    from ce_policy.testing.cases import case_input, load_cases  # noqa: PLC0415 - the case runner, tested here
+
+    cases = write(
+        tmp_path,
+        {
+            "review.yaml": """\
+                defaults: {person: {id: p1, title_level: junior, region: t.hn}}
+                cases:
+                  - name: the case's person is the history's
+                    person: {title_level: senior}
+                    title_review: {review_year: 2025, applied_on: 2025-06-01}
+                    history: {certificates: []}
+                    expect: {eligible: false}
+                  - name: a record's keys have no place here
+                    activities: [{id: a, kind: training, hours: 1}]
+                    title_review: {review_year: 2025, applied_on: 2025-06-01}
+                    history: {}
+                    expect: {eligible: true}
+                """
+        },
+    )
+    with pytest.raises(ce_policy.PolicyFileError) as info:
+        load_cases(cases / "review.yaml")
+    ((code, line, message),) = [(p.code, p.line, p.message) for p in info.value.problems]
+    assert (code, line) == ("invalid_case", 8)
+    assert "takes a history, not activities" in message
+    text = (cases / "review.yaml").read_text(encoding="utf-8")
+    (cases / "review.yaml").write_text(text.split("  - name: a record's")[0], encoding="utf-8")
+    (case,) = load_cases(cases / "review.yaml")
+    assert case_input(case)["history"]["person"] == {"id": "p1", "title_level": "senior", "region": "t.hn"}

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from ce_policy.cli.main import main
 from ce_policy.policy.folders import policy_root, registry_for
 from ce_policy.policy.registry import shipped_policy_root
-from ce_policy.testing.cases import run_cases
+from ce_policy.testing.case_suite import run_cases
 from tests.test_pytest_plugin import CASES, write_kuqa, write_layer
 
 ONLY_PASSING = CASES.split("  - name: a wrong expectation", maxsplit=1)[0]

@@ -298,3 +298,18 @@ def test_a_rule_may_test_a_year_against_a_list(tmp_path: Path) -> None:
     assert not ce_policy.evaluate(_record(2022, *full), registry=registry).compliant
     full_2025 = (_activity("pub", "public_course", 30, "2025-06-01"), _activity("t", "training", 60, "2025-07-01"))
     assert ce_policy.evaluate(_record(2025, *full_2025), registry=registry).compliant
+
+
+def test_a_decision_that_rests_on_a_provisional_calendar_entry_says_so(tmp_path: Path) -> None:
+    layer = MAKE_UP_LAYER.replace("    cite: s5.make_up\n", "    cite: s5.make_up\n    provenance: P\n")
+    registry = registry_with(tmp_path, {**MAKE_UP_FILES, "mu/layer.yaml": layer})
+    made_up = ce_policy.evaluate(_record(2022, _activity("t", "training", 60, "2025-06-01")), registry=registry)
+    assert made_up.provisional == ("t.mu.2025.calendar.2",)
+    assert "t.mu.2025.calendar.2 (P) — calendar 2022, 2023: make_up (t.mu.2025:s5.make_up)" in made_up.explain(
+        "en", registry=registry
+    )
+    assert ce_policy.evaluate(_record(2025), registry=registry).provisional == ()
+    findings = ce_policy.lint_policies(tmp_path, registry=registry).findings
+    assert [(f.code, f.subject) for f in findings if f.subject == "t.mu.2025.calendar.2"] == [
+        ("provisional_value", "t.mu.2025.calendar.2")
+    ]

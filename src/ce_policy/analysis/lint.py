@@ -244,6 +244,14 @@ class _Linter:
                     parameter.layer,
                     parameter.id,
                 )
+        entries = {rule.label: rule for policy in self.policies for rule in policy.calendar_rules if rule.provisional}
+        for label, entry in sorted(entries.items()):
+            years = ", ".join(map(str, entry.years)) or "every year"
+            message = (
+                f"{label} is provisional: the dates it gives ({years}) decide which study counts for those years "
+                "and when they are decided; can affect activities.counted, hours, shortfall, compliant, to_complete"
+            )
+            self.add("provisional_value", entry.file, entry.line, message, entry.layer, label)
 
 
 def _provisional_message(parameter: Parameter, read_by: dict[str, tuple[str, ...]]) -> str:

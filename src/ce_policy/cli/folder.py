@@ -11,7 +11,7 @@ from ce_policy.cli.exit import fail
 from ce_policy.engine.compiler import compile_policy
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyProblem
 from ce_policy.policy.folders import layers_in, policy_root, registry_for
-from ce_policy.testing.cases import run_suite
+from ce_policy.testing.case_suite import run_suite
 
 __all__ = ["check_command", "test_command"]
 

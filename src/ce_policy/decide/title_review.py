@@ -61,9 +61,18 @@ class _Review:
         self.required: set[int] = set()
         self.missing: dict[int, list[str]] = {}
         self.bars: list[str] = []
-        self.trace: list[TraceEntry] = []
+        # Each rule that acted, with the year of its fact and whether it only said a year is missing.
+        self.acted: list[tuple[TraceEntry, int | None, bool]] = []
         self.provisional: set[str] = set()
         self.firings = Firings()
+
+    @property
+    def trace(self) -> tuple[TraceEntry, ...]:
+        """The rules that decided, in firing order.
+
+        A rule that only says a year is missing counts for the years the review needs, as missing years do.
+        """
+        return tuple(entry for entry, year, only_missing in self.acted if not only_missing or year in self.required)
 
     def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
         action = self.actions[name]
@@ -72,8 +81,9 @@ class _Review:
         if rule is None or not facts:
             return
         self.provisional.update(action.provisional)
+        only_missing = all(outcome == "missing_year" for outcome, _ in action.outcomes)
         for fact in facts:
-            self.trace.append(TraceEntry(rule=rule.id, cite=rule.cite, activity=None))
+            self.acted.append((TraceEntry(rule=rule.id, cite=rule.cite, activity=None), fact.get("year"), only_missing))
             for outcome, value in action.outcomes:
                 if outcome == "require_year":
                     self.required.add(fact["year"])
@@ -201,6 +211,6 @@ def evaluate_title_review(
         years=tuple(years),
         bars=tuple(review.bars),
         policy=policy_info(chosen, parsed.person),
-        trace=tuple(review.trace),
+        trace=review.trace,
         provisional=tuple(sorted(review.provisional)),
     )

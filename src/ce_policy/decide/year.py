@@ -37,6 +37,7 @@ class YearEvaluation(StageRunner):
         record = self.record
         common = person_fields(record.person, record.year, self.region, self.policy.attributes)
         self.dates = self.policy.calendar(record.year)
+        self.provisional.update(self.dates.provisional)  # every decision of the year rests on its dates
         self.priority = self.memo.priority if self.memo is not None else priorities(self.engine.compiled)
         with contextlib.ExitStack() as stack:
             self._stack = stack

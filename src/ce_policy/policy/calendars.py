@@ -48,6 +48,10 @@ class CalendarRule:
     cite: str
     file: str
     line: int | None
+    provisional: bool = False
+    """The dates are a reading of unclear text or an assumption ([P]): decisions that use them say so."""
+    label: str = ""
+    """How a decision's ``provisional`` names the entry: ``<layer>.calendar.<n>``, counting entries from 1."""
 
     def speaks_for(self, year: int) -> bool:
         """Whether the entry gives dates of ``year``."""
@@ -64,6 +68,7 @@ class YearCalendar:
         make_up: the days after it on which study may still be credited to it (补学), if the policy allows.
         decide_on: the date a record of the year is decided as of when the caller gives none.
         cites: the clauses the dates rest on (empty: the default calendar year).
+        provisional: the labels of the provisional entries the dates were taken from.
     """
 
     year: int
@@ -71,6 +76,7 @@ class YearCalendar:
     make_up: Window | None
     decide_on: dt.date
     cites: tuple[str, ...]
+    provisional: tuple[str, ...] = ()
 
     def window_of(self, day: dt.date) -> WindowName:
         """Which window ``day`` falls in: ``study``, else ``make_up``, else ``outside``."""
@@ -116,25 +122,26 @@ def year_calendar(rules: tuple[CalendarRule, ...], year: int) -> YearCalendar:
     study: tuple[DayRef, DayRef] = ((1, 1), (12, 31))
     make_up: tuple[DayRef, DayRef] | None = None
     decide_on: DayRef | None = None
-    cites: list[str] = []
+    given_by: dict[str, CalendarRule] = {}  # which entry each date was taken from
     for rule in rules:
         if not rule.speaks_for(year):
             continue
         if rule.study is not None:
-            study = rule.study
+            study, given_by["study"] = rule.study, rule
         if rule.make_up is not None:
-            make_up = rule.make_up
+            make_up, given_by["make_up"] = rule.make_up, rule
         if rule.decide_on is not None:
-            decide_on = rule.decide_on
-        if rule.cite not in cites:
-            cites.append(rule.cite)
+            decide_on, given_by["decide_on"] = rule.decide_on, rule
+    used = list(dict.fromkeys(given_by.values()))
+    cites = [rule.cite for rule in used]
+    provisional = sorted({rule.label for rule in used if rule.provisional})
     study_window = _window(study, year, "study")
     make_up_window = _window(make_up, year, "make-up") if make_up is not None else None
     if decide_on is not None:
         day = resolve_day(decide_on, year)
     else:
         day = max(study_window.end, make_up_window.end if make_up_window else study_window.end)
-    return YearCalendar(year, study_window, make_up_window, day, tuple(cites))
+    return YearCalendar(year, study_window, make_up_window, day, tuple(dict.fromkeys(cites)), tuple(provisional))
 
 
 def _window(ends: tuple[DayRef, DayRef], year: int, name: str) -> Window:

@@ -262,6 +262,8 @@ class _Builder:
                     cite=self.cite(meta.id, entry.cite, source, (*path, "cite")),
                     file=source.file,
                     line=source.line_of(path),
+                    provisional=entry.provenance == "P",
+                    label=f"{meta.id}.calendar.{i + 1}",
                 )
             )
 

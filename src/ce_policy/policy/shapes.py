@@ -132,6 +132,7 @@ class CalendarEntry(BaseModel):
     make_up: WindowEntry | None = None
     decide_on: dt.date | MonthDay | None = None
     cite: Cite
+    provenance: Literal["N", "R", "S", "P"] = "N"
 
     @model_validator(mode="after")
     def _something(self) -> CalendarEntry:

@@ -7,7 +7,7 @@ from ce_policy.model.hours import hours_to_json
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 from ce_policy.text.messages import Language, message
-from ce_policy.text.render import render_to_complete
+from ce_policy.text.render import provisional_description, render_to_complete
 
 __all__ = ["explain", "explain_decision"]
 
@@ -68,7 +68,10 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
     if decision.provisional:
         lines += ["", f"{w('provisional')}:"]
         for pid in decision.provisional:
-            parameter = policy.parameters[pid]
+            parameter = policy.parameters.get(pid)
+            if parameter is None:  # a provisional calendar entry
+                lines.append(f"    · {pid} (P) — {provisional_description(policy, pid)}")
+                continue
             value = parameter.value_at(decision.as_of)
             shown = hours_to_json(value) if parameter.type == "hours" else value
             lines.append(f"    · {pid} = {shown} ({parameter.provenance}) — {parameter.description}")

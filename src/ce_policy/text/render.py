@@ -11,7 +11,7 @@ from ce_policy.model.record import WAY_FIELDS, Activity
 from ce_policy.policy.loaded import Policy
 from ce_policy.text.messages import Language, message
 
-__all__ = ["render_decision", "render_title_review", "render_to_complete"]
+__all__ = ["provisional_description", "render_decision", "render_title_review", "render_to_complete"]
 
 _LABELS: dict[str, dict[Language, str]] = {
     "header": {"zh": "继续教育学时认定结果", "en": "Continuing-education decision"},
@@ -170,9 +170,7 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         lines += ["", *render_to_complete(decision.to_complete, lang, policy)]
     if decision.provisional:
         lines += ["", f"{t('provisional')}:"]
-        for pid in decision.provisional:
-            parameter = policy.parameters[pid]
-            lines.append(f"  - {pid}: {parameter.description}")
+        lines += [f"  - {pid}: {provisional_description(policy, pid)}" for pid in decision.provisional]
     lines += ["", f"{t('trace')}:"]
     seen: set[str] = set()
     for entry in decision.trace:
@@ -183,6 +181,19 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         where = f"{clause.document} {clause.section}" if clause else entry.cite
         lines.append(f"  {entry.rule} → {where}")
     return "\n".join(lines)
+
+
+def provisional_description(policy: Policy, pid: str) -> str:
+    """What a provisional value of a decision is: a parameter's description, or which dates a calendar entry sets."""
+    parameter = policy.parameters.get(pid)
+    if parameter is not None:
+        return parameter.description
+    entry = next((rule for rule in policy.calendar_rules if rule.label == pid), None)
+    if entry is None:
+        return pid
+    years = ", ".join(map(str, entry.years)) or "*"
+    given = [name for name in ("study", "make_up", "decide_on") if getattr(entry, name) is not None]
+    return f"calendar {years}: {', '.join(given)} ({entry.cite})"
 
 
 def render_to_complete(needs: ToComplete, lang: Language = "zh", policy: Policy | None = None) -> list[str]:
