@@ -38,7 +38,7 @@ def _layer(
     *,
     layer_id: str = "t.education",
     sector: str = "education",
-    extends: str = "{id: xj.aksu.2025, version: 1.1.0}",
+    extends: str = "{id: xj.aksu.2025, version: ^1.1}",
     start: str = "2025-01-01",
     extra: dict[str, str] | None = None,
     applies_to: str = "",
@@ -144,7 +144,6 @@ GUARDRAILS: dict[str, tuple[str, dict[str, Any]]] = {
         """,
         {},
     ),
-    "sector_not_granted": (GOOD_PARAMETER, {"sector": "transport", "layer_id": "t.transport"}),
     "unknown_override_target": (
         """\
         exceptions:
@@ -203,7 +202,7 @@ def test_a_grant_must_name_what_its_layer_defines(tmp_path: Path) -> None:
     layer = folder / "t.education" / "layer.yaml"
     layer.write_text(
         layer.read_text(encoding="utf-8")
-        + "overridable:\n  - {sectors: [x], basis: own, parameters: [public_min_hours], rules: [no.rule]}\n",
+        + "overridable:\n  - {sectors: [x], basis: own, parameters: [no_such_hours], rules: [no.rule]}\n",
         encoding="utf-8",
     )
     codes = _refused(tmp_path).codes
@@ -273,3 +272,111 @@ def test_load_policies_adds_a_folder_to_the_process_registry(tmp_path: Path, mon
     assert "t.education" in ce_policy.default_registry().layer_ids()
     with pytest.raises(ce_policy.PolicyFileError):
         ce_policy.load_policies(_layer(tmp_path / "again", GOOD_PARAMETER))  # same id twice
+
+
+def test_the_prefectures_open_grant_empowers_any_sector_department(tmp_path: Path) -> None:
+    registry = ce_policy.PolicyRegistry([SHIPPED])
+    added = registry.add_root(_layer(tmp_path, GOOD_PARAMETER, sector="transport", layer_id="t.transport"), strict=True)
+    assert added == ["t.transport"]
+    assert registry.policy("t.transport").parameters["professional_min_hours"].layer == "t.transport"
+
+
+COUNTY = {
+    "layer.yaml": """\
+        id: t.county
+        version: 1.0.0
+        title: a county notice
+        extends: {id: xj.aksu.2025, version: ^1.1}
+        document: {number: 县〔2025〕1号, title: test, issuer: test county}
+        in_force: {from: 2025-01-01}
+        applies_to: {regions: [xj.aksu.kuqa], years: [2025]}
+        overridable:
+          - {sectors: [education], basis: own, parameters: [county_hours]}
+        """,
+    "parameters.yaml": """\
+        parameters:
+          county_hours:
+            description: county hours
+            type: hours
+            cite: own
+            provenance: N
+            values: [{from: 2025-01-01, value: 10}]
+        """,
+}
+COUNTY_OVERRIDE = """\
+    parameters:
+      county_hours:
+        basis: t.county:own
+        cite: t.county:own
+        provenance: N
+        values: [{from: 2025-01-01, value: 0}]
+    """
+
+
+def _county(root: Path) -> Path:
+    folder = root / "t.county"
+    folder.mkdir(parents=True)
+    (folder / "clauses.yaml").write_text(CLAUSES, encoding="utf-8")
+    for name, text in COUNTY.items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def test_a_grant_naming_its_sectors_refuses_the_others(tmp_path: Path) -> None:
+    _county(tmp_path)
+    _layer(
+        tmp_path, COUNTY_OVERRIDE, sector="transport", layer_id="t.transport", extends="{id: t.county, version: ^1.0}"
+    )
+    problems = _refused(tmp_path).problems
+    assert [(p.code, p.message) for p in problems] == [
+        (
+            "sector_not_granted",
+            "parameter 'county_hours' may be overridden only by sectors education, not 'transport'",
+        )
+    ]
+
+
+def test_a_grant_reaches_nothing_of_a_layer_above_it(tmp_path: Path) -> None:
+    """The prefecture grants ``*_hours``; a parameter of the county notice above it is not the prefecture's to grant."""
+    _county(tmp_path)
+    _layer(
+        tmp_path,
+        COUNTY_OVERRIDE.replace("t.county:own", "xj.aksu.2025:s6.sector_rules"),
+        sector="transport",
+        layer_id="t.transport",
+        extends="{id: t.county, version: ^1.0}",
+    )
+    assert [p.code for p in _refused(tmp_path).problems] == ["sector_not_granted"]
+
+
+def test_a_rule_pattern_grant_covers_the_rules_below_it(tmp_path: Path) -> None:
+    exception = """\
+        exceptions:
+          - id: t.transport.exam
+            to: xj.hours.qualification_exam
+            basis: xj.aksu.2025:s6.sector_rules
+            cite: own
+            when: {kind: qualification_exam}
+            then: {hours: {fixed: 90}}
+        """
+    registry = ce_policy.PolicyRegistry([SHIPPED])
+    registry.add_root(_layer(tmp_path, exception, sector="transport", layer_id="t.transport"), strict=True)
+    record = {
+        "person": {"id": "p", "title_level": "junior", "sector": "transport"},
+        "year": 2025,
+        "activities": [
+            {
+                "id": "x",
+                "kind": "qualification_exam",
+                "hours": 1,
+                "on_platform": True,
+                "passed": True,
+                "completed_on": "2025-05-01",
+                "approval": "approved",
+            },
+        ],
+    }
+    (outcome,) = ce_policy.evaluate(record, registry=registry).activities
+    assert outcome.hours == 90
+    general = {**record, "person": {"id": "p", "title_level": "junior"}}
+    assert ce_policy.evaluate(general, registry=registry).activities[0].hours == 40

@@ -23,17 +23,14 @@ def test_the_check_catches_a_changed_rule_under_the_same_version(tmp_path: Path)
     rules.write_text(rules.read_text(encoding="utf-8").replace("{reject: not_passed}", "{defer: not_passed}"))
     assert unbumped(before, current(root)) == ["xj.aksu.2025"]
     layer = root / "xj" / "aksu-2025-12" / "layer.yaml"
-    old_version = before["xj.aksu.2025"]["version"]
     layer.write_text(re.sub(r"(?m)^version: .*$", _next_patch, layer.read_text(encoding="utf-8"), count=1))
-    found = re.search(r"(?m)^version: (.*)$", layer.read_text(encoding="utf-8"))
-    assert found is not None
-    new_version = found.group(1)
-    assert new_version != old_version
+    # The sector layers pin a range (^1.1): the prefecture's patch release needs no re-pinning, and they load.
+    assert unbumped(before, current(root)) == []
     sectors = ("health", "education")
     for sector in sectors:
         pinned = root / "xj" / f"aksu-2025-12-{sector}" / "layer.yaml"
         text = pinned.read_text(encoding="utf-8")
-        pinned.write_text(text.replace(f"version: {old_version}}}", f"version: {new_version}}}"))
+        pinned.write_text(re.sub(r"version: \^[0-9.]+\}", "version: ^1.2}", text))
     # re-pinning is a change too
     assert unbumped(before, current(root)) == [f"xj.aksu.2025.{sector}" for sector in sorted(sectors)]
     for sector in sectors:

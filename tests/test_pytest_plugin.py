@@ -42,7 +42,7 @@ KUQA_LAYER = """\
 id: kq.2025
 version: 1.0.0
 title: Kuqa (example)
-extends: {id: xj.aksu.2025, version: 1.1.0}
+extends: {id: xj.aksu.2025, version: ^1.1}
 document: {number: KQ-1, title: example, issuer: example}
 in_force: {from: 2025-01-01}
 applies_to: {regions: [xj.aksu.kuqa], years: [2025]}

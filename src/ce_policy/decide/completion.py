@@ -296,6 +296,11 @@ def _credits_for(way: _Way, need: Decimal) -> list[tuple[Decimal, Decimal | None
     if need <= 0 or way.credits_mode is None:
         return []
     cap = way.credits_cap
+    if way.credits_mode == "fixed":
+        if not cap:
+            return []
+        hours = _per_activity(way) or Decimal(0)  # what it counts in hours is the hours rule's
+        return [(hours, None)] * math.ceil(need / cap)
     if way.credits_mode == "claimed":
         each = cap if cap is not None else need
         return [(Decimal(0), min(each, need - each * i)) for i in range(math.ceil(need / each))]

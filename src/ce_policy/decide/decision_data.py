@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ce_policy.decide.engines import policy_info
+from ce_policy.engine.compiler import ShareFloor
 from ce_policy.model.decision import Decision, TraceEntry
 from ce_policy.model.hours import from_centi, plain_hours, to_centi
 from ce_policy.policy.vocabulary import CATEGORIES
@@ -55,6 +57,10 @@ def build_decision(
             "final_year": cycle_fact["final_year"],
             "years_shown": tuple(sorted(y for y in ev.prior if cycle_fact["first_year"] <= y < ev.record.year)),
         }
+    shares = _share_results(ev, actual)
+    for share in shares:
+        if share["unit"] == "hours" and not share["met"]:  # an hours share that is short is a shortfall too
+            shortfall[share["category"]] = max(shortfall[share["category"]], share["shortfall"])
     return Decision.model_validate(
         {
             "person": ev.record.person.id,
@@ -66,9 +72,10 @@ def build_decision(
             "shortfall": shortfall,
             "credits": credits,
             "cycle": cycle,
+            "shares": shares,
             "projected": {
                 "hours": _hour_totals(projected),
-                "compliant": not ev.short["projected"],
+                "compliant": not ev.short["projected"] and not ev.shares_short["projected"],
                 "credits": plain_hours(projected["credits"]) if credits is not None else None,
             },
             "activities": outcomes,
@@ -78,6 +85,44 @@ def build_decision(
             "provisional": tuple(sorted(ev.provisional)),
         }
     )
+
+
+def _share_results(ev: StageRunner, totals: dict[str, Decimal]) -> list[dict[str, Any]]:
+    """The share floors of the year, the highest share of each category and unit, met as the engine decided."""
+    highest: dict[tuple[str, str, str], ShareFloor] = {}
+    for floor in ev.shares_required["actual"]:
+        key = (floor.unit, floor.category, floor.of)
+        if key not in highest or floor.share > highest[key].share:
+            highest[key] = floor
+    results = []
+    for key in sorted(highest):
+        floor = highest[key]
+        credits = floor.unit == "credits"
+        part = Fraction(totals[f"{floor.category}_credits" if credits else floor.category])
+        whole = Fraction(totals["credits" if credits else floor.of])
+        short = any(s.unit == floor.unit and s.category == floor.category for s in ev.shares_short["actual"])
+        # Adding x to the category adds x to the total: part + x >= share × (whole + x).
+        missing = (floor.share * whole - part) / (1 - floor.share) if short else Fraction(0)
+        results.append(
+            {
+                "category": floor.category,
+                "of": floor.of,
+                "unit": floor.unit,
+                "share": f"{floor.share.numerator}/{floor.share.denominator}",
+                "counted": plain_hours(Decimal(part.numerator) / part.denominator),
+                "of_counted": plain_hours(Decimal(whole.numerator) / whole.denominator),
+                "required": _cents_up(floor.share * whole),
+                "shortfall": _cents_up(max(missing, Fraction(0))),
+                "met": not short,
+            }
+        )
+    return results
+
+
+def _cents_up(value: Fraction) -> Decimal:
+    """``value`` rounded up to hundredths, exactly."""
+    cents = -((-value * 100) // 1)
+    return plain_hours(Decimal(int(cents)) / 100)
 
 
 def _trace(ev: StageRunner) -> list[TraceEntry | dict[str, Any]]:

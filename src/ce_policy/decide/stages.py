@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ce_policy.decide.activity_result import ActivityResult, ActivityState
-from ce_policy.engine.compiler import Action
+from ce_policy.engine.compiler import Action, ShareFloor
 from ce_policy.engine.firings import Firings
 from ce_policy.engine.memo import FiringMemo
 from ce_policy.engine.rules_engine import RulesEngine, Session
@@ -53,6 +53,9 @@ class StageRunner:
         self._building: dict[int, ActivityState] = {}  # the activities decided fact by fact, by index
         self.required: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}, "cycle": {}}
         self.short: dict[str, dict[str, Decimal]] = {"actual": {}, "projected": {}, "cycle": {}}
+        # The share floors that apply, and those found short, by scenario.
+        self.shares_required: dict[str, set[ShareFloor]] = {"actual": set(), "projected": set()}
+        self.shares_short: dict[str, set[ShareFloor]] = {"actual": set(), "projected": set()}
         self.prior = prior
         self.cycle: tuple[int, int] | None = None
         self.consequences: list[str] = []
@@ -188,6 +191,9 @@ class StageRunner:
                 state.deferred.append(value)
 
     def _on_year(self, scenario: str, action: Action) -> None:
+        if action.share is not None:
+            self.shares_short[scenario].add(action.share)
+            return
         if action.shortfall is not None:
             category, floor = action.shortfall
             self.short[scenario][category] = max(floor, self.short[scenario].get(category, Decimal(0)))
@@ -196,6 +202,9 @@ class StageRunner:
             if outcome == "require":
                 category, floor = value
                 self.required[scenario][category] = max(floor, self.required[scenario].get(category, Decimal(0)))
+            elif outcome == "require_share" and value[2] is not None:
+                category, of, share, unit = value
+                self.shares_required[scenario].add(ShareFloor(unit, category, of, share))
 
 
 def _firing_order(firing: tuple[int, int, str, dict[str, Any]]) -> tuple[int, int]:

@@ -25,6 +25,7 @@ from ce_policy.policy.vocabulary import CATEGORIES, NO_APPLICABLE_RULE
 __all__ = ["YearEvaluation"]
 
 _CENT = Decimal("0.01")
+_CREDITS_BY_CATEGORY = tuple(f"{category}_credits" for category in CATEGORIES)
 
 
 class YearEvaluation(StageRunner):
@@ -59,11 +60,18 @@ class YearEvaluation(StageRunner):
             )
             actual, projected = self._totals(pools)
             year_facts = [
-                {"id": f"year.{scenario}", "stage": "year", "scenario": scenario, **common, **centi(totals)}
+                {
+                    "id": f"year.{scenario}",
+                    "stage": "year",
+                    "scenario": scenario,
+                    **common,
+                    **centi(totals),
+                    **self._share_fields(totals),
+                }
                 for scenario, totals in (("actual", actual), ("projected", projected))
             ]
             self.decide(year_facts)
-            complete = not self.short["actual"]
+            complete = not self.short["actual"] and not self.shares_short["actual"]
             cycle = self._cycle_fact(common, actual["total"])
             self.decide([cycle] if cycle else [])
             verdict = {
@@ -191,29 +199,72 @@ class YearEvaluation(StageRunner):
     def _totals(
         self, pools: dict[tuple[str, str], tuple[Decimal, Decimal]]
     ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """The year's counted hours and credits, in all and by category, for each scenario (pool caps applied)."""
         result: dict[str, dict[str, Decimal]] = {}
         for scenario in ("actual", "projected"):
-            totals = dict.fromkeys((*CATEGORIES, "credits"), Decimal(0))
+            totals = dict.fromkeys((*CATEGORIES, "credits", *_CREDITS_BY_CATEGORY), Decimal(0))
+            pooled: dict[str, dict[str, Decimal]] = {}  # pool → category → credits, before the pool's cap
             actual = scenario == "actual"
             for state in self.activities:
                 if state.counted if actual else state.in_projection:
-                    totals[state.category] += state.standard_hours  # type: ignore[index]
-                    if state.pool is None and state.standard_credits is not None:
+                    category: str = state.category  # type: ignore[assignment]
+                    totals[category] += state.standard_hours
+                    if state.standard_credits is None:
+                        continue
+                    if state.pool is None:
                         totals["credits"] += state.standard_credits
+                        totals[f"{category}_credits"] += state.standard_credits
+                    else:
+                        parts = pooled.setdefault(state.pool, {})
+                        parts[category] = parts.get(category, Decimal(0)) + state.standard_credits
             for (pool_scenario, pool), (credits, _) in pools.items():
                 if pool_scenario == scenario:
-                    totals["credits"] += min(credits, self.caps.get((scenario, pool), credits))
+                    counted = min(credits, self.caps.get((scenario, pool), credits))
+                    totals["credits"] += counted
+                    for category, amount in _apportion(counted, pooled.get(pool, {})).items():
+                        totals[f"{category}_credits"] += amount
             totals["total"] = totals["public"] + totals["professional"]
             result[scenario] = totals
         return result["actual"], result["projected"]
 
+    def _share_fields(self, totals: dict[str, Decimal]) -> dict[str, int]:
+        """For each share floor the rules set, ``q × category − p × total`` in hundredths (negative: short)."""
+        fields = {}
+        for floor in self.engine.compiled.shares:
+            credits = floor.unit == "credits"
+            part = totals[f"{floor.category}_credits" if credits else floor.category]
+            whole = totals["credits" if credits else floor.of]
+            share = floor.share
+            fields[floor.field] = share.denominator * to_centi(part) - share.numerator * to_centi(whole)
+        return fields
+
+
+def _apportion(counted: Decimal, parts: dict[str, Decimal]) -> dict[str, Decimal]:
+    """A pool's counted credits shared among the categories of its activities, in proportion (to hundredths).
+
+    When the cap cut the pool, each category keeps its share of what counts, rounded down, and what the
+    rounding leaves goes to the category with the most.
+    """
+    whole = sum(parts.values(), Decimal(0))
+    if not parts or whole == counted:
+        return parts
+    shares = {c: (counted * amount / whole).quantize(_CENT, rounding=ROUND_DOWN) for c, amount in parts.items()}
+    largest = max(parts, key=lambda c: (parts[c], c))
+    shares[largest] += counted - sum(shares.values(), Decimal(0))
+    return shares
+
 
 def _credits(activity: Activity, state: ActivityState) -> Decimal:
-    """The credits an activity earns under its credits rule: as claimed, or hours per credit (rounded down)."""
+    """The credits an activity earns under its credits rule (at most the rule's cap).
+
+    As claimed, a fixed number, or one per so many of its standard hours (rounded down to hundredths).
+    """
     assert state.credits_rule is not None  # noqa: S101 - only called when a rule gave one
     mode, per_hours, cap = state.credits_rule
     if mode == "claimed":
         value = activity.credits or Decimal(0)
+    elif mode == "fixed":
+        value = cap or Decimal(0)
     else:
         value = (state.standard_hours / per_hours).quantize(_CENT, rounding=ROUND_DOWN) if per_hours else Decimal(0)
     if cap is not None:

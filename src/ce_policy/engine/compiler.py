@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from ce_policy.model.errors import PolicyFileError, PolicyProblem
@@ -30,6 +31,7 @@ __all__ = [
     "SEEN_PREFIX",
     "Action",
     "CompiledPolicy",
+    "ShareFloor",
     "compile_policy",
     "date_number",
 ]
@@ -69,6 +71,7 @@ class Action:
         rule: the policy rule it comes from (``None`` for the engine's own catch-alls).
         outcomes: ``(outcome, value)`` pairs, parameter references resolved.
         shortfall: for a floor's ``#short`` rule: the category and the floor in hours.
+        share: for a share floor's ``#short`` rule: the `ShareFloor` it finds short.
         provisional: ids of the provisional parameters the rule reads.
         excepted_by: ids of the exceptions to the rule: on a fact where one of them fired, it does nothing.
     """
@@ -79,6 +82,27 @@ class Action:
     shortfall: tuple[str, Decimal] | None = None
     provisional: tuple[str, ...] = ()
     excepted_by: tuple[str, ...] = ()
+    share: ShareFloor | None = None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ShareFloor:
+    """A share floor as compiled: ``category`` at least ``share`` of ``of``, counted in ``unit``.
+
+    The engine cannot compare one field with another, so the year fact carries, for each share floor its rules
+    set, the integer ``q × category − p × of`` in hundredths (``share = p/q``), under the name `field`; the
+    floor is short when it is negative. Exact: no fraction is ever rounded.
+    """
+
+    unit: str
+    category: str
+    of: str
+    share: Fraction
+
+    @property
+    def field(self) -> str:
+        """The year fact's field that tells whether the floor is met (negative: short)."""
+        return f"share__{self.unit}__{self.category}__{self.of}__{self.share.numerator}_{self.share.denominator}"
 
 
 @dataclass(frozen=True)
@@ -90,6 +114,8 @@ class CompiledPolicy:
     ruleset_name: str
     ruleset: dict[str, Any]
     actions: dict[str, Action]
+    shares: tuple[ShareFloor, ...] = ()
+    """The share floors the rules set: the year facts carry a field for each (`ShareFloor.field`)."""
 
 
 def date_number(day: dt.date) -> int:
@@ -178,6 +204,8 @@ class _Compiler:
             return (value[0], self.value(value[1], rule))
         if name in ("require", "cap") and isinstance(value[1], ParamRef):
             return (value[0], self.value(value[1], rule))
+        if name == "require_share" and isinstance(value[2], ParamRef):
+            return (value[0], value[1], self.value(value[2], rule), value[3])
         if name == "cycle":
             return (self.resolve(value[0], rule), self.resolve(value[1], rule))
         if name == "credits":
@@ -212,6 +240,16 @@ class _Compiler:
             short = _all([match, {"$lt": {category: to_centi(floor)}}])
             ruleset[name] = {"all": [{"m": short}], "pri": self.pri, "cap": MAX_ACTIVITIES, "run": name}
             actions[name] = Action(name, rule, (), (category, floor), provisional, excepted_by)
+        for category, of, share, unit in (value for name, value in outcomes if name == "require_share"):
+            if share is None:
+                continue
+            floor = ShareFloor(unit, category, of, share)
+            self.shares.add(floor)
+            self.pri += 1
+            name = f"{rule.id}{SHORT_SUFFIX}share.{category}"
+            short = _all([match, {"$lt": {floor.field: 0}}])
+            ruleset[name] = {"all": [{"m": short}], "pri": self.pri, "cap": MAX_ACTIVITIES, "run": name}
+            actions[name] = Action(name, rule, (), None, provisional, excepted_by, floor)
 
     def compile(self) -> CompiledPolicy:
         ruleset: dict[str, Any] = {
@@ -224,6 +262,7 @@ class _Compiler:
             if rule.exception_to is not None:
                 self.exceptions.setdefault(rule.exception_to, []).append(rule)
         self.pri = 0
+        self.shares: set[ShareFloor] = set()
         for stage in STAGES:
             for rule in in_force:
                 if rule.stage == stage and rule.exception_to is None:
@@ -242,7 +281,9 @@ class _Compiler:
             raise PolicyFileError(self.problems)
         epoch = self.policy.epoch(self.day)
         ruleset_name = f"ce.{self.policy.id}.e{epoch}"
-        return CompiledPolicy(self.policy, epoch, ruleset_name, {ruleset_name: ruleset}, actions)
+        return CompiledPolicy(
+            self.policy, epoch, ruleset_name, {ruleset_name: ruleset}, actions, tuple(sorted(self.shares))
+        )
 
     def check_size(self, ruleset: dict[str, Any], actions: dict[str, Action]) -> None:
         """Refuse a stage whose engine rules make more tests than the engine can be built with."""

@@ -27,6 +27,7 @@ __all__ = [
     "Projection",
     "ReviewYear",
     "RouteStep",
+    "ShareResult",
     "TitleReviewDecision",
     "ToComplete",
     "TraceEntry",
@@ -56,6 +57,35 @@ class CreditTotals(BaseModel):
     counted: HourSum
     required: HourSum
     shortfall: HourSum
+
+
+class ShareResult(BaseModel):
+    """A share floor of the year: one category at least a share of the total (e.g. professional ≥ 2/3).
+
+    Attributes:
+        category: ``public`` or ``professional``.
+        of: what the share is of: ``total``.
+        unit: ``hours`` or ``credits``.
+        share: the share, as a fraction (``2/3``).
+        counted: the category's counted hours (or credits).
+        of_counted: the total's.
+        required: the share of the total, rounded up to hundredths.
+        shortfall: how much more of the category would meet the floor, rounded up to hundredths (what is
+            added to the category adds to the total too); 0 once met.
+        met: the floor is met.
+    """
+
+    model_config = _FROZEN
+
+    category: str
+    of: str
+    unit: Literal["hours", "credits"]
+    share: str
+    counted: HourSum
+    of_counted: HourSum
+    required: HourSum
+    shortfall: HourSum
+    met: bool
 
 
 class CycleProgress(BaseModel):
@@ -246,6 +276,8 @@ class Decision(BaseModel):
         projected: the year if every pending application were approved.
         credits: credits (学分) counted, required and missing, for sectors that count credits.
         cycle: progress in the person's multi-year training cycle, for sectors that have one.
+        shares: the share floors of the year (e.g. professional at least 2/3 of the total), each met or not;
+            a share floor in hours that is short also shows in ``shortfall``.
         activities: one outcome per input activity, in input order.
         consequences: codes of the consequences of the year's result (六).
         policy: the policy that decided.
@@ -267,6 +299,7 @@ class Decision(BaseModel):
     projected: Projection
     credits: CreditTotals | None = None
     cycle: CycleProgress | None = None
+    shares: tuple[ShareResult, ...] = ()
 
     def explain(self, lang: Literal["zh", "en"] = "zh", *, registry: PolicyRegistry | None = None) -> str:
         """A readable account of the decision, activity by activity, each step with its clause's text.

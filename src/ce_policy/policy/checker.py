@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Literal, Protocol
 
 from ce_policy.model.hours import parse_hours
@@ -18,11 +20,13 @@ from ce_policy.policy.vocabulary import (
     REASON_OUTCOMES,
     ROUTE_ACTIONS,
     ROUTE_ACTORS,
+    SHARE_CATEGORIES,
+    SHARE_UNITS,
     FieldSpec,
     fields_for,
 )
 
-__all__ = ["INVALID", "Registers", "RuleChecker", "parameter_value"]
+__all__ = ["INVALID", "Registers", "RuleChecker", "parameter_value", "share_value"]
 
 
 class Registers(Protocol):
@@ -34,6 +38,23 @@ class Registers(Protocol):
 
     def problem(self, source: SourceMap, path: tuple[str | int, ...], code: str, message: str) -> None:
         """Record a problem at ``path`` of ``source``."""
+
+
+def share_value(value: Any) -> Fraction:
+    """A share of a total, exact: a fraction written ``2/3``, or a decimal such as ``0.5``; more than 0, below 1.
+
+    Raises:
+        ValueError: anything else.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise ValueError("expected a share such as 2/3 or 0.5")
+    try:
+        share = Fraction(str(value).strip())
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{value!r} is not a share such as 2/3 or 0.5") from None
+    if not 0 < share < 1:
+        raise ValueError(f"a share is more than 0 and less than 1, not {value}")
+    return share
 
 
 def parameter_value(kind: str, value: Any) -> Any:
@@ -48,6 +69,8 @@ def parameter_value(kind: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError("expected a date (YYYY-MM-DD)")
         return dt.date.fromisoformat(value)
+    if kind == "share":
+        return share_value(value)
     if kind == "choices":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError("expected a list of words")
@@ -289,6 +312,8 @@ class RuleChecker:
                 return INVALID
             amount = self.hours_amount(value["credits"], (*path, "credits"))
             return INVALID if amount is INVALID else ("credits", amount)
+        if kind == "share":
+            return self.share_floor(value, path)
         # require
         if not isinstance(value, Mapping) or set(value) != {"category", "at_least"}:
             self.problem(path, "invalid_outcome", "require takes {category: ..., at_least: ...}")
@@ -300,15 +325,46 @@ class RuleChecker:
         amount = self.hours_amount(value["at_least"], (*path, "at_least"))
         return INVALID if amount is INVALID else (value["category"], amount)
 
+    def share_floor(self, value: Any, path: tuple[str | int, ...]) -> Any:
+        """A ``require_share`` outcome, as ``(category, of, share, unit)``; the share a fraction or a reference."""
+        keys = {"category", "at_least", "of", "unit"}
+        if not isinstance(value, Mapping) or not {"category", "at_least"} <= set(value) <= keys:
+            self.problem(path, "invalid_outcome", "require_share takes {category: ..., at_least: ..., of?, unit?}")
+            return INVALID
+        checks = (
+            ("category", value["category"], SHARE_CATEGORIES),
+            ("of", value.get("of", "total"), ("total",)),
+            ("unit", value.get("unit", "hours"), SHARE_UNITS),
+        )
+        for key, given, allowed in checks:
+            if given not in allowed:
+                self.problem((*path, key), "invalid_outcome", f"{key} must be one of {', '.join(allowed)}")
+                return INVALID
+        share = value["at_least"]
+        if isinstance(share, Mapping):
+            ref = self.param(share, (*path, "at_least"), "share")
+            return INVALID if ref is None else (value["category"], checks[1][1], ref, checks[2][1])
+        try:
+            return (value["category"], checks[1][1], share_value(share), checks[2][1])
+        except ValueError as exc:
+            self.problem((*path, "at_least"), "invalid_outcome", str(exc))
+            return INVALID
+
     def credits_rule(self, value: Any, path: tuple[str | int, ...]) -> Any:
-        """A ``credits`` outcome: ``claimed`` or ``{per_hours, at_most}``."""
+        """A ``credits`` outcome: ``claimed``, ``{per_hours, at_most}`` or ``{fixed}``.
+
+        As ``(mode, hours per credit, most credits)``; a fixed number is ``("fixed", None, N)``.
+        """
         if value == "claimed":
             return ("claimed", None, None)
+        if isinstance(value, Mapping) and set(value) == {"fixed"}:
+            amount = self.hours_amount(value["fixed"], (*path, "fixed"))
+            return INVALID if amount is INVALID else ("fixed", None, amount)
         if isinstance(value, Mapping) and "per_hours" in value and set(value) <= {"per_hours", "at_most"}:
             per = self.hours_amount(value["per_hours"], (*path, "per_hours"))
             cap = self.hours_amount(value["at_most"], (*path, "at_most")) if "at_most" in value else None
             return INVALID if INVALID in (per, cap) else ("per_hours", per, cap)
-        self.problem(path, "invalid_outcome", "credits takes claimed or {per_hours: ..., at_most: ...}")
+        self.problem(path, "invalid_outcome", "credits takes claimed, {per_hours: ..., at_most: ...} or {fixed: ...}")
         return INVALID
 
     def integer(self, amount: Any, path: tuple[str | int, ...]) -> Any:

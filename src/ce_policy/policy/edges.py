@@ -50,6 +50,7 @@ class Filler:
         per_hours: for a way that earns credits by hours (``credits: {per_hours: ...}``): hours per credit.
         credits_cap: the most credits one activity of it earns, if capped.
         claims_credits: the way earns the credits it claims (``credits: claimed``).
+        fixed_credits: the way earns a fixed number of credits per activity (``credits: {fixed: N}``).
         credits_clear: the credits it earns are known (no pool, no other rule that may change them).
     """
 
@@ -61,11 +62,12 @@ class Filler:
     credits_cap: Decimal | None = None
     claims_credits: bool = False
     credits_clear: bool = False
+    fixed_credits: Decimal | None = None
 
     @property
     def earns_credits(self) -> bool:
         """Whether an activity of this way earns a known number of credits."""
-        return self.credits_clear and (self.claims_credits or bool(self.per_hours))
+        return self.credits_clear and (self.claims_credits or bool(self.per_hours) or bool(self.fixed_credits))
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,7 @@ class _Reader:
             clear = self.counts_cleanly(rule, fact, category, registration)
             if clear is None:
                 continue
-            per_hours = cap = None
+            per_hours = cap = fixed = None
             claims = False
             credits_rule = outcomes.get("credits")
             if credits_rule is None:
@@ -293,7 +295,8 @@ class _Reader:
                 clear = clear and len(pers) == 1 and len(caps) == 1
                 per_hours, cap = pers[0], caps[0]
                 claims = mode == "claimed" and "credits" in allowed
-            return Filler(category, kind, tuple(sorted(fields.items())), window, per_hours, cap, claims, clear)
+                fixed = cap if mode == "fixed" else None
+            return Filler(category, kind, tuple(sorted(fields.items())), window, per_hours, cap, claims, clear, fixed)
         return None
 
     def windows(self) -> list[tuple[dt.date, dt.date]]:

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 Provenance = Literal["N", "R", "S", "P"]
-ParameterType = Literal["hours", "integer", "date", "choices", "route"]
+ParameterType = Literal["hours", "integer", "date", "choices", "route", "share"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,9 +72,9 @@ class _Builder:
             self.add_parameters(raw)
             self.add_calendar(raw)
             self.add_attributes(raw)
-        for raw in self.chain:
+        for index, raw in enumerate(self.chain):
             self.add_rules(raw)
-            check_grants(self, raw)
+            check_grants(self, raw, list(self.chain[:index]))
         for index, raw in enumerate(self.chain):
             self.check_sector_layer(raw, list(self.chain[:index]))
             apply_overrides(self, raw, list(self.chain[:index]))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Protocol
 
 from ce_policy.policy.checker import Registers, RuleChecker, parameter_value
@@ -24,9 +25,7 @@ from ce_policy.policy.loaded import Parameter, Rule
 from ce_policy.policy.safe_yaml import SourceMap
 from ce_policy.policy.shapes import Grant, LayerFile, OverridesFile, did_you_mean
 
-__all__ = ["WILDCARD_SECTOR", "apply_overrides", "check_grants"]
-
-WILDCARD_SECTOR = "*"
+__all__ = ["apply_overrides", "check_grants"]
 
 
 class Merge(Registers, Protocol):
@@ -46,26 +45,29 @@ class _Granted:
     owner: LayerFile
     grant: Grant
     basis: str
+    scope: frozenset[str]
+    """The granting layer and the layers below it: a grant reaches nothing of a layer above it."""
 
 
-def check_grants(builder: Merge, raw: RawLayer) -> None:
-    """Check the ``overridable:`` grants of one layer: their targets are its own, their basis exists."""
+def check_grants(builder: Merge, raw: RawLayer, below: list[RawLayer]) -> None:
+    """Check the ``overridable:`` grants of one layer: their targets are its own or below it, their basis exists."""
     meta = raw.meta
     source = raw.files["layer.yaml"][1]
+    chain = {layer.meta.id for layer in below} | {meta.id}
+    own_parameters = [p for p, v in builder.parameters.items() if v.layer in chain]
+    own_rules = [rule.id for rule in builder.rules if rule.layer in chain]
     for i, grant in enumerate(meta.overridable):
         path: tuple[str | int, ...] = ("overridable", i)
         builder.cite(meta.id, grant.basis, source, (*path, "basis"))
         for j, pid in enumerate(grant.parameters):
-            owner = builder.parameters.get(pid)
-            if owner is None or owner.layer != meta.id:
-                hint = did_you_mean(pid, [p for p, v in builder.parameters.items() if v.layer == meta.id])
-                message = f"grants parameter {pid!r}, which this layer does not define{hint}"
+            if not any(fnmatchcase(name, pid) for name in own_parameters):
+                hint = did_you_mean(pid, own_parameters)
+                message = f"grants parameter {pid!r}, which neither this layer nor one below defines{hint}"
                 builder.problem(source, (*path, "parameters", j), "unknown_override_target", message)
-        own_rules = {rule.id for rule in builder.rules if rule.layer == meta.id}
-        for j, rid in enumerate(grant.rules):
-            if rid not in own_rules:
-                hint = did_you_mean(rid, own_rules)
-                message = f"grants rule {rid!r}, which this layer does not define{hint}"
+        for j, pattern in enumerate(grant.rules):
+            if not any(fnmatchcase(rid, pattern) for rid in own_rules):
+                hint = did_you_mean(pattern, own_rules)
+                message = f"grants rule {pattern!r}, which matches no rule of this layer or one below{hint}"
                 builder.problem(source, (*path, "rules", j), "unknown_override_target", message)
 
 
@@ -76,25 +78,31 @@ class _Guard:
         self.builder = builder
         self.raw = raw
         self.sector = raw.meta.sector or ""
-        self.grants: dict[tuple[str, str], list[_Granted]] = {}
-        for layer in below:
+        self.grants: list[tuple[str, str, _Granted]] = []  # (kind, target or pattern, grant)
+        for index, layer in enumerate(below):
+            scope = frozenset(lower.meta.id for lower in below[: index + 1])
             for grant in layer.meta.overridable:
                 basis = grant.basis if ":" in grant.basis else f"{layer.meta.id}:{grant.basis}"
-                for pid in grant.parameters:
-                    self.grants.setdefault(("parameter", pid), []).append(_Granted(layer.meta, grant, basis))
-                for rid in grant.rules:
-                    self.grants.setdefault(("rule", rid), []).append(_Granted(layer.meta, grant, basis))
+                granted = _Granted(layer.meta, grant, basis, scope)
+                self.grants += [("parameter", pid, granted) for pid in grant.parameters]
+                self.grants += [("rule", pattern, granted) for pattern in grant.rules]
 
     def allowed(
-        self, kind: str, target: str, basis: str | None, source: SourceMap, path: tuple[str | int, ...]
+        self,
+        kind: str,
+        target: str,
+        owner: str,
+        basis: str | None,
+        source: SourceMap,
+        path: tuple[str | int, ...],
     ) -> _Granted | None:
-        """The grant that allows this override, or ``None`` (and a problem recorded)."""
+        """The grant that allows overriding ``target`` (of layer ``owner``), or ``None`` (and a problem recorded)."""
         builder = self.builder
-        grants = self.grants.get((kind, target), [])
+        grants = [g for k, pattern, g in self.grants if k == kind and fnmatchcase(target, pattern) and owner in g.scope]
         if not grants:
             builder.problem(source, path, "override_not_granted", f"no layer below allows overriding {kind} {target!r}")
             return None
-        for_sector = [g for g in grants if self.sector in g.grant.sectors or WILDCARD_SECTOR in g.grant.sectors]
+        for_sector = [g for g in grants if g.grant.for_sector(self.sector)]
         if not for_sector:
             sectors = sorted({s for g in grants for s in g.grant.sectors})
             message = f"{kind} {target!r} may be overridden only by sectors {', '.join(sectors)}, not {self.sector!r}"
@@ -151,7 +159,7 @@ def apply_overrides(builder: Merge, raw: RawLayer, below: list[RawLayer]) -> Non
             hint = did_you_mean(pid, builder.parameters)
             builder.problem(source, path, "unknown_override_target", f"no parameter {pid!r} to override{hint}")
             continue
-        granted = guard.allowed("parameter", pid, entry.basis, source, path)
+        granted = guard.allowed("parameter", pid, base.overrides or base.layer, entry.basis, source, path)
         if granted is None:
             continue
         values = []
@@ -187,7 +195,7 @@ def apply_overrides(builder: Merge, raw: RawLayer, below: list[RawLayer]) -> Non
                 source, (*path, "to"), "unknown_override_target", f"no rule {rule_entry.to!r} to except{hint}"
             )
             continue
-        granted = guard.allowed("rule", rule_entry.to, rule_entry.basis, source, path)
+        granted = guard.allowed("rule", rule_entry.to, target.layer, rule_entry.basis, source, path)
         if granted is None or rule_entry.basis is None:
             continue
         if not builder.claim_rule_id(rule_entry.id, source, path):

@@ -17,6 +17,7 @@ from ce_policy.policy.loaded import Policy
 from ce_policy.policy.loader import build_policy
 from ce_policy.policy.safe_yaml import read_yaml
 from ce_policy.policy.shapes import did_you_mean
+from ce_policy.policy.versions import version_satisfies
 
 __all__ = [
     "PolicyRegistry",
@@ -287,12 +288,13 @@ class PolicyRegistry:
                         "extends_cycle",
                         f"layers extend each other in a cycle: {cycle}",
                     )
-                if chain and chain[-1].meta.extends_version not in (None, raw.meta.version):
+                wanted = chain[-1].meta.extends_version if chain else None
+                if wanted is not None and not version_satisfies(raw.meta.version, wanted):
                     last = chain[-1]
                     line = last.files["layer.yaml"][1].line_of(("extends",))
                     message = (
-                        f"extends {raw.meta.id!r} version {last.meta.extends_version}, "
-                        f"but the layer found is version {raw.meta.version}"
+                        f"extends {raw.meta.id!r} version {wanted}, but the layer found is version "
+                        f"{raw.meta.version}: check it against the new version, then pin that"
                     )
                     raise PolicyFileError.single(f"{last.display}/layer.yaml", line, "version_mismatch", message)
                 chain.append(raw)

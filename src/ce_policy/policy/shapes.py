@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -17,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from ce_policy.policy.versions import version_range
 from ce_policy.policy.vocabulary import STAGES
 
 __all__ = [
@@ -94,22 +96,53 @@ class _AppliesTo(BaseModel):
     years: tuple[Year, ...] = Field(min_length=1)
 
 
+def _version_range(value: str) -> str:
+    version_range(value)  # refuses what is neither a version nor a range, saying which forms are known
+    return value
+
+
+VersionRange = Annotated[StrictStr, BeforeValidator(_version_text), AfterValidator(_version_range)]
+
+
 class Extends(BaseModel):
-    """``extends: {id: ..., version: ...}``: extend a layer and pin the version it was written against."""
+    """``extends: {id: ..., version: ...}``: extend a layer and pin the versions it was written against.
+
+    ``version`` is an exact version (``1.1.0``) or a range (``^1.1``, ``~1.1``, ``>=1.1,<2``; see ``versions``).
+    """
 
     model_config = STRICT
     id: LayerId
-    version: Version
+    version: VersionRange
+
+
+RulePattern = Annotated[StrictStr, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.\-*?#\u4e00-\u9fff]+$")]
+"""A rule id, or a pattern of rule ids with ``*`` (any characters) and ``?`` (one), e.g. ``xj.hours.*``."""
 
 
 class Grant(BaseModel):
-    """What layers extending this one may override, for which sectors, on which legal basis."""
+    """What sector layers extending this one may override, for which sectors, on which legal basis.
+
+    ``sectors`` names sectors; ``any_sector: true`` grants the same to every other sector department too (六:
+    "教育、卫生等行业主管部门"). The targets are parameters and rules of this layer or of the layers below it;
+    both may be patterns (``xj.hours.*``).
+    """
 
     model_config = STRICT
-    sectors: tuple[Key, ...] = Field(min_length=1)
+    sectors: tuple[Key, ...] = ()
+    any_sector: bool = False
     basis: Cite
-    parameters: tuple[Key, ...] = ()
-    rules: tuple[Key, ...] = ()
+    parameters: tuple[RulePattern, ...] = ()
+    rules: tuple[RulePattern, ...] = ()
+
+    @model_validator(mode="after")
+    def _for_someone(self) -> Grant:
+        if not self.sectors and not self.any_sector:
+            raise ValueError("a grant names its sectors, or says any_sector: true")
+        return self
+
+    def for_sector(self, sector: str) -> bool:
+        """Whether the grant empowers a layer of ``sector``."""
+        return self.any_sector or sector in self.sectors
 
 
 class WindowEntry(BaseModel):
@@ -220,7 +253,7 @@ class ValueEntry(BaseModel):
 class ParameterEntry(BaseModel):
     model_config = STRICT
     description: Text
-    type: Literal["hours", "integer", "date", "choices", "route"]
+    type: Literal["hours", "integer", "date", "choices", "route", "share"]
     cite: Cite
     provenance: Literal["N", "R", "S", "P"]
     checked_on: dt.date | None = None

@@ -141,6 +141,8 @@ _YEAR: dict[str, FieldSpec] = {
     "professional": FieldSpec("hours", doc="counted professional-subject hours"),
     "total": FieldSpec("hours", doc="counted hours in all"),
     "credits": FieldSpec("hours", doc="counted credits (学分), pool caps applied"),
+    "public_credits": FieldSpec("hours", doc="counted credits of public-subject activities"),
+    "professional_credits": FieldSpec("hours", doc="counted credits of professional-subject activities"),
 }
 
 _CYCLE: dict[str, FieldSpec] = {
@@ -222,7 +224,7 @@ COMPARISON_OPS = ("below", "at_most", "above", "at_least")
 DATE_OPS = ("before", "after", "on_or_before", "on_or_after")
 
 OutcomeKind = Literal[
-    "code", "choice", "hours_rule", "credits_rule", "pool", "cap", "cycle", "route", "require", "flag"
+    "code", "choice", "hours_rule", "credits_rule", "pool", "cap", "cycle", "route", "require", "share", "flag"
 ]
 
 
@@ -258,7 +260,7 @@ OUTCOMES: dict[str, OutcomeSpec] = {
         "credits_rule",
         (),
         True,
-        "claimed | {per_hours: value, at_most: value}: the credits (学分) it earns",
+        "claimed | {per_hours: value, at_most: value} | {fixed: value}: the credits (学分) it earns",
     ),
     "pool": OutcomeSpec(("activity",), "pool", (), True, "a pool whose credits are capped together (e.g. self_study)"),
     "cap": OutcomeSpec(("pool",), "cap", (), False, "{credits: value}: the most credits the pool counts"),
@@ -277,6 +279,13 @@ OUTCOMES: dict[str, OutcomeSpec] = {
         False,
         "{category, at_least}: a floor for the year (public, professional, total, credits)",
     ),
+    "require_share": OutcomeSpec(
+        ("year",),
+        "share",
+        (),
+        False,
+        "{category, at_least, of?, unit?}: a category at least a share of the total (e.g. professional ≥ 2/3)",
+    ),
     "consequence": OutcomeSpec(("consequence",), "code", (), False, "a consequence of the year's result"),
     "require_year": OutcomeSpec(("review_year",), "flag", (), True, "the year must be shown for the review"),
     "missing_year": OutcomeSpec(("review_year",), "code", (), False, "the year is not shown: reason"),
@@ -294,6 +303,10 @@ TEXTS: dict[str, tuple[str, ...]] = {
 }
 """The texts a layer may word in ``codes.yaml`` (``texts:``), each with the placeholders it may use: shown by
 the views in place of ce_policy's generic wording (e.g. why a year can no longer be completed)."""
+
+SHARE_CATEGORIES = CATEGORIES
+"""The categories a share floor (``require_share``) may be set on; the share is of the total."""
+SHARE_UNITS = ("hours", "credits")
 
 NO_APPLICABLE_RULE = "no_applicable_rule"
 """The reason given to an activity that no rule classified (the policy does not know that way).

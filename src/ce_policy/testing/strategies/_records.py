@@ -47,8 +47,14 @@ def _fill_hours(draw: st.DrawFn, edges: PolicyEdges, category: str, target: Deci
 
 
 def _fill_credits(draw: st.DrawFn, edges: PolicyEdges, target: Decimal) -> list[Json]:
-    """Activities of one clean way that earns credits, whose credits add up to ``target``."""
+    """Activities of one clean way that earns credits, whose credits add up to ``target``.
+
+    A way with a fixed number of credits lands on the multiple of it just under or over ``target``.
+    """
     way = draw(st.sampled_from(edges.fillers["credits"]))
+    if way.fixed_credits:
+        count = int(target // way.fixed_credits) + draw(st.integers(0, 1))
+        return [_clean(way, edges, draw(_hours(edges)), draw) for _ in range(min(count, 20))]
     parts = draw(st.integers(1, 3))
     if way.credits_cap:
         parts = max(parts, math.ceil(target / way.credits_cap))
