@@ -118,10 +118,8 @@ def test_to_complete_for_a_make_up_year_names_the_window_s_deadline_and_the_ways
     needs = decision.to_complete
     assert needs is not None
     assert needs.deadline == dt.date(2025, 11, 30)
-    assert {(w.kind, w.start, w.by) for w in needs.ways} == {
-        ("public_course", dt.date(2025, 3, 1), dt.date(2025, 11, 30)),
-        ("training", dt.date(2025, 3, 1), dt.date(2025, 11, 30)),
-    }
+    # the public floor is met: only professional study is offered
+    assert {(w.kind, w.start, w.by) for w in needs.ways} == {("training", dt.date(2025, 3, 1), dt.date(2025, 11, 30))}
     assert needs.plan
     assert needs.plan_as_of is not None
     assert needs.plan_as_of <= dt.date(2025, 11, 30)

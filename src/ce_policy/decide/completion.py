@@ -326,8 +326,22 @@ def _activities(way: _Way, items: Iterable[tuple[Decimal, Decimal | None]], day:
     return [_activity(next(ids), way.candidate, hours, day, credits) for hours, credits in items]
 
 
+def _useful(way: _Way, need: dict[str, Decimal], credit_category: str | None) -> bool:
+    """Whether an activity of ``way`` reduces a shortfall of the year.
+
+    Of its category's hours, of the total's beyond the categories', or of credits (of ``credit_category`` only,
+    when a share floor in credits binds). A way that reduces none is not offered.
+    """
+    earns = need.get("credits", Decimal(0)) > 0 and way.credits_mode is not None
+    if earns and (credit_category is None or way.category == credit_category):
+        return True
+    if need[way.category] > 0:
+        return True
+    return need["total"] > max(need["public"], Decimal(0)) + max(need["professional"], Decimal(0))
+
+
 def _plan(
-    ways: list[tuple[_Way, dt.date]], need: dict[str, Decimal], taken: set[str]
+    ways: list[tuple[_Way, dt.date]], need: dict[str, Decimal], taken: set[str], credit_category: str | None = None
 ) -> tuple[list[Activity], dt.date] | None:
     """The activities of a plan that covers ``need``: credits first, then public, then professional hours."""
     counter = (f"{_ID_PREFIX}{i}" for i in itertools.count(1) if f"{_ID_PREFIX}{i}" not in taken)
@@ -336,6 +350,8 @@ def _plan(
     left = dict(need)
     if left.get("credits", Decimal(0)) > 0:
         for way, day in ways:
+            if credit_category is not None and way.category != credit_category:
+                continue
             items = _credits_for(way, left["credits"])
             if items:
                 added += _activities(way, items, day, counter)
@@ -380,20 +396,28 @@ def to_complete(record: Record, decision: Decision, policy: Policy, evaluator: E
         total=max(short.total, short.public + short.professional),
     )
     credits = decision.credits.shortfall if decision.credits is not None else None
+    credit_category = None
+    for share in decision.shares:  # a share floor in credits: that many more credits of its category
+        if share.unit == "credits" and not share.met:
+            credits, credit_category = max(credits or Decimal(0), share.shortfall), share.category
     need = {"public": hours.public, "professional": hours.professional, "total": hours.total}
     if credits:
         need["credits"] = credits
     ways, days = _ways(policy, record.person, record.year, evaluator)
     deadline = max((way.days[-1] for way in ways), default=None)
     open_ways = sorted(
-        ((way, day) for way in ways if (day := _open_day(way, decision.as_of, days)) is not None),
+        (
+            (way, day)
+            for way in ways
+            if (day := _open_day(way, decision.as_of, days)) is not None and _useful(way, need, credit_category)
+        ),
         key=lambda pair: _rank(pair[0]),
     )
     plan: tuple[Activity, ...] = ()
     checked_on = None
     provisional: tuple[str, ...] = ()
     taken = {a.id for a in record.activities}
-    found = _plan(open_ways, need, taken)
+    found = _plan(open_ways, need, taken, credit_category)
     if found is not None:
         added, day = found
         completed = record.model_copy(update={"activities": (*record.activities, *added)})

@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from ce_policy.model.hours import MAX_HOURS
@@ -90,6 +91,8 @@ class PolicyEdges:
         cycle: the first and last year of the training cycle a person-stage rule puts the year in.
         span: the first and last day that matter to the year: its windows and its decision date (the
             policy's calendar); the calendar year without a policy.
+        shares: the share floors the rules set: ``(category, unit, share)``, e.g. ``("professional",
+            "credits", Fraction(2, 3))``.
     """
 
     year: int
@@ -101,6 +104,7 @@ class PolicyEdges:
     integers: Mapping[str, tuple[int, ...]]
     cycle: tuple[int, int] | None = None
     span: tuple[dt.date, dt.date] | None = None
+    shares: tuple[tuple[str, str, Fraction], ...] = ()
 
     @property
     def first_day(self) -> dt.date:
@@ -225,6 +229,15 @@ class _Reader:
                     found.setdefault(category, set()).update(self.operands(amount))
         return {category: tuple(sorted(values)) for category, values in found.items()}
 
+    def shares(self) -> tuple[tuple[str, str, Fraction], ...]:
+        found: set[tuple[str, str, Fraction]] = set()
+        for rule in self.stage("year"):
+            for name, value in rule.then:
+                if name == "require_share":
+                    category, _, share, unit = value
+                    found.update((category, unit, s) for s in self.operands(share) if isinstance(s, Fraction))
+        return tuple(sorted(found))
+
     def cycle(self) -> tuple[int, int] | None:
         for rule in self.stage("person"):
             for name, value in rule.then:
@@ -280,12 +293,12 @@ class _Reader:
                 "granted_in": "",
                 "year": self.year,
             }
-            clear = self.counts_cleanly(rule, fact, category, registration)
-            if clear is None:
+            cleanly = self.counts_cleanly(rule, fact, category, registration)
+            if cleanly is None:
                 continue
+            clear, credits_rule = cleanly
             per_hours = cap = fixed = None
             claims = False
-            credits_rule = outcomes.get("credits")
             if credits_rule is None:
                 clear = False
             else:
@@ -315,15 +328,20 @@ class _Reader:
 
     def counts_cleanly(
         self, rule: Rule, fact: Mapping[str, Any], category: str, registration: str | None
-    ) -> bool | None:
+    ) -> tuple[bool, Any] | None:
         """``None`` if a rule other than ``rule`` may reject, defer or re-count the activity ``fact``.
 
-        Otherwise whether its credits are left to ``rule`` alone (no pool, no other credits rule).
+        Otherwise whether its credits are known (no pool, one credits rule), and the credits rule: ``rule``'s
+        own, or, when ``rule`` gives none, that of the one other rule certain to apply that gives credits (a
+        sector layer often gives credits to the ways its base layer classifies).
         """
+        own = dict(rule.then).get("credits")
+        credits_rule = own
         clear = "pool" not in dict(rule.then)
         for other in self.stage("activity"):
             effects = dict(other.then)
-            if other is rule or self.holds(other.when, fact) is False:
+            held = self.holds(other.when, fact)
+            if other is rule or held is False:
                 continue
             if set(effects) & {"reject", "defer"} or not _claimed(effects):
                 return None
@@ -331,13 +349,18 @@ class _Reader:
                 return None
             if effects.get("registration", registration) != registration:
                 return None
-            clear = clear and not set(effects) & {"credits", "pool"}
+            clear = clear and "pool" not in effects
+            if "credits" in effects:
+                if own is None and credits_rule is None and held is True:
+                    credits_rule = effects["credits"]
+                else:
+                    clear = False
         recognised = {**fact, "category": category, "registration": registration or ""}
         for other in self.stage("recognition"):
             blocks = {name for name, _ in other.then} & {"reject", "defer"}
             if blocks and self.holds(other.when, recognised) is not False:
                 return None
-        return clear
+        return clear, credits_rule
 
     def named_fields(self, condition: Condition) -> dict[str, str] | None:
         """The choice values a condition of plain ``is``/``in`` tests names (the first, for ``in``)."""
@@ -450,4 +473,5 @@ def policy_edges(policy: Policy | None, year: int) -> PolicyEdges:
         integers=reader.integers(),
         cycle=reader.cycle(),
         span=reader.span,
+        shares=reader.shares(),
     )

@@ -178,6 +178,8 @@ class Layer:
     files: tuple[Path, ...]
     digest: str = ""
     """``sha256:`` of this layer's own files (not of the layers it extends)."""
+    sector_name: tuple[str, str] | None = None
+    """The sector's name in Chinese and in English, for a sector layer that gives it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +232,13 @@ class Policy:
     def sector(self) -> str | None:
         """The sector this policy is for (its top layer's), or ``None`` for the general rules."""
         return self.top.sector
+
+    def sector_title(self, lang: Literal["zh", "en"]) -> str | None:
+        """The policy's sector as a reader names it in ``lang`` (its code when the layer gives no name)."""
+        if self.top.sector is None:
+            return None
+        names = self.top.sector_name
+        return self.top.sector if names is None else names[0 if lang == "zh" else 1]
 
     @property
     def regions(self) -> tuple[str, ...]:

@@ -151,6 +151,7 @@ class _Builder:
             folder=raw.folder,
             files=tuple(raw.folder / name for name, _ in raw.digests),
             digest="sha256:" + hashlib.sha256("".join(f"{name}={d}\n" for name, d in raw.digests).encode()).hexdigest(),
+            sector_name=(meta.sector_name.zh, meta.sector_name.en) if meta.sector_name else None,
         )
 
     def add_clauses(self, raw: RawLayer) -> None:

@@ -104,6 +104,14 @@ def _version_range(value: str) -> str:
 VersionRange = Annotated[StrictStr, BeforeValidator(_version_text), AfterValidator(_version_range)]
 
 
+class Names(BaseModel):
+    """A name in both languages, e.g. a sector's: ``{zh: 会计, en: accounting}``."""
+
+    model_config = STRICT
+    zh: Text
+    en: Text
+
+
 class Extends(BaseModel):
     """``extends: {id: ..., version: ...}``: extend a layer and pin the versions it was written against.
 
@@ -195,12 +203,19 @@ class LayerFile(BaseModel):
     title: Text
     extends: LayerId | Extends | None = None
     sector: Key | None = None
+    sector_name: Names | None = None
     document: _Document
     in_force: InForce
     applies_to: _AppliesTo | None = None
     calendar: tuple[CalendarEntry, ...] = ()
     person_attributes: dict[AttributeName, AttributeEntry] = Field(default_factory=dict)
     overridable: tuple[Grant, ...] = ()
+
+    @model_validator(mode="after")
+    def _named_sector(self) -> LayerFile:
+        if self.sector_name is not None and self.sector is None:
+            raise ValueError("sector_name names the sector of a sector layer: give sector too")
+        return self
 
     @property
     def extends_id(self) -> str | None:

@@ -89,8 +89,12 @@ def check_adding_a_counted_activity_never_hurts(
 ) -> None:
     """Adding an activity that counts never lowers counted hours nor turns a complete year incomplete (二, 六).
 
-    Floors are minimums: more counted study can only help. (An added activity that does not count is
-    allowed to change nothing at all, which is checked too.)
+    Floors are minimums: more counted study can only help. Where it holds: under floors (``require``) alone.
+    A share floor (``require_share``, e.g. professional at least 2/3 of the total) is not a minimum of the
+    other category: an added public activity can make a complete year fall short of the share. So when the
+    year after the addition has a share floor that the added activity's category does not serve (the share is
+    of another category), only the counted hours are checked, not completeness. (An added activity that does
+    not count is allowed to change nothing at all, which is checked too.)
     """
     parsed = parse_model(Record, record)
     extra = parse_model(Activity, activity)
@@ -103,7 +107,8 @@ def check_adding_a_counted_activity_never_hurts(
     for category in ("public", "professional", "total"):
         if getattr(after.hours, category) < getattr(before.hours, category):
             raise _fail(f"adding {extra.id} lowered {category} hours", grown)
-    if added.counted and before.compliant and not after.compliant:
+    shares_against = any(share.category != added.category for share in after.shares)
+    if added.counted and before.compliant and not after.compliant and not shares_against:
         raise _fail(f"adding the counted activity {extra.id} turned a complete year incomplete", grown)
     if not added.counted and (after.hours, after.compliant) != (before.hours, before.compliant):
         raise _fail(f"adding {extra.id}, which does not count, changed the year", grown)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ce_policy.model.decision import Decision, TraceEntry
 from ce_policy.model.hours import hours_to_json
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 from ce_policy.text.messages import Language, message
-from ce_policy.text.render import provisional_description, render_to_complete
+from ce_policy.text.render import provisional_description, render_to_complete, share_line, task_key, word
 
 __all__ = ["explain", "explain_decision"]
 
@@ -16,10 +18,18 @@ _WORDS: dict[str, dict[Language, str]] = {
     "under": {"zh": "依据政策", "en": "Under policy"},
     "activity": {"zh": "学习活动", "en": "Activity"},
     "counts": {"zh": "计入 {hours} 学时（{category}）", "en": "counts {hours} h ({category})"},
+    "counts_credits": {
+        "zh": "计入 {hours} 学时、{credits} 学分（{category}）",
+        "en": "counts {hours} h and {credits} credits ({category})",
+    },
+    "overridden": {
+        "zh": "{parameter} 为 {value}，由 {layer} 依 {clause} 规定",
+        "en": "{parameter} is {value}, as {layer} sets it under {clause}",
+    },
     "not_counted": {"zh": "不计入", "en": "does not count"},
     "year": {"zh": "年度", "en": "The year"},
-    "complete": {"zh": "已完成年度学时任务", "en": "complete"},
-    "incomplete": {"zh": "未完成年度学时任务", "en": "not complete"},
+    "complete": {"zh": "已完成年度{task}任务", "en": "complete"},
+    "incomplete": {"zh": "未完成年度{task}任务", "en": "not complete"},
     "consequence": {"zh": "结果运用", "en": "Consequence"},
     "provisional": {"zh": "所用暂定值", "en": "Provisional values used"},
     "public": {"zh": "公需科目", "en": "public"},
@@ -34,8 +44,24 @@ def _clause(policy: Policy, entry: TraceEntry, lang: Language) -> str:
     return f"{clause.document} {clause.section}{'：' if lang == 'zh' else ': '}{clause.text}"
 
 
-def _steps(policy: Policy, entries: list[TraceEntry], lang: Language) -> list[str]:
-    return [f"    · {entry.rule} — {_clause(policy, entry, lang)}" for entry in entries]
+def _steps(policy: Policy, entries: list[TraceEntry], lang: Language, day: dt.date) -> list[str]:
+    """Each rule that fired, with its clause's text; and each value a sector layer set that it read."""
+    rules = {rule.id: rule for rule in policy.rules}
+    lines = []
+    for entry in entries:
+        lines.append(f"    · {entry.rule} — {_clause(policy, entry, lang)}")
+        rule = rules.get(entry.rule.split("#", 1)[0])
+        for pid in sorted(rule.params if rule is not None else ()):
+            parameter = policy.parameters[pid]
+            if parameter.overrides is None:
+                continue
+            clause = policy.clauses.get(parameter.cite)
+            where = f"{clause.document} {clause.section}" if clause else parameter.cite
+            value = parameter.value_at(day)
+            shown = hours_to_json(value) if parameter.type == "hours" else value
+            text = _WORDS["overridden"][lang].format(parameter=pid, value=shown, layer=parameter.layer, clause=where)
+            lines.append(f"        ↳ {text}")
+    return lines
 
 
 def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
@@ -49,18 +75,25 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
         f"{w('under')}: {decision.policy.id} {decision.policy.version} ({' → '.join(decision.policy.chain)})",
         "",
     ]
+    day = decision.as_of
     for outcome in decision.activities:
-        if outcome.counted and outcome.category is not None:
+        if outcome.counted and outcome.category is not None and outcome.credits is not None:
+            status = w("counts_credits").format(
+                hours=hours_to_json(outcome.hours), credits=hours_to_json(outcome.credits), category=w(outcome.category)
+            )
+        elif outcome.counted and outcome.category is not None:
             status = w("counts").format(hours=hours_to_json(outcome.hours), category=w(outcome.category))
         else:
             status = w("not_counted")
         lines.append(f"{w('activity')} {outcome.id}: {status}")
         for code in outcome.reasons:
             lines.append(f"    ✗ {_message(code, lang, policy)} [{code}]")
-        lines += _steps(policy, [e for e in decision.trace if e.activity == outcome.id], lang)
-    verdict = w("complete") if decision.compliant else w("incomplete")
+        lines += _steps(policy, [e for e in decision.trace if e.activity == outcome.id], lang, day)
+    task = word(task_key(decision), lang)
+    verdict = (w("complete") if decision.compliant else w("incomplete")).format(task=task)
     lines += ["", f"{w('year')}: {verdict}"]
-    lines += _steps(policy, [e for e in decision.trace if e.activity is None], lang)
+    lines += [f"    {share_line(share, lang)}" for share in decision.shares]
+    lines += _steps(policy, [e for e in decision.trace if e.activity is None], lang, day)
     for code in decision.consequences:
         lines.append(f"{w('consequence')}: {_message(code, lang, policy)} [{code}]")
     if decision.to_complete is not None:

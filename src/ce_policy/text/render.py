@@ -5,13 +5,21 @@ from __future__ import annotations
 import unicodedata
 from decimal import Decimal
 
-from ce_policy.model.decision import Decision, TitleReviewDecision, ToComplete, WayToComplete
+from ce_policy.model.decision import Decision, ShareResult, TitleReviewDecision, ToComplete, WayToComplete
 from ce_policy.model.hours import hours_to_json
 from ce_policy.model.record import WAY_FIELDS, Activity
 from ce_policy.policy.loaded import Policy
 from ce_policy.text.messages import Language, message
 
-__all__ = ["provisional_description", "render_decision", "render_title_review", "render_to_complete"]
+__all__ = [
+    "provisional_description",
+    "render_decision",
+    "render_title_review",
+    "render_to_complete",
+    "share_line",
+    "task_key",
+    "word",
+]
 
 _LABELS: dict[str, dict[Language, str]] = {
     "header": {"zh": "继续教育学时认定结果", "en": "Continuing-education decision"},
@@ -20,8 +28,16 @@ _LABELS: dict[str, dict[Language, str]] = {
     "as_of": {"zh": "截至", "en": "As of"},
     "policy": {"zh": "政策", "en": "Policy"},
     "result": {"zh": "结论", "en": "Result"},
-    "complete": {"zh": "已完成年度学时任务", "en": "complete"},
-    "incomplete": {"zh": "未完成年度学时任务", "en": "NOT complete"},
+    "complete": {"zh": "已完成年度{task}任务", "en": "complete"},
+    "incomplete": {"zh": "未完成年度{task}任务", "en": "NOT complete"},
+    "task_hours": {"zh": "学时", "en": "hours"},
+    "task_credits": {"zh": "学分", "en": "credits"},
+    "task_both": {"zh": "学时、学分", "en": "hours and credits"},
+    "share": {
+        "zh": "{category}{unit}不少于总{unit}的 {share}：{counted} / {whole}（应 {required}）",
+        "en": "{category} {unit} at least {share} of the total: {counted} of {whole} ({required} needed)",
+    },
+    "share_short": {"zh": "，尚差 {shortfall}", "en": "; {shortfall} more"},
     "category": {"zh": "类别", "en": "Category"},
     "counted": {"zh": "已计入", "en": "Counted"},
     "required": {"zh": "要求", "en": "Required"},
@@ -97,6 +113,11 @@ def _t(key: str, lang: Language) -> str:
     return _LABELS[key][lang]
 
 
+def word(key: str, lang: Language) -> str:
+    """One of the text view's words (e.g. ``task_credits``: 学分 / credits), for the other views to share."""
+    return _t(key, lang)
+
+
 def _h(value: Decimal) -> str:
     return str(hours_to_json(value))
 
@@ -114,11 +135,12 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
     def t(key: str) -> str:
         return _t(key, lang)
 
+    task = t(task_key(decision))
     lines = [
         f"{t('header')}",
         f"{t('person')}: {decision.person}   {t('year')}: {decision.year}   {t('as_of')}: {decision.as_of}",
         f"{t('policy')}: {decision.policy.id} {decision.policy.version} ({decision.policy.digest[:19]}…)",
-        f"{t('result')}: {t('complete') if decision.compliant else t('incomplete')}",
+        f"{t('result')}: {(t('complete') if decision.compliant else t('incomplete')).format(task=task)}",
         "",
         _left(t("category"), 14) + "".join(_right(t(k), 10) for k in ("counted", "required", "shortfall")),
     ]
@@ -132,8 +154,9 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
     if decision.credits is not None:
         values = (decision.credits.counted, decision.credits.required, decision.credits.shortfall)
         lines.append(_left(t("credits"), 14) + "".join(_right(_h(v), 10) for v in values))
+    lines += [share_line(share, lang) for share in decision.shares]
     if decision.policy.sector is not None:
-        lines.insert(3, f"{t('sector')}: {decision.policy.sector}")
+        lines.insert(3, f"{t('sector')}: {policy.sector_title(lang) or decision.policy.sector}")
     elif decision.policy.fallback:
         lines.insert(3, f"{t('sector')}: {t('fallback')}")
     cycle = decision.cycle
@@ -146,8 +169,9 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
     lines += [
         "",
         f"{t('projected')}: {t('public')} {_h(projected.hours.public)} · {t('professional')} "
-        f"{_h(projected.hours.professional)} · {t('total')} {_h(projected.hours.total)} → "
-        f"{t('complete') if projected.compliant else t('incomplete')}",
+        f"{_h(projected.hours.professional)} · {t('total')} {_h(projected.hours.total)}"
+        + (f" · {t('credits')} {_h(projected.credits)}" if projected.credits is not None else "")
+        + f" → {(t('complete') if projected.compliant else t('incomplete')).format(task=task)}",
         "",
         f"{t('activities')}:",
     ]
@@ -155,7 +179,10 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         category = t(activity.category) if activity.category else "—"
         status = t("yes") if activity.counted else t("no")
         registration = f" · {t(activity.registration)}" if activity.registration else ""
-        lines.append(f"  {activity.id}: {category} · {_h(activity.hours)} {t('hours_unit')} · {status}{registration}")
+        credits = f" · {_h(activity.credits)} {t('credits')}" if activity.credits is not None else ""
+        lines.append(
+            f"  {activity.id}: {category} · {_h(activity.hours)} {t('hours_unit')}{credits} · {status}{registration}"
+        )
         for code in activity.reasons:
             lines.append(f"      - {_msg(code, lang, policy)} [{code}]")
         if activity.route:
@@ -181,6 +208,33 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         where = f"{clause.document} {clause.section}" if clause else entry.cite
         lines.append(f"  {entry.rule} → {where}")
     return "\n".join(lines)
+
+
+def task_key(decision: Decision) -> str:
+    """Which of the year's tasks decide it: ``task_hours``, ``task_credits`` or ``task_both`` (for the headline)."""
+    hours = any(getattr(decision.required, c) > 0 for c in ("public", "professional", "total")) or any(
+        share.unit == "hours" for share in decision.shares
+    )
+    credits = (decision.credits is not None and decision.credits.required > 0) or any(
+        share.unit == "credits" for share in decision.shares
+    )
+    if credits:
+        return "task_both" if hours else "task_credits"
+    return "task_hours"
+
+
+def share_line(share: ShareResult, lang: Language) -> str:
+    """A share floor, as the views show it: the category against its share of the total, and what is missing."""
+    unit = _t("credits" if share.unit == "credits" else "hours_unit", lang)
+    line = _t("share", lang).format(
+        category=_t(share.category, lang),
+        unit=unit if lang == "zh" or share.unit == "credits" else "hours",
+        share=share.share,
+        counted=_h(share.counted),
+        whole=_h(share.of_counted),
+        required=_h(share.required),
+    )
+    return line + ("" if share.met else _t("share_short", lang).format(shortfall=_h(share.shortfall)))
 
 
 def provisional_description(policy: Policy, pid: str) -> str:

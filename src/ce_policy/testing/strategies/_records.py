@@ -6,6 +6,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import strategies as st
@@ -46,12 +47,15 @@ def _fill_hours(draw: st.DrawFn, edges: PolicyEdges, category: str, target: Deci
     return [_clean(way, edges, amount, draw) for amount in amounts]
 
 
-def _fill_credits(draw: st.DrawFn, edges: PolicyEdges, target: Decimal) -> list[Json]:
-    """Activities of one clean way that earns credits, whose credits add up to ``target``.
+def _fill_credits(draw: st.DrawFn, edges: PolicyEdges, target: Decimal, category: str | None = None) -> list[Json]:
+    """Activities of one clean way that earns credits (of ``category``, if given), whose credits add up to ``target``.
 
     A way with a fixed number of credits lands on the multiple of it just under or over ``target``.
     """
-    way = draw(st.sampled_from(edges.fillers["credits"]))
+    ways = [w for w in edges.fillers.get("credits", ()) if category is None or w.category == category]
+    if not ways:
+        return []
+    way = draw(st.sampled_from(ways))
     if way.fixed_credits:
         count = int(target // way.fixed_credits) + draw(st.integers(0, 1))
         return [_clean(way, edges, draw(_hours(edges)), draw) for _ in range(min(count, 20))]
@@ -97,7 +101,30 @@ def _fillers(draw: st.DrawFn, edges: PolicyEdges, budget: int) -> list[Json]:
             group = _fill_hours(draw, edges, usable[0], first) + _fill_hours(draw, edges, usable[1], target - first)
         if group and len(found) + len(group) <= budget:
             found += group
+    for category, unit, share in edges.shares:
+        group = _near_share(draw, edges, category, unit, share) if draw(st.booleans()) else []
+        if group and len(found) + len(group) <= budget:
+            found += group
     return found
+
+
+def _near_share(draw: st.DrawFn, edges: PolicyEdges, category: str, unit: str, share: Fraction) -> list[Json]:
+    """Activities whose ``category`` comes just under, on or just over ``share`` of a total near the floors."""
+    floors = edges.floors.get("credits" if unit == "credits" else "total")
+    other = "public" if category == "professional" else "professional"
+    if not floors:
+        return []
+    total = draw(_targets(floors))
+    on = (share * Fraction(total) * 100).__ceil__()  # the least hundredths of the category that meet it
+    part = _centi(max(0, on + draw(st.sampled_from((-1, 0, 1)))))
+    rest = total - part
+    if rest < 0:
+        return []
+    if unit == "credits":
+        return _fill_credits(draw, edges, part, category) + _fill_credits(draw, edges, rest, other)
+    if not (edges.fillers.get(category) and edges.fillers.get(other)):
+        return []
+    return _fill_hours(draw, edges, category, part) + _fill_hours(draw, edges, other, rest)
 
 
 def _unique_ids(items: list[Json]) -> list[Json]:
