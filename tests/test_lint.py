@@ -2,7 +2,8 @@
 
 Every folder under ``tests/data/lint_policies`` is a policy root named after the one finding it produces: a
 copy of ``tests/data/minimal_policy`` (without its unread parameter, so the copy lints clean) with one thing
-changed. Layers that need a sector layer over them are written into ``tmp_path``.
+changed, and for ``shadowed_exception`` a sector layer over it. The near misses of a finding are copies of its
+folder with one thing changed back, written into ``tmp_path``.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from click.testing import CliRunner
 
 from ce_policy import default_registry
 from ce_policy.analysis.lint import SEVERITIES, LintFinding, lint_policies
-from ce_policy.analysis.lint_checks import alternatives, contradiction
+from ce_policy.analysis.lint_checks import alternatives, contradiction, implied
 from ce_policy.cli.main import main
-from ce_policy.policy.loaded import Condition, ParamRef
+from ce_policy.policy.loaded import AsOf, Condition, ParamRef
 from ce_policy.policy.loaded import Test as FieldTest
 from ce_policy.policy.registry import shipped_policy_root
+from tests.test_pytest_plugin import KUQA_LAYER
 
 LINT = Path(__file__).parent / "data" / "lint_policies"
 
@@ -36,6 +38,9 @@ CASES = [
     ("conflicting_rules", "t.min/rules.yaml", 32, "- id: t.course", "t.course"),
     ("parameter_gap", "t.min/rules.yaml", 19, "- id: t.floor", "t.floor"),
     ("provisional_value", "t.min/parameters.yaml", 3, "min_hours:", "min_hours"),
+    ("dominated_floor", "t.min/rules.yaml", 32, "- id: t.floor.actual", "t.floor.actual"),
+    ("unused_grant", "t.min/layer.yaml", 16, "- sectors: [health]", "t.min.overridable.1"),
+    ("shadowed_exception", "t.health/overrides.yaml", 4, "- id: t.health.training", "t.health.training"),
 ]
 
 # Clauses of the shipped layers that nothing cites: context kept in the register (the notice's scope, its
@@ -55,7 +60,7 @@ def test_each_finding_in_the_policy_made_for_it(code: str, file: str, line: int,
     assert at in _line(LINT / code / file, line)
     finding = report.findings[0]
     assert finding.severity == SEVERITIES[code]
-    assert finding.layer == "t.min"
+    assert finding.layer == file.split("/", maxsplit=1)[0]  # each layer's folder is named after its id
     assert str(finding).startswith(f"{code}/{file}:{line}: {finding.severity} {code}: ")
 
 
@@ -63,17 +68,25 @@ def test_every_code_has_a_fixture_and_a_severity() -> None:
     assert {c[0] for c in CASES} == set(SEVERITIES) == {p.name for p in LINT.iterdir()}
 
 
-def test_messages_say_what_is_wrong() -> None:
-    (gap,) = lint_policies(LINT / "parameter_gap").findings
-    assert "from 2025-01-01 to 2025-06-30" in gap.message
-    (conflict,) = lint_policies(LINT / "conflicting_rules").findings
-    assert "t.public" in conflict.message
-    assert "first rule to fire wins" in conflict.message
-    (never,) = lint_policies(LINT / "rule_never_fires").findings
-    assert "hours" in never.message
-    (provisional,) = lint_policies(LINT / "provisional_value").findings
-    assert "read by t.floor" in provisional.message
-    assert "required.total, shortfall.total, compliant, consequences" in provisional.message
+MESSAGES = {
+    "parameter_gap": ["from 2025-01-01 to 2025-06-30"],
+    "conflicting_rules": ["t.public", "first rule to fire wins"],
+    "rule_never_fires": ["hours"],
+    "provisional_value": ["read by t.floor", "required.total, shortfall.total, compliant, consequences"],
+    "dominated_floor": [
+        "total at least 5, but t.floor (dominated_floor/t.min/rules.yaml:19) requires",
+        "at least 10 ({param: min_hours})",
+    ],
+    "unused_grant": ["grant 1 (basis 's1', for health)", "(rules t.floor)"],
+    "shadowed_exception": ["never sets t.public (shadowed_exception/t.min/rules.yaml:3) aside: its tests of kind"],
+}
+
+
+@pytest.mark.parametrize(("code", "says"), MESSAGES.items(), ids=list(MESSAGES))
+def test_messages_say_what_is_wrong(code: str, says: list[str]) -> None:
+    (finding,) = lint_policies(LINT / code).findings
+    for text in says:
+        assert text in finding.message
 
 
 def test_shipped_policies_have_no_errors_and_only_the_known_warnings() -> None:
@@ -208,6 +221,31 @@ def test_contradictions_by_field_type() -> None:
     assert empty(("pool", "is_not", "a"), ("pool", "is_not", "b"), stage="pool") == ()
 
 
+def test_implications_by_field_type() -> None:
+    policy = default_registry().policy("xj.aksu.2025")
+    day = dt.date(2025, 6, 1)
+
+    def implies(premise: list[tuple[str, str, object]], test: tuple[str, str, object], stage: str = "activity") -> bool:
+        return implied([FieldTest(*t) for t in premise], FieldTest(*test), stage, policy, day)
+
+    levels, deadline = ParamRef("region_or_above"), ParamRef("deadline")
+    level = "organiser_level"
+    assert implies([(level, "is", "national")], (level, "in", levels))
+    assert not implies([(level, "is", "county")], (level, "in", levels))
+    assert implies([(level, "in", levels)], (level, "present", True))
+    assert not implies([(level, "not_in", levels)], (level, "present", True))  # absent is not in any list
+    assert implies([(level, "present", False)], (level, "not_in", ("unit",)))
+    assert implies([("hours", "above", 10)], ("hours", "at_least", Decimal("10.01")))  # hundredths
+    assert not implies([("hours", "above", 10)], ("hours", "above", 11))
+    assert implies([("year", "in", (2022, 2023))], ("year", "at_most", 2023), stage="year")
+    assert implies([("year", "at_least", 2022), ("year", "at_most", 2023)], ("year", "in", (2022, 2023)), stage="year")
+    assert not implies([], ("hours", "present", True))  # an absent field fails every comparison
+    assert implies([("completed_on", "after", deadline)], ("completed_on", "on_or_after", deadline))
+    assert implies([("completed_on", "after", AsOf())], ("completed_on", "after", AsOf()))  # the same test
+    assert not implies([("completed_on", "after", AsOf())], ("completed_on", "present", False))
+    assert implies([("passed", "is", True), ("passed", "is", False)], ("kind", "is", "patent"))  # cannot hold
+
+
 def test_alternatives_expand_any_and_all() -> None:
     a, b, c = FieldTest("kind", "is", "patent"), FieldTest("passed", "is", True), FieldTest("passed", "is", False)
     condition = Condition("all", (a, Condition("any", (Condition("all", (b,)), Condition("all", (c,))))))
@@ -261,3 +299,227 @@ def test_cli_folder_without_layers_fails(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["lint", str(tmp_path)])
     assert result.exit_code == 1
     assert "no_layers" in result.output
+
+
+# --- dominated_floor, unused_grant, shadowed_exception: where each fires and its near misses -----------------
+
+
+def _variant(tmp_path: Path, code: str, edits: list[tuple[str, str, str]], files: dict[str, str] | None = None) -> Path:
+    """A copy of the folder made for ``code``, with ``(file, old, new)`` replacements and files written over it."""
+    root = tmp_path / code
+    shutil.copytree(LINT / code, root)
+    for name, old, new in edits:
+        text = (root / name).read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        (root / name).write_text(text.replace(old, new), encoding="utf-8")
+    return _write(root, files or {})
+
+
+def _found(root: Path, code: str) -> list[str | None]:
+    return [f.subject for f in lint_policies(root).findings if f.code == code]
+
+
+def _when(edit: tuple[str, str, str], when: str) -> tuple[str, str, str]:
+    return (edit[0], edit[1], edit[2].format(when=when))
+
+
+LOW_FLOOR = "require: {category: total, at_least: 5}"
+LOW_WHEN = "when: {scenario: actual}"
+BASE_WHEN = ("t.min/rules.yaml", "stage: year\n    then", "stage: year\n    when: {when}\n    then")  # t.floor's
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        [("t.min/rules.yaml", LOW_FLOOR, "require: {category: total, at_least: 15}")],  # above t.floor's 10
+        [("t.min/rules.yaml", LOW_FLOOR, "require: {category: public, at_least: 5}")],  # a floor of another category
+        [_when(BASE_WHEN, "{title_level: senior}")],  # t.floor applies to fewer facts
+        [
+            _when(BASE_WHEN, "{scenario: {in: [actual]}}"),
+            ("t.min/rules.yaml", LOW_WHEN, "when: {any: [{scenario: actual}, {title_level: senior}]}"),
+        ],
+        [("t.min/parameters.yaml", "provenance: N", "provenance: P")],  # t.floor's 10 may yet change
+        [("t.min/parameters.yaml", "value: 10", "value: 10\n      - from: 2025-07-01\n        value: 4")],
+    ],
+    ids=["higher", "other_category", "narrower_dominant", "wider_condition", "provisional", "lower_later"],
+)
+def test_a_floor_that_can_bind_is_not_dominated(tmp_path: Path, edits: list[tuple[str, str, str]]) -> None:
+    assert _found(_variant(tmp_path, "dominated_floor", edits), "dominated_floor") == []
+
+
+def test_a_floor_is_dominated_where_its_conditions_imply_the_others(tmp_path: Path) -> None:
+    edits = [
+        ("t.min/rules.yaml", LOW_WHEN, "when: {scenario: actual, title_level: {in: [junior, senior]}}"),
+        _when(BASE_WHEN, "{title_level: {not_in: [intermediate]}}"),
+    ]
+    assert _found(_variant(tmp_path, "dominated_floor", edits), "dominated_floor") == ["t.floor.actual"]
+
+
+def test_of_two_equal_floors_the_second_is_dominated(tmp_path: Path) -> None:
+    edits = [("t.min/rules.yaml", LOW_FLOOR, "require: {category: total, at_least: 10}")]
+    assert _found(_variant(tmp_path, "dominated_floor", edits), "dominated_floor") == ["t.floor.actual"]
+    same = [
+        ("t.min/rules.yaml", f"    {LOW_WHEN}\n", ""),
+        ("t.min/rules.yaml", LOW_FLOOR, "require: {category: total, at_least: {param: min_hours}}"),
+    ]
+    assert _found(_variant(tmp_path / "same", "dominated_floor", same), "dominated_floor") == ["t.floor.actual"]
+
+
+def _health(tmp_path: Path, overrides: str, rules: str = "rules: []\n") -> Path:
+    """The shadowed_exception folder with ``t.health``'s overrides and rules replaced, and t.floor granted too."""
+    edits = [("t.min/layer.yaml", "rules: [t.public]", "rules: [t.public, t.floor]")]
+    files = {"t.health/overrides.yaml": overrides, "t.health/rules.yaml": rules}
+    return _variant(tmp_path, "shadowed_exception", edits, files)
+
+
+def _exception(exception_id: str, to: str, when: str, then: str) -> str:
+    """One entry of ``exceptions:``, on the grant's basis."""
+    entry = f"  - id: {exception_id}\n    to: {to}\n    basis: t.min:s1\n    cite: t.min:s1\n"
+    return entry + f"    when: {when}\n    then: {then}\n"
+
+
+def _floor_rule(rule_id: str, when: str, at_least: int) -> str:
+    """One entry of ``rules:``: a floor of the year's total hours."""
+    floor = f"{{require: {{category: total, at_least: {at_least}}}}}"
+    return f"  - id: {rule_id}\n    cite: t.min:s1\n    stage: year\n    when: {when}\n    then: {floor}\n"
+
+
+LOW_SENIOR = "{require: {category: total, at_least: 5}}"
+
+
+def test_floors_of_every_layer_and_exceptions_count(tmp_path: Path) -> None:
+    senior = _exception("t.health.senior", "t.floor", "{title_level: senior}", LOW_SENIOR)
+    rules = "rules:\n" + _floor_rule("t.health.junior", "{title_level: junior}", 8)
+    rules += _floor_rule("t.health.actual", "{scenario: actual}", 8)
+    root = _health(tmp_path, "exceptions:\n" + senior, rules)
+    # t.floor's exception sets it aside for seniors only: so it still dominates a floor for juniors, but not
+    # one that holds for seniors too; and the exception's own 5 binds where it fires.
+    assert _found(root, "dominated_floor") == ["t.health.junior"]
+    (finding,) = lint_policies(root / "t.health").findings  # reported at the dominated rule's layer
+    assert (finding.code, finding.file, finding.line) == (
+        "dominated_floor",
+        "shadowed_exception/t.health/rules.yaml",
+        2,
+    )
+    assert "but t.floor (shadowed_exception/t.min/rules.yaml:19) requires total at least 10" in finding.message
+
+
+def test_a_floor_dominated_in_one_policy_only_is_not_reported(tmp_path: Path) -> None:
+    root = _health(tmp_path, "exceptions: []\n", "rules:\n" + _floor_rule("t.health.total", "{scenario: actual}", 50))
+    assert _found(root, "dominated_floor") == []  # t.floor binds in t.min's own policy
+
+
+HEALTH_FLOOR = {  # a health layer over the unused_grant folder, excepting t.floor on the grant's basis
+    "t.health/layer.yaml": _sector("t.health", "t.min", "health"),
+    "t.health/overrides.yaml": "exceptions:\n"
+    + _exception("t.health.floor", "t.floor", "{title_level: senior}", LOW_SENIOR),
+}
+
+
+def test_a_grant_used_by_a_sector_layer_is_not_reported(tmp_path: Path) -> None:
+    assert _found(_variant(tmp_path / "rule", "unused_grant", [], HEALTH_FLOOR), "unused_grant") == []
+    pattern = [("t.min/layer.yaml", "rules: [t.floor]", "rules: ['t.fl*']")]
+    assert _found(_variant(tmp_path / "pattern", "unused_grant", pattern, HEALTH_FLOOR), "unused_grant") == []
+    parameter = {
+        "t.health/layer.yaml": _sector("t.health", "t.min", "health"),
+        "t.health/overrides.yaml": """\
+            parameters:
+              min_hours:
+                basis: t.min:s1
+                cite: t.min:s1
+                provenance: N
+                values: [{from: 2025-01-01, value: 12}]
+            """,
+    }
+    by_parameter = [("t.min/layer.yaml", "rules: [t.floor]", "parameters: [min_hours]")]
+    assert _found(_variant(tmp_path / "parameter", "unused_grant", by_parameter, parameter), "unused_grant") == []
+
+
+def test_a_grant_on_another_basis_is_not_used_by_an_override_on_the_first(tmp_path: Path) -> None:
+    clauses = {"t.min/clauses.yaml": "clauses:\n  s1: {section: '1', text: One.}\n  s2: {section: '2', text: Two.}\n"}
+    second = "rules: [t.floor]\n  - any_sector: true\n    basis: s2\n    rules: [t.floor]"
+    root = _variant(
+        tmp_path, "unused_grant", [("t.min/layer.yaml", "rules: [t.floor]", second)], HEALTH_FLOOR | clauses
+    )
+    (finding,) = lint_policies(root).findings
+    assert (finding.code, finding.subject, finding.line) == ("unused_grant", "t.min.overridable.2", 19)
+    assert "grant 2 (basis 's2', for any sector)" in finding.message
+
+
+SENIOR_20 = "{require: {category: total, at_least: 20}}"
+
+
+def test_an_exception_after_one_that_covers_it_with_the_same_outcomes_is_shadowed(tmp_path: Path) -> None:
+    first = _exception("t.health.senior", "t.floor", "{title_level: senior}", SENIOR_20)
+    second = _exception("t.health.senior_actual", "t.floor", "{title_level: senior, scenario: actual}", SENIOR_20)
+    root = _health(tmp_path, "exceptions:\n" + first + second)
+    (finding,) = lint_policies(root).findings
+    assert (finding.code, finding.subject) == ("shadowed_exception", "t.health.senior_actual")
+    assert "t.health.senior (shadowed_exception/t.health/overrides.yaml:2), an earlier exception" in finding.message
+    # near misses: in the other order, with an outcome of its own, or when the first is not in force all along
+    assert _found(_health(tmp_path / "order", "exceptions:\n" + second + first), "shadowed_exception") == []
+    more = second.replace(SENIOR_20, "{require: {category: total, at_least: 30}}")
+    assert _found(_health(tmp_path / "more", "exceptions:\n" + first + more), "shadowed_exception") == []
+    until = first.replace("    then:", "    in_force: {from: 2025-01-01, to: 2025-06-30}\n    then:")
+    assert _found(_health(tmp_path / "until", "exceptions:\n" + until + second), "shadowed_exception") == []
+
+
+def test_an_exception_that_gives_its_rules_outcomes_where_it_applies_is_shadowed(tmp_path: Path) -> None:
+    same = "{require: {category: total, at_least: {param: min_hours}}}"
+    (finding,) = lint_policies(
+        _health(tmp_path, "exceptions:\n" + _exception("t.health.same", "t.floor", "{}", same))
+    ).findings
+    assert (finding.code, finding.subject) == ("shadowed_exception", "t.health.same")
+    assert "gives exactly the outcomes of t.floor" in finding.message
+    # near misses: another value; beyond the rule's own condition; beside an exception that sets the rule aside
+    other = _exception("t.health.other", "t.floor", "{}", "{require: {category: total, at_least: 12}}")
+    assert _found(_health(tmp_path / "value", "exceptions:\n" + other), "shadowed_exception") == []
+    public = _exception(
+        "t.health.public",
+        "t.public",
+        "{kind: public_course}",
+        "{category: public, registration: automatic, hours: claimed}",
+    )
+    assert _found(_health(tmp_path / "wider", "exceptions:\n" + public), "shadowed_exception") == []
+    senior = _exception("t.health.senior", "t.floor", "{title_level: senior}", SENIOR_20)
+    both = _exception("t.health.same", "t.floor", "{}", same)
+    assert _found(_health(tmp_path / "beside", "exceptions:\n" + senior + both), "shadowed_exception") == []
+
+
+def test_an_exception_that_can_meet_its_rule_sets_it_aside(tmp_path: Path) -> None:
+    overlap = _exception(
+        "t.health.senior", "t.public", "{kind: public_course, title_level: senior}", "{category: professional}"
+    )
+    assert lint_policies(_health(tmp_path, "exceptions:\n" + overlap)).findings == ()
+
+
+def test_a_department_floor_below_the_national_total_is_dominated(tmp_path: Path) -> None:
+    rules = """\
+        rules:
+          - id: kq.total
+            cite: xj.aksu.2025:s2.quota
+            stage: year
+            then: {require: {category: total, at_least: 40}}
+          - id: kq.professional
+            cite: xj.aksu.2025:s2.quota
+            stage: year
+            then: {require: {category: professional, at_least: 70}}
+        """
+    root = _write(tmp_path / "kuqa", {"kq/layer.yaml": KUQA_LAYER, "kq/rules.yaml": rules})
+    (finding,) = lint_policies(root).findings  # 70 professional hours outbid Aksu's 60: they bind
+    assert (finding.code, finding.subject, finding.file) == ("dominated_floor", "kq.total", "kuqa/kq/rules.yaml")
+    assert (
+        "but cn.annual.total (policies/cn/mohrss-order-25/rules.yaml:2) requires total at least 90" in finding.message
+    )
+
+
+@pytest.mark.parametrize(("unit", "found"), [("hours", ["t.floor.actual"]), ("credits", [])])
+def test_share_floors_are_compared_with_share_floors_of_the_same_unit(
+    tmp_path: Path, unit: str, found: list[str]
+) -> None:
+    share = f"require_share: {{category: professional, at_least: 2/3, unit: {unit}}}"
+    edits = [
+        ("t.min/rules.yaml", LOW_FLOOR, "require_share: {category: professional, at_least: 1/2}"),
+        ("t.min/rules.yaml", "      require: {category: total, at_least: {param: min_hours}}", f"      {share}"),
+    ]
+    assert _found(_variant(tmp_path, "dominated_floor", edits), "dominated_floor") == found

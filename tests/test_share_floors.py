@@ -141,7 +141,10 @@ def test_one_exam_pass_alone_completes_the_year_with_fixed_credits(registry: ce_
     exam = _activity("x", "qualification_exam", 1, approval="approved")
     decision = ce_policy.evaluate(_record(exam), registry=registry)
     (outcome,) = decision.activities
-    assert (outcome.credits, outcome.hours) == (90, 40)  # the region's 40 h stand; the sector's 90 credits count
+    assert (outcome.credits, outcome.hours) == (
+        Decimal(90),
+        Decimal(40),
+    )  # the region's 40 h stand; the sector's 90 credits count
     assert decision.compliant
     assert decision.credits is not None
     assert decision.credits.counted == 90
@@ -198,7 +201,7 @@ def test_a_share_floor_in_hours_shows_in_the_shortfall(tmp_path: Path) -> None:
     registry = registry_with(tmp_path, {**SECTOR, "acct/overrides.yaml": overrides})
     decision = _decide(registry, 45, 60)
     (share,) = decision.shares
-    assert (share.unit, share.met, share.shortfall) == ("hours", False, 30)
+    assert (share.unit, share.met, share.shortfall) == ("hours", False, Decimal(30))
     assert decision.shortfall.professional == 30
     assert decision.as_of == dt.date(2025, 12, 31)
 

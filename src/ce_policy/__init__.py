@@ -62,6 +62,7 @@ if _typing.TYPE_CHECKING:
     from ce_policy.audit.replay import CurrentComparison, ReplayEntry, ReplayReport, replay
     from ce_policy.decide.many import BatchError, BatchResult, evaluate_many
     from ce_policy.model.record_files import RecordFileError, RecordInput, iter_records, write_jsonl
+    from ce_policy.policy.schema import record_schema
     from ce_policy.text.messages import message
 
 # Loaded on first use (PEP 562): each name, and the module that defines it. The block above names the same
@@ -91,6 +92,7 @@ _LAZY: dict[str, str] = {
     "iter_records": "ce_policy.model.record_files",
     "write_jsonl": "ce_policy.model.record_files",
     "message": "ce_policy.text.messages",
+    "record_schema": "ce_policy.policy.schema",
 }
 
 
@@ -172,6 +174,7 @@ __all__ = [
     "load_policies",
     "message",
     "record_digest",
+    "record_schema",
     "replay",
     "set_decision_log",
     "write_jsonl",

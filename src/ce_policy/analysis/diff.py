@@ -31,7 +31,7 @@ from ce_policy.analysis.diff_policies import clause_texts, policy_changes
 from ce_policy.decide.evaluate import evaluate
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import PolicyNotFoundError, RecordError, RecordProblem
-from ce_policy.model.record import Record, parse_model
+from ce_policy.model.record import DEFERRED, Record, parse_model
 from ce_policy.model.record_files import RecordInput
 from ce_policy.policy.folders import layers_in, policy_root, registry_for
 from ce_policy.policy.registry import PolicyRegistry, default_registry, not_a_folder
@@ -208,7 +208,7 @@ def diff_policies(
             tally.add_invalid(data, given, given.problems)
             continue
         try:
-            record = parse_model(Record, data)
+            record = parse_model(Record, data, DEFERRED)
         except RecordError as exc:
             tally.add_invalid(data, given, exc.problems)
             continue

@@ -11,7 +11,10 @@ described in ``docs/lint.md``:
 * ``rule_never_fires`` (warning): a rule whose conditions can never hold;
 * ``conflicting_rules`` (warning): two rules that can match one fact and give it different single values;
 * ``parameter_gap`` (error): a rule in force on a day when a parameter it reads has no value;
-* ``provisional_value`` (info): each provisional value, with the rules that read it and what they decide.
+* ``provisional_value`` (info): each provisional value, with the rules that read it and what they decide;
+* ``dominated_floor`` (warning): a floor that another floor, never lower, covers wherever it applies;
+* ``unused_grant`` (info): an ``overridable:`` grant that no sector layer uses;
+* ``shadowed_exception`` (warning): a sector exception that sets its rule aside nowhere, or changes nothing.
 
 Every policy built on a layer linted is analysed, so that a base layer's clause cited only by a sector layer
 counts as cited; a finding is reported once, at the layer it belongs to, and only for the layers linted.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,6 +49,9 @@ SEVERITIES: dict[str, Severity] = {
     "conflicting_rules": "warning",
     "parameter_gap": "error",
     "provisional_value": "info",
+    "dominated_floor": "warning",
+    "unused_grant": "info",
+    "shadowed_exception": "warning",
 }
 """Every finding code and its severity."""
 
@@ -136,6 +143,7 @@ class _Linter:
         self.clauses()
         self.case_citations()
         self.parameters()
+        self.grants()
         analysis = RuleAnalysis(self.add, self.linted)
         for policy in self.policies:
             analysis.policy(policy)
@@ -252,6 +260,67 @@ class _Linter:
                 "and when they are decided; can affect activities.counted, hours, shortfall, compliant, to_complete"
             )
             self.add("provisional_value", entry.file, entry.line, message, entry.layer, label)
+
+    # --- grants ---------------------------------------------------------------------------------------
+
+    def grants(self) -> None:
+        """``unused_grant``: an ``overridable:`` grant of a layer linted that no sector layer uses.
+
+        Info, not a warning: a grant is often open for departments that have not written their layer yet.
+        """
+        used = self.used_grants()
+        for layer_id in sorted(self.linted):
+            raw = self.registry.raw_layer(layer_id)
+            source = raw.files["layer.yaml"][1]
+            for index, grant in enumerate(raw.meta.overridable):
+                if (layer_id, index) in used:
+                    continue
+                sectors = ", ".join([*grant.sectors, *(["any sector"] if grant.any_sector else [])])
+                named = [
+                    f"{kind} {', '.join(ids)}"
+                    for kind, ids in (("parameters", grant.parameters), ("rules", grant.rules))
+                    if ids
+                ]
+                message = (
+                    f"grant {index + 1} (basis {grant.basis!r}, for {sectors}) is used by no sector layer: none "
+                    f"overrides what it names ({'; '.join(named)})"
+                )
+                subject = f"{layer_id}.overridable.{index + 1}"
+                self.add(
+                    "unused_grant", source.file, source.line_of(("overridable", index)), message, layer_id, subject
+                )
+
+    def used_grants(self) -> set[tuple[str, int]]:
+        """The grants, as (layer, index), that some sector layer over a layer linted uses.
+
+        A sector layer uses a grant of a layer below it when it gives new values to a parameter, or makes an
+        exception to a rule, that the grant names (or one of its patterns matches) and that the granting layer
+        or one below it defines, for a sector the grant covers and on the grant's basis: what loading asks.
+        """
+        used: set[tuple[str, int]] = set()
+        for policy in self.policies:
+            found = self.registry.raw_layer(policy.id).get("overrides.yaml", OverridesFile)
+            if found is None or policy.sector is None:
+                continue
+            overrides, below = found[0], self.registry.policy(policy.chain[-2])
+            owners = {rule.id: rule.layer for rule in policy.rules}
+            # (is it a parameter, its id, the basis given, the layer that defines it)
+            targets = [(False, e.to, e.basis, owners[e.to]) for e in overrides.exceptions]
+            for pid, entry in overrides.parameters.items():
+                base = below.parameters[pid]
+                targets.append((True, pid, entry.basis, base.overrides or base.layer))
+            for granting in policy.chain[:-1]:
+                scope = policy.chain[: policy.chain.index(granting) + 1]
+                for index, grant in enumerate(self.registry.raw_layer(granting).meta.overridable):
+                    basis = _qualified(granting, grant.basis)
+                    if grant.for_sector(policy.sector) and any(
+                        owner in scope
+                        and _qualified(policy.id, given or "") == basis
+                        and any(fnmatchcase(target, p) for p in (grant.parameters if is_parameter else grant.rules))
+                        for is_parameter, target, given, owner in targets
+                    ):
+                        used.add((granting, index))
+        return used
 
 
 def _provisional_message(parameter: Parameter, read_by: dict[str, tuple[str, ...]]) -> str:

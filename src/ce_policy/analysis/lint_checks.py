@@ -26,6 +26,7 @@ __all__ = [
     "alternatives",
     "contradiction",
     "effects",
+    "implied",
     "order_effects",
     "resolve",
     "show_value",
@@ -282,8 +283,11 @@ def _apply_set(values: _Values, test: Test, operand: Any) -> None:
         values.drop(items)
 
 
-def contradiction(conjunction: Sequence[Test], stage: str, policy: Policy, day: dt.date) -> tuple[str, ...]:
-    """The fields whose tests in ``conjunction`` leave them no value on ``day``; empty when it can hold.
+_Domain = _Range | _Values
+
+
+def _domains(conjunction: Sequence[Test], stage: str, policy: Policy, day: dt.date) -> dict[str, _Domain]:
+    """What the tests of ``conjunction`` leave each field they test, with parameters taking their value on ``day``.
 
     A test whose parameter has no value on ``day`` is left out (the gap is a finding of its own).
     """
@@ -299,5 +303,80 @@ def contradiction(conjunction: Sequence[Test], stage: str, policy: Policy, day: 
             _apply_numeric(spec, ranges.setdefault(test.field, _Range()), test, operand)
         else:
             _apply_set(sets.setdefault(test.field, _Values(_universe(spec))), test, operand)
-    empty = [name for name, r in ranges.items() if r.empty] + [name for name, s in sets.items() if s.empty]
-    return tuple(sorted(empty))
+    return {**ranges, **sets}
+
+
+def contradiction(conjunction: Sequence[Test], stage: str, policy: Policy, day: dt.date) -> tuple[str, ...]:
+    """The fields whose tests in ``conjunction`` leave them no value on ``day``; empty when it can hold.
+
+    A test whose parameter has no value on ``day`` is left out (the gap is a finding of its own).
+    """
+    return tuple(sorted(name for name, domain in _domains(conjunction, stage, policy, day).items() if domain.empty))
+
+
+def implied(premise: Sequence[Test], test: Test, stage: str, policy: Policy, day: dt.date) -> bool:
+    """Whether every fact that meets the tests of ``premise`` on ``day`` meets ``test`` too.
+
+    ``False`` when it cannot be shown: a test of ``as_of`` or of a parameter without a value on ``day`` is implied
+    only by the same test, and what ``premise`` leaves a field is what `contradiction` tracks (for an ``in`` on
+    a number, the span of the list), so this never says yes wrongly.
+    """
+    if test in premise:
+        return True
+    spec = policy.fields(stage)[test.field]
+    operand = resolve(test.operand, policy, day)
+    if operand is None or isinstance(operand, AsOf):
+        return False
+    domains = _domains(premise, stage, policy, day)
+    if any(domain.empty for domain in domains.values()):
+        return True  # no fact meets the premise
+    domain = domains.get(test.field)
+    if domain is None:  # the premise does not test the field: it may take any value
+        domain = _Range() if spec.type in _NUMERIC else _Values(_universe(spec))
+    if isinstance(domain, _Range):
+        return _range_within(spec, domain, test, operand)
+    return _values_within(domain, test, operand)
+
+
+def _values_within(values: _Values, test: Test, operand: Any) -> bool:
+    """Whether every value ``values`` leaves its field passes ``test``."""
+    items = set(operand) if test.op in ("in", "not_in") else {operand}
+    if values.allowed is None:  # only the values excluded are known not to be taken
+        if test.op == "present":
+            return bool(operand) and "" in values.excluded
+        return test.op in ("is_not", "not_in") and items <= values.excluded
+    left = values.allowed - values.excluded
+    if test.op == "present":
+        return "" not in left if operand else left <= {""}
+    if test.op in ("is", "in"):
+        return left <= items
+    return not left & items
+
+
+def _range_within(spec: FieldSpec, values: _Range, test: Test, operand: Any) -> bool:
+    """Whether every value ``values`` leaves a numeric field passes ``test`` (never shown for an absent one)."""
+    if test.op == "present":
+        return values.needs_value if operand else values.needs_absent
+    if not values.needs_value:
+        return False
+    low, high = values.low, values.high
+
+    def outside(number: int) -> bool:
+        return number in values.excluded or (low is not None and number < low) or (high is not None and number > high)
+
+    if test.op in ("in", "not_in"):
+        numbers = {_number(spec, item) for item in operand}
+        if test.op == "not_in":
+            return all(outside(number) for number in numbers)
+        if low is None or high is None or high - low > len(numbers) + len(values.excluded):
+            return False
+        return all(v in numbers or v in values.excluded for v in range(low, high + 1))
+    number = _number(spec, operand)
+    if test.op == "is":
+        return low == high == number
+    if test.op == "is_not":
+        return outside(number)
+    add_low, add_high = _BOUNDS[test.op]
+    return (add_low is None or (low is not None and low >= number + add_low)) and (
+        add_high is None or (high is not None and high <= number + add_high)
+    )

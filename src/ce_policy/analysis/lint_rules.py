@@ -1,10 +1,11 @@
-"""The lint checks on rules: ``rule_never_fires``, ``conflicting_rules`` and ``parameter_gap``.
+"""The lint checks on rules: which never fire or conflict, read a value not yet given, or are of no use.
 
 Each policy is looked at period by period, the way `compile_policy` sees it: on each of its breakpoints (a
 day on which a rule comes into or out of force, or a parameter takes a new value) the rules in force are put
 in the order they fire (stage by stage, the layers' order, an exception just before the rule it excepts; a
 rule set aside by an exception without conditions is left out), and every ``{param: …}`` takes its value on
-that day.
+that day. A finding that says a rule is never of use (it never fires, its floor never binds, an exception
+never changes a decision) is reported only when that holds in every policy and every period the rule is in.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from ce_policy.analysis.lint_checks import Conjunction, alternatives, contradiction, resolve, show_value
-from ce_policy.policy.loaded import Policy, Rule
+from ce_policy.analysis.lint_checks import Conjunction, alternatives, contradiction, implied, resolve, show_value
+from ce_policy.policy.loaded import ParamRef, Policy, Rule
 from ce_policy.policy.vocabulary import OUTCOMES, STAGES
 
 __all__ = ["Report", "RuleAnalysis"]
@@ -37,6 +38,45 @@ def _window(start: dt.date, end: dt.date | None) -> str:
     return f"from {start.isoformat()}" + (f" to {end.isoformat()}" if end is not None else "")
 
 
+_Floor = tuple[str, ...]
+"""What a floor is a floor of: ``("require", category)`` or ``("require_share", category, of, unit)``."""
+
+
+def _floors(rule: Rule) -> dict[_Floor, Any]:
+    """The floors ``rule`` sets, each with its amount as written (hours, a share, or a parameter reference)."""
+    found: dict[_Floor, Any] = {}
+    for name, value in rule.then:
+        if name == "require":
+            found[(name, value[0])] = value[1]
+        elif name == "require_share":
+            category, of, share, unit = value
+            found[(name, category, of, unit)] = share
+    return found
+
+
+def _floor_text(floor: _Floor, amount: Any, value: Any) -> str:
+    shown = f"{value} ({show_value(amount)})" if isinstance(amount, ParamRef) else str(value)
+    if floor[0] == "require":
+        return f"{floor[1]} at least {shown}"
+    return f"{floor[1]} at least {shown} of {floor[2]} in {floor[3]}"
+
+
+def _outcomes(rule: Rule, policy: Policy, day: dt.date) -> dict[str, Any]:
+    return {name: resolve(value, policy, day) for name, value in rule.then}
+
+
+def _provisional(amount: Any, policy: Policy) -> bool:
+    return isinstance(amount, ParamRef) and policy.parameters[amount.id].provisional
+
+
+def _verdict(table: dict[Any, str | None], key: Any, message: str | None) -> None:
+    """Record what one period says: the first message stands until a period in which there is none."""
+    if message is None:
+        table[key] = None
+    else:
+        table.setdefault(key, message)
+
+
 class RuleAnalysis:
     """Collects findings on rules over every policy that holds them; `finish` reports what holds for all."""
 
@@ -49,6 +89,8 @@ class RuleAnalysis:
         self.emitted: set[_Key] = set()
         self.impossible: dict[_Key, set[str]] = {}
         self.expanded: dict[_Key, list[Conjunction] | None] = {}
+        self.dominated: dict[tuple[_Key, _Floor], str | None] = {}
+        self.shadowed: dict[_Key, str | None] = {}
 
     def policy(self, policy: Policy) -> None:
         """Analyse one policy, in each of its periods."""
@@ -62,6 +104,8 @@ class RuleAnalysis:
                 if self.can_hold(rule, policy, day):
                     self.fires.add(_key(rule))
             self.conflicts(order, policy, day)
+            self.floors(order, policy, day)
+            self.exceptions(order, policy, day)
 
     @staticmethod
     def firing_order(policy: Policy, day: dt.date) -> list[Rule]:
@@ -108,6 +152,35 @@ class RuleAnalysis:
             return False
         return any(not contradiction(a + b, first.stage, policy, day) for a in left for b in right)
 
+    def covers(self, wider: Rule, narrower: Rule, policy: Policy, day: dt.date) -> bool:
+        """Whether every fact that meets ``narrower``'s condition on ``day`` meets ``wider``'s.
+
+        Shown alternative by alternative: each of ``narrower``'s implies all the tests of one of ``wider``'s.
+        ``False`` when it cannot be shown.
+        """
+        premises, options = self.alternatives(narrower), self.alternatives(wider)
+        if premises is None or options is None:
+            return False
+        stage = narrower.stage
+        return all(
+            any(all(implied(premise, test, stage, policy, day) for test in option) for option in options)
+            for premise in premises
+        )
+
+    def clash(self, first: Rule, second: Rule, policy: Policy, day: dt.date) -> tuple[str, ...] | None:
+        """The fields that keep any fact from meeting both conditions on ``day``; ``None`` unless that is shown."""
+        left, right = self.alternatives(first), self.alternatives(second)
+        if left is None or right is None:
+            return None
+        fields: set[str] = set()
+        for a in left:
+            for b in right:
+                found = contradiction(a + b, first.stage, policy, day)
+                if not found:
+                    return None
+                fields.update(found)
+        return tuple(sorted(fields))
+
     def conflicts(self, order: list[Rule], policy: Policy, day: dt.date) -> None:
         """``conflicting_rules``: two rules of a stage that can match one fact and set one outcome differently.
 
@@ -138,6 +211,101 @@ class RuleAnalysis:
             f"rule to fire wins, so where both match {second.id}'s {name} is ignored"
         )
         self.report("conflicting_rules", at.file, at.line, message, at.layer, at.id)
+
+    def floors(self, order: list[Rule], policy: Policy, day: dt.date) -> None:
+        """``dominated_floor``: a floor that another floor of the same thing, never lower, covers wherever it applies.
+
+        Where several floors of one category fire, the highest applies, so such a floor never binds. A floor
+        of a provisional value neither dominates nor is dominated: the value may yet change.
+        """
+        for rule in order:
+            for floor, amount in _floors(rule).items():
+                _verdict(self.dominated, (_key(rule), floor), self.dominator(rule, floor, amount, order, policy, day))
+
+    def dominator(
+        self, rule: Rule, floor: _Floor, amount: Any, order: list[Rule], policy: Policy, day: dt.date
+    ) -> str | None:
+        """Why ``rule``'s ``floor`` never binds on ``day``, or ``None`` when it may (or that cannot be shown).
+
+        It never binds when another rule of the stage, fired in the order of ``day``, sets a floor of the same
+        thing at least as high, its condition holds wherever ``rule``'s does, and none of its exceptions can set
+        it aside where ``rule`` applies. Of two equal floors under equivalent conditions, the second is reported.
+        """
+        mine = resolve(amount, policy, day)
+        if mine is None or _provisional(amount, policy):
+            return None
+        for other in order:
+            written = _floors(other).get(floor)
+            if other is rule or other.stage != rule.stage or written is None or _provisional(written, policy):
+                continue
+            theirs = resolve(written, policy, day)
+            if theirs is None or theirs < mine:
+                continue
+            if theirs == mine and order.index(other) > order.index(rule) and self.covers(rule, other, policy, day):
+                continue
+            if not self.covers(other, rule, policy, day):
+                continue
+            if any(
+                exception.exception_to == other.id and self.clash(exception, rule, policy, day) is None
+                for exception in order
+            ):
+                continue
+            return (
+                f"{rule.id} requires {_floor_text(floor, amount, mine)}, but {other.id} ({_where(other)}) requires "
+                f"{_floor_text(floor, written, theirs)} wherever it applies: the floor of {rule.id} can never be the "
+                "binding one"
+            )
+        return None
+
+    def exceptions(self, order: list[Rule], policy: Policy, day: dt.date) -> None:
+        """``shadowed_exception``: an exception that sets its rule aside nowhere, or changes no outcome."""
+        by_id = {rule.id: rule for rule in policy.rules}
+        for index, exception in enumerate(order):
+            if exception.exception_to is None:
+                continue
+            others = [r for r in order if r.exception_to == exception.exception_to and r is not exception]
+            earlier = [r for r in order[:index] if r in others]
+            found = self.shadow(exception, by_id[exception.exception_to], earlier, others, policy, day)
+            _verdict(self.shadowed, _key(exception), found)
+
+    def shadow(
+        self, exception: Rule, rule: Rule, earlier: list[Rule], others: list[Rule], policy: Policy, day: dt.date
+    ) -> str | None:
+        """Why ``exception`` to ``rule`` is of no use on ``day``, or ``None`` (also when that cannot be shown).
+
+        An exception fires wherever its own ``when`` holds (the rule's is not added), and the rule then does
+        nothing there; the other exceptions to the rule (``others``, ``earlier`` those that fire before it) fire
+        too. It is of no use when its condition and the rule's can never both hold (it sets nothing aside, and
+        only adds its outcomes); when an earlier exception holds wherever it does and gives each of its
+        outcomes, with the same value; or when it gives exactly the rule's outcomes, only where the rule
+        applies, and no other exception to the rule can fire on the same fact.
+        """
+        fields = self.clash(exception, rule, policy, day)
+        if fields is not None:
+            return (
+                f"{exception.id} never sets {rule.id} ({_where(rule)}) aside: its tests of {', '.join(fields)} never "
+                f"hold where {rule.id}'s do, so it only adds its own outcomes, as a rule of its own would"
+            )
+        mine = _outcomes(exception, policy, day)
+        for first in earlier:
+            theirs = _outcomes(first, policy, day)
+            if all(name in theirs and theirs[name] == value for name, value in mine.items()) and self.covers(
+                first, exception, policy, day
+            ):
+                return (
+                    f"{exception.id} changes no outcome: {first.id} ({_where(first)}), an earlier exception to "
+                    f"{rule.id}, fires wherever it does and gives the same outcomes"
+                )
+        if (
+            mine == _outcomes(rule, policy, day)
+            and self.covers(rule, exception, policy, day)
+            and all(self.clash(exception, other, policy, day) is not None for other in others)
+        ):
+            return (
+                f"{exception.id} changes no outcome: it gives exactly the outcomes of {rule.id} ({_where(rule)}), "
+                f"only where {rule.id} applies"
+            )
+        return None
 
     def gaps(self, policy: Policy) -> None:
         """``parameter_gap``: a rule in force on a day on which a parameter it reads has no value yet.
@@ -188,3 +356,19 @@ class RuleAnalysis:
             else:
                 message = f"{rule.id} can never fire: an exception without conditions sets it aside wherever it is"
             self.report("rule_never_fires", rule.file, rule.line, message, rule.layer, rule.id)
+        self.useless()
+
+    def useless(self) -> None:
+        """``shadowed_exception`` and ``dominated_floor``, for rules that can fire (the others never fire at all).
+
+        The floor of an exception that changes no decision never binds either: only the exception is reported.
+        """
+        shadowed = {key for key, message in self.shadowed.items() if message is not None}
+        found = [("shadowed_exception", key, self.shadowed[key]) for key in shadowed]
+        found += [
+            ("dominated_floor", key, message) for (key, _), message in self.dominated.items() if key not in shadowed
+        ]
+        for code, key, message in found:
+            if message is not None and key in self.fires:
+                rule = self.rules[key]
+                self.report(code, rule.file, rule.line, message, rule.layer, rule.id)

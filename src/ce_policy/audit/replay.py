@@ -22,7 +22,7 @@ from ce_policy.decide.evaluate import evaluate
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError
 from ce_policy.model.hours import hours_to_json
-from ce_policy.model.record import CycleYear, Record, parse_model
+from ce_policy.model.record import DEFERRED, CycleYear, Record, parse_model
 from ce_policy.model.record_files import iter_records
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
@@ -201,7 +201,7 @@ def _records_by_digest(files: Iterable[Path], registry: PolicyRegistry) -> dict[
             if item.data is None:
                 continue
             try:
-                record = parse_model(Record, item.data)
+                record = parse_model(Record, item.data, DEFERRED)
             except CePolicyError:
                 continue
             found.setdefault(record_digest(record), record)
@@ -250,7 +250,7 @@ def _replay_entry(
     base: dict[str, Any] = {"where": where, "decision_id": entry.decision_id, "policy": entry.policy}
     if entry.record is not None:
         try:
-            record = parse_model(Record, entry.record)
+            record = parse_model(Record, entry.record, DEFERRED)
         except CePolicyError as exc:
             return ReplayEntry(**base, status="invalid_entry", message=f"its record is invalid: {exc}")
         if record_digest(record) != entry.record_digest:

@@ -8,7 +8,7 @@ import sys
 from decimal import Decimal
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import click
 from pydantic import BaseModel, TypeAdapter
@@ -190,10 +190,22 @@ def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
 
 @main.command("schema")
 @click.argument("which", type=click.Choice(sorted(_SCHEMAS)), default="record")
-def schema_command(which: str) -> None:
+@click.option("--policy", "policy_id", help="A record or history as this policy reads it (its values and attributes).")
+@_policies_option
+def schema_command(which: str, policy_id: str | None, policy_dirs: tuple[Path, ...]) -> None:
     """Print the JSON Schema of a record, decision, history or title-review decision."""
-    mode: Literal["validation", "serialization"] = "validation" if which in ("record", "history") else "serialization"
-    schema = TypeAdapter(_SCHEMAS[which]).json_schema(mode=mode)
+    if which in ("record", "history"):
+        from ce_policy.policy.schema import record_schema  # noqa: PLC0415 - only this command needs it
+
+        try:
+            policy = _registry(policy_dirs).policy(policy_id) if policy_id else None
+        except CePolicyError as exc:
+            fail(exc, 1)
+        schema = record_schema("record" if which == "record" else "history", policy)
+    else:
+        if policy_id:
+            raise click.UsageError("--policy applies to the schema of a record or a history")
+        schema = TypeAdapter(_SCHEMAS[which]).json_schema(mode="serialization")
     click.echo(json.dumps(schema, ensure_ascii=False, indent=2))
 
 

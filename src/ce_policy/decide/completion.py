@@ -23,7 +23,6 @@ import datetime as dt
 import itertools
 import math
 import threading
-import typing
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import Any
 from ce_policy.model.decision import Decision, HourTotals, RouteStep, ToComplete, WayToComplete
 from ce_policy.model.hours import MAX_HOURS
 from ce_policy.model.record import WAY_FIELDS, Activity, Person, Record
+from ce_policy.model.ways import ACTIVITY_KINDS, DEFERRED, OPTIONAL_FIELDS, VOCABULARY_CONTEXT, Vocabulary
 from ce_policy.policy.edges import policy_edges, year_dates
 from ce_policy.policy.loaded import Condition, ParamRef, Policy, Rule, Test
 
@@ -78,33 +78,36 @@ class _Way:
     """The probe days on which it counts, ascending."""
 
 
-def _domain(field: str) -> tuple[str, ...]:
-    """The values the record contract allows for a choice field of an activity (read from its type)."""
-    return tuple(_literal_values(Activity.model_fields[field].annotation))
-
-
-def _literal_values(annotation: Any) -> list[str]:
-    if typing.get_origin(annotation) is typing.Literal:
-        return [v for v in typing.get_args(annotation) if isinstance(v, str)]
-    return [v for arg in typing.get_args(annotation) for v in _literal_values(arg)]
+def _domain(field: str, vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The values a record may give a choice field or a declared attribute of an activity under ``vocabulary``."""
+    if field == "kind":
+        return ACTIVITY_KINDS
+    attribute = vocabulary.attributes.get(field)
+    return attribute.choices if attribute is not None else tuple(vocabulary.choices[field])
 
 
 def _allowed(test: Test, policy: Policy, day: dt.date) -> set[str] | None:
     """The values of ``test``'s field that satisfy it as in force on ``day``; ``None`` for other tests."""
-    if test.op not in _CHOICE_TESTS or test.field not in _choice_fields():
+    if test.op not in _CHOICE_TESTS or test.field not in _choice_fields(policy.vocabulary):
         return None
     operand = test.operand
     if isinstance(operand, ParamRef):
         operand = policy.parameters[operand.id].value_at(day)
     named = set(operand) if isinstance(operand, tuple | list) else {operand}
-    domain = set(_domain(test.field))
+    domain = set(_domain(test.field, policy.vocabulary))
     return domain & named if test.op in ("is", "in") else domain - named
 
 
-def _choice_fields() -> set[str]:
-    return {"kind"} | {
-        name for fields in WAY_FIELDS.values() for name in fields if name not in ("granted_on", "credits")
-    }
+def _choice_fields(vocabulary: Vocabulary) -> set[str]:
+    """The fields of an activity that a way is named by: its kind, choice fields and declared attributes."""
+    return {"kind", *vocabulary.choices, *vocabulary.attributes}
+
+
+def _way_fields(kind: str, vocabulary: Vocabulary) -> dict[str, bool]:
+    """The fields an activity of ``kind`` may carry (required or not), its declared attributes among them."""
+    fields = dict(vocabulary.way_fields[kind])
+    fields.update({name: False for name, attribute in vocabulary.attributes.items() if kind in attribute.kinds})
+    return fields
 
 
 def _candidates(policy: Policy, day: dt.date) -> dict[_Candidate, str]:
@@ -135,7 +138,8 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
     if len(kinds) != 1 or any(not values for values in choices.values()):
         return []
     kind = kinds.pop()
-    allowed_fields = WAY_FIELDS[kind]
+    vocabulary = policy.vocabulary
+    allowed_fields = _way_fields(kind, vocabulary)
     fields = {name: min(values) for name, values in choices.items()}
     if registration == "application" and "approval" in allowed_fields:
         fields["approval"] = "approved"
@@ -144,10 +148,10 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
     open_fields = sorted(
         name for name, needed in allowed_fields.items() if needed and name != "credits" and name not in fields
     )
-    if any(name not in _choice_fields() for name in open_fields):
+    if any(name not in _choice_fields(vocabulary) for name in open_fields):
         return []  # a required date (e.g. a patent's grant) is not something to suggest
     found = []
-    for values in itertools.product(*(_domain(name) for name in open_fields)):
+    for values in itertools.product(*(_domain(name, vocabulary) for name in open_fields)):
         chosen = {**fields, **dict(zip(open_fields, values, strict=True))}
         found.append(_Candidate(kind, tuple(sorted(chosen.items()))))
     return found
@@ -164,7 +168,10 @@ def _probe_days(policy: Policy, year: int) -> list[dt.date]:
 
 
 def _activity(aid: str, candidate: _Candidate, hours: Decimal, day: dt.date, credits: Decimal | None) -> Activity:
-    """An activity of a way: on the platform, passed, completed on ``day``, with the way's fields."""
+    """An activity of a way: on the platform, passed, completed on ``day``, with the way's fields.
+
+    Its choices are the policy's rules' own (checked against the policy's vocabulary when it loaded).
+    """
     data: dict[str, Any] = {
         "id": aid,
         "kind": candidate.kind,
@@ -172,11 +179,18 @@ def _activity(aid: str, candidate: _Candidate, hours: Decimal, day: dt.date, cre
         "on_platform": True,
         "passed": True,
         "completed_on": day,
-        **dict(candidate.fields),
     }
+    attributes = {}
+    for name, value in candidate.fields:
+        if name in OPTIONAL_FIELDS:
+            data[name] = value
+        else:
+            attributes[name] = value
+    if attributes:
+        data["attributes"] = attributes
     if credits is not None:
         data["credits"] = credits
-    return Activity.model_validate(data)
+    return Activity.model_validate(data, context={VOCABULARY_CONTEXT: DEFERRED})
 
 
 def _probe_activity(index: int, candidate: _Candidate, day: dt.date) -> Activity:
@@ -440,7 +454,9 @@ def _way_to_complete(way: _Way, day: dt.date) -> WayToComplete:
     return WayToComplete(
         category=way.category,
         kind=way.candidate.kind,
-        fields=dict(way.candidate.fields),
+        fields={
+            name if name in OPTIONAL_FIELDS else f"attributes.{name}": value for name, value in way.candidate.fields
+        },
         registration=way.registration,
         route=tuple(RouteStep(actor=a, action=b) for a, b in way.route),
         hours_per_activity=_per_activity(way),

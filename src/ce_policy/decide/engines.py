@@ -11,18 +11,25 @@ import functools
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from ce_policy.decide.activity_result import ActivityResult
 from ce_policy.engine.compiler import compile_policy
 from ce_policy.engine.memo import FiringMemo
 from ce_policy.engine.rules_engine import RulesEngine
 from ce_policy.model.decision import PolicyInfo
-from ce_policy.model.errors import PolicyFileError, PolicyNotFoundError
-from ce_policy.model.record import GENERAL_SECTOR, Person
+from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError, RecordError
+from ce_policy.model.record import DEFERRED, GENERAL_SECTOR, Person, parse_model
+from ce_policy.model.ways import BUILT_IN, Vocabulary
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 
-__all__ = ["decision_date", "engine_for", "memo_of", "policy_info", "resolve_policy"]
+__all__ = ["decision_date", "engine_for", "memo_of", "parse_for_policy", "policy_info", "resolve_policy"]
+
+M = TypeVar("M", bound=BaseModel)
 
 _ENGINE_CACHE_SIZE = 64
 _engines: OrderedDict[tuple[str, str, int, int], RulesEngine] = OrderedDict()
@@ -56,6 +63,43 @@ def resolve_policy(policy: str | Policy | None, person: Person, year: int, regis
     if policy is not None:
         return reg.policy(policy)
     return reg.resolve(person.region, year, person.sector)
+
+
+def parse_for_policy(
+    model: type[M], data: Any, policy: str | Policy | None, registry: PolicyRegistry | None, year: int | None = None
+) -> M:
+    """Validate ``data`` as ``model`` (a `Record` or `History`), its vocabulary left for its policy to check.
+
+    When the data is invalid, the problems listed are all of them: its vocabulary is checked too, against the
+    policy given, or else the one its person and year resolve to if they can be read, or else ce_policy's own.
+
+    Raises:
+        RecordError: listing every problem with its JSON path.
+    """
+    try:
+        return parse_model(model, data, DEFERRED)
+    except RecordError:
+        vocabulary = _vocabulary_for(data, policy, registry, year)
+    return parse_model(model, data, vocabulary)  # raises, with the vocabulary's problems too
+
+
+def _vocabulary_for(
+    data: Any, policy: str | Policy | None, registry: PolicyRegistry | None, year: int | None
+) -> Vocabulary:
+    """The vocabulary of the policy the invalid record (or history) ``data`` would be decided by, as far as known."""
+    if isinstance(policy, Policy):
+        return policy.vocabulary
+    reg = registry or default_registry()
+    try:
+        if policy is not None:
+            return reg.policy(policy).vocabulary
+        given = data.get("year", year) if isinstance(data, Mapping) else year
+        if isinstance(given, int) and not isinstance(given, bool):
+            person = parse_model(Person, data.get("person"), DEFERRED)
+            return reg.resolve(person.region, given, person.sector).vocabulary
+    except CePolicyError:
+        pass
+    return BUILT_IN
 
 
 def decision_date(policy: Policy, year: int, as_of: dt.date | None) -> dt.date:

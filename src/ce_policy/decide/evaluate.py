@@ -14,13 +14,13 @@ from typing import Any
 
 from ce_policy.decide.completion import Evaluator
 from ce_policy.decide.completion import to_complete as _to_complete
-from ce_policy.decide.engines import decision_date, engine_for, memo_of, resolve_policy
-from ce_policy.decide.facts import check_attributes, claimed_once
+from ce_policy.decide.engines import decision_date, engine_for, memo_of, parse_for_policy, resolve_policy
+from ce_policy.decide.facts import check_vocabulary, claimed_once
 from ce_policy.decide.sink import DecisionSink, active_decision_log
 from ce_policy.decide.year import YearEvaluation
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import PolicyNotFoundError, RecordError, RecordProblem
-from ce_policy.model.record import CycleYear, Record, parse_model
+from ce_policy.model.record import DEFERRED, CycleYear, Record, parse_model
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 
@@ -74,12 +74,12 @@ def evaluate(
     """
     if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
         raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
-    parsed = parse_model(Record, record)
+    parsed = parse_for_policy(Record, record, policy, registry)  # its vocabulary is checked once the policy is known
     chosen = resolve_policy(policy, parsed.person, parsed.year, registry)
     if not chosen.evaluable:
         raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
     day = decision_date(chosen, parsed.year, as_of)
-    check_attributes(parsed.person, chosen)
+    check_vocabulary(parsed, chosen)
     region = parsed.person.region
     if region is None:
         region = (registry or default_registry()).default_region or ""
@@ -120,7 +120,7 @@ def _prior_hours(
         is_record = isinstance(item, Record) or (isinstance(item, dict) and "activities" in item)
         try:
             if is_record:
-                earlier = parse_model(Record, item)
+                earlier = parse_model(Record, item, DEFERRED)  # checked by its own policy
                 records.append((f"$prior[{i}]", earlier))
                 year, counted = earlier.year, evaluate(earlier, registry=registry, to_complete=False).hours.total
             else:

@@ -1,6 +1,7 @@
 """The facts an evaluation asserts about a person and each activity, and what keys an activity in the memo.
 
-The person's declared attributes are checked against the policy here, before any fact is made of them.
+What a record says is checked against the vocabulary of the policy that decides it here (its choices, way
+fields and declared attributes), before any fact is made of it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from typing import Any
 from ce_policy.engine.compiler import AS_OF_SUFFIX, date_number
 from ce_policy.model.errors import RecordError, RecordProblem
 from ce_policy.model.hours import to_centi
-from ce_policy.model.record import Activity, Person, Record
+from ce_policy.model.record import Activity, Person, Record, vocabulary_problems
+from ce_policy.model.ways import person_problems
 from ce_policy.policy.calendars import YearCalendar
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.shapes import did_you_mean
 from ce_policy.policy.vocabulary import OPTIONAL_CHOICE_FIELDS
 
-__all__ = ["activity_fact", "activity_key", "check_attributes", "claimed_once", "person_fields"]
+__all__ = ["activity_fact", "activity_key", "check_attributes", "check_vocabulary", "claimed_once", "person_fields"]
 
 _DATE_WINDOWS = (("completed_on", "completed_in"), ("granted_on", "granted_in"))
 
@@ -42,12 +44,36 @@ def person_fields(person: Person, year: int, region: str, attributes: Iterable[s
     return fields
 
 
-def check_attributes(person: Person, policy: Policy, path: str = "$.person") -> None:
-    """Refuse person attributes that ``policy`` does not declare, or values outside their choices.
+def check_vocabulary(record: Record, policy: Policy, path: str = "$") -> None:
+    """Refuse what a record says that ``policy`` does not allow.
+
+    Its vocabulary (choices, way fields, activity attributes) and the person attributes it declares.
 
     Raises:
-        RecordError: listing each such attribute with its JSON path.
+        RecordError: listing each problem with its JSON path (under ``path``, e.g. ``$.records[2]``).
     """
+    problems = [
+        RecordProblem(path + p.path[1:], p.code, p.message) for p in vocabulary_problems(record, policy.vocabulary)
+    ]
+    problems += _attribute_problems(record.person, policy, f"{path}.person")
+    if problems:
+        raise RecordError(problems)
+
+
+def check_attributes(person: Person, policy: Policy, path: str = "$.person") -> None:
+    """Refuse person attributes that ``policy`` does not declare or values outside their choices.
+
+    And a degree outside the policy's vocabulary.
+
+    Raises:
+        RecordError: listing each problem with its JSON path.
+    """
+    problems = person_problems(person.__dict__, path, policy.vocabulary) + _attribute_problems(person, policy, path)
+    if problems:
+        raise RecordError(problems)
+
+
+def _attribute_problems(person: Person, policy: Policy, path: str) -> list[RecordProblem]:
     problems = []
     declared = policy.attributes
     for name, value in (person.attributes or {}).items():
@@ -62,8 +88,7 @@ def check_attributes(person: Person, policy: Policy, path: str = "$.person") -> 
             hint = did_you_mean(value, attribute.choices)
             message = f"{value!r} is not one of {', '.join(attribute.choices)}{hint}"
             problems.append(RecordProblem(where, "invalid_choice", message))
-    if problems:
-        raise RecordError(problems)
+    return problems
 
 
 def claimed_once(records: Iterable[tuple[str, Record]]) -> list[RecordProblem]:
@@ -89,11 +114,17 @@ def claimed_once(records: Iterable[tuple[str, Record]]) -> list[RecordProblem]:
 
 
 def activity_fact(
-    index: int, activity: Activity, common: dict[str, Any], as_of: dt.date, dates: YearCalendar
+    index: int,
+    activity: Activity,
+    common: dict[str, Any],
+    as_of: dt.date,
+    dates: YearCalendar,
+    attributes: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The activity-stage fact of the activity at ``index``: its fields, the person fields, its dates.
 
-    Each date is given as ``yyyymmdd``, as days from ``as_of``, and as the window of the year it falls in.
+    Each date is given as ``yyyymmdd``, as days from ``as_of``, and as the window of the year it falls in;
+    each activity attribute the policy declares (``attributes``) as given, ``""`` when the activity has none.
     """
     fact: dict[str, Any] = {
         "id": f"a{index}",
@@ -117,13 +148,17 @@ def activity_fact(
         fact[name] = getattr(activity, name) or ""
     if activity.credits is not None:
         fact["credits"] = to_centi(activity.credits)
+    given = activity.attributes or {}
+    for name in attributes:
+        fact[name] = given.get(name, "")
     return fact
 
 
-_ACTIVITY_FIELDS = operator.itemgetter(*(name for name in Activity.model_fields if name != "id"))
+_ACTIVITY_FIELDS = operator.itemgetter(*(name for name in Activity.model_fields if name not in ("id", "attributes")))
 
 
 def activity_key(activity: Activity) -> tuple[Any, ...]:
     """Everything of an activity that a rule of the activity or recognition stage can read (all but its id)."""
     key: tuple[Any, ...] = _ACTIVITY_FIELDS(activity.__dict__)
-    return key
+    attributes = activity.attributes
+    return key if not attributes else (*key, *sorted(attributes.items()))

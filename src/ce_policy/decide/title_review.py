@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ce_policy.decide.engines import decision_date, engine_for, policy_info, resolve_policy
+from ce_policy.decide.engines import decision_date, engine_for, parse_for_policy, policy_info, resolve_policy
 from ce_policy.decide.evaluate import evaluate
-from ce_policy.decide.facts import check_attributes, claimed_once
+from ce_policy.decide.facts import check_attributes, check_vocabulary, claimed_once
 from ce_policy.engine.compiler import Action
 from ce_policy.engine.firings import Firings
 from ce_policy.model.decision import Decision, ReviewYear, TitleReviewDecision, TraceEntry
 from ce_policy.model.errors import RecordError, RecordProblem
-from ce_policy.model.record import History, IntegrityFlag, parse_model
+from ce_policy.model.record import History, IntegrityFlag
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry
 
@@ -124,7 +124,7 @@ def evaluate_title_review(
             policy is not in force on the date the year is judged as of.
         EngineError: the rules engine failed.
     """
-    parsed = parse_model(History, history)
+    parsed = parse_for_policy(History, history, policy, registry, review_year)  # records: checked by their policy
     if applied_on.year < review_year:
         raise RecordError([RecordProblem("$", "invalid_value", "applied_on falls before the review year")])
     chosen = resolve_policy(policy, parsed.person, review_year, registry)
@@ -154,6 +154,7 @@ def evaluate_title_review(
             # As of the application date, or the year's own decision date (its make-up window's end) if earlier.
             year_policy = resolve_policy(None, records[year].person, year, registry)
             as_of = min(applied_on, decision_date(year_policy, year, None))
+            check_vocabulary(records[year], year_policy, f"$.records[{parsed.records.index(records[year])}]")
             decision = evaluate(records[year], policy=year_policy, as_of=as_of, registry=registry)
             decisions[year] = decision
             public = decision.shortfall.public == 0

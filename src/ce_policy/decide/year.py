@@ -39,6 +39,8 @@ class YearEvaluation(StageRunner):
         common = person_fields(record.person, record.year, self.region, self.policy.attributes)
         self.dates = self.policy.calendar(record.year)
         self.provisional.update(self.dates.provisional)  # every decision of the year rests on its dates
+        if self.policy.declared_words:
+            self.provisional.update(self.policy.provisional_words(record.activities))
         self.priority = self.memo.priority if self.memo is not None else priorities(self.engine.compiled)
         with contextlib.ExitStack() as stack:
             self._stack = stack
@@ -127,7 +129,9 @@ class YearEvaluation(StageRunner):
             result = memo.recall_activity(key) if memo is not None and key is not None else None
             results.append(result)
             if result is None:
-                building[index] = ActivityState(activity_fact(index, activity, common, as_of, self.dates))
+                building[index] = ActivityState(
+                    activity_fact(index, activity, common, as_of, self.dates, self.policy.vocabulary.attributes)
+                )
                 fresh.append((index, key))
             else:
                 self.provisional |= result.provisional

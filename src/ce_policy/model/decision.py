@@ -177,7 +177,8 @@ class WayToComplete(BaseModel):
         category: the category its hours count in.
         kind: the activity kind.
         fields: the way fields an activity of it carries (e.g. ``organiser_level``; ``approval: approved``
-            for a way registered by application, whose hours count once approved).
+            for a way registered by application, whose hours count once approved); an activity attribute the
+            policy declares as ``attributes.<name>`` (e.g. ``attributes.subject: accounting``).
         registration: ``automatic`` or ``application``.
         route: the approval route of an application; empty for automatic registration.
         hours_per_activity: the most hours one activity counts (``None``: the hours it claims).

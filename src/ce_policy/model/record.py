@@ -21,15 +21,32 @@ from pydantic import (
     StrictBool,
     StrictStr,
     ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from ce_policy.model.errors import RecordError, RecordProblem
 from ce_policy.model.hours import Hours
+from ce_policy.model.ways import (
+    ACTIVITY_KINDS,
+    BUILT_IN,
+    CHOICES,
+    DEFERRED,
+    DEGREE_LEVELS,
+    VOCABULARY_CONTEXT,
+    WAY_FIELDS,
+    ActivityKind,
+    TitleLevel,
+    Vocabulary,
+    activity_problems,
+    person_problems,
+)
 
 __all__ = [
     "ACTIVITY_KINDS",
+    "DEFERRED",
     "DEGREE_LEVELS",
     "GENERAL_SECTOR",
     "MAX_ACTIVITIES",
@@ -42,7 +59,10 @@ __all__ = [
     "IntegrityFlag",
     "Person",
     "Record",
+    "TitleLevel",
+    "Vocabulary",
     "parse_model",
+    "vocabulary_problems",
 ]
 
 MAX_ACTIVITIES = 1_000
@@ -55,41 +75,25 @@ MAX_LABEL_LENGTH = 100
 MAX_ATTRIBUTES = 20
 """The most person attributes a record may carry, and a policy may declare."""
 
-ActivityKind = Literal[
-    "public_course",
-    "training",
-    "advanced_seminar",
-    "practice",
-    "lecture",
-    "degree_study",
-    "patent",
-    "research_project",
-    "publication",
-    "qualification_exam",
-    "other_recognised",
-    "cme_project",
-    "self_study",
-]
-ACTIVITY_KINDS: tuple[str, ...] = ActivityKind.__args__  # type: ignore[attr-defined]
-
-TitleLevel = Literal["junior", "intermediate", "senior"]
 OrganiserLevel = Literal["national", "region", "prefecture", "county", "unit"]
-Role = Literal["lecturer", "attendee"]
-DegreeLevel = Literal[
-    "associate",
-    "bachelor",
-    "master",
-    "doctor",
-    "party_school_associate",
-    "party_school_bachelor",
-    "party_school_postgraduate",
-]
-DEGREE_LEVELS: tuple[str, ...] = DegreeLevel.__args__  # type: ignore[attr-defined]
-PatentType = Literal["invention", "utility_model", "design"]
-PublicationType = Literal["paper", "book", "translation"]
-Journal = Literal["cn", "sector_recognised", "other"]
-Approval = Literal["pending", "approved", "rejected"]
-ProjectLevel = Literal["national", "region"]
+"""The built-in organiser levels (a policy may add values; see ``ways``)."""
+
+
+def _enum(name: str) -> WithJsonSchema:
+    """The JSON Schema of a choice field: text, one of ce_policy's values (a policy's schema adds its own)."""
+    return WithJsonSchema({"type": "string", "enum": list(CHOICES[name])})
+
+
+# Choice fields are text whose values the vocabulary of the deciding policy checks (``ways``).
+_Text = StrictStr  # any text: the vocabulary decides, with one problem for a value outside it
+OrganiserLevelChoice = Annotated[_Text, _enum("organiser_level")]
+RoleChoice = Annotated[_Text, _enum("role")]
+DegreeLevelChoice = Annotated[_Text, _enum("degree_level")]
+PatentTypeChoice = Annotated[_Text, _enum("patent_type")]
+PublicationTypeChoice = Annotated[_Text, _enum("publication_type")]
+JournalChoice = Annotated[_Text, _enum("journal")]
+ApprovalChoice = Annotated[_Text, _enum("approval")]
+ProjectLevelChoice = Annotated[_Text, _enum("project_level")]
 
 Identifier = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\s]+$")]
 AttributeName = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
@@ -120,36 +124,6 @@ LabelName = Annotated[StrictStr, Field(min_length=1, max_length=32, pattern=r"^[
 LabelValue = Annotated[StrictStr, Field(min_length=1, max_length=MAX_LABEL_LENGTH)]
 Labels = Annotated[dict[LabelName, LabelValue], Field(max_length=MAX_LABELS)]
 """Free grouping labels (e.g. ``{"county": "库车市", "employer": "…"}``): reported on, never read by a rule."""
-WAY_FIELDS: dict[str, dict[str, bool]] = {
-    # kind -> {field: required?}; fields not listed are not allowed for that kind.
-    "public_course": {},
-    "training": {},
-    "advanced_seminar": {"organiser_level": True, "approval": False},
-    "practice": {"approval": False},
-    "lecture": {"organiser_level": True, "role": True, "approval": False},
-    "degree_study": {"degree_level": True, "approval": False},
-    "patent": {"patent_type": True, "granted_on": False, "approval": False},
-    "research_project": {"organiser_level": True, "approval": False},
-    "publication": {"publication_type": True, "journal": True, "approval": False},
-    "qualification_exam": {"approval": False},
-    "other_recognised": {"organiser_level": True, "approval": False},
-    # Sector ways: continuing medical education (继续医学教育) projects and self-study, which earn credits.
-    "cme_project": {"project_level": True, "approval": False},
-    "self_study": {"credits": True, "approval": False},
-}
-_OPTIONAL_FIELDS = (
-    "organiser_level",
-    "project_level",
-    "credits",
-    "role",
-    "degree_level",
-    "patent_type",
-    "granted_on",
-    "publication_type",
-    "journal",
-    "approval",
-)
-
 M = TypeVar("M", bound=BaseModel)
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
@@ -176,8 +150,15 @@ class Person(BaseModel):
     title_level: TitleLevel
     sector: Code = GENERAL_SECTOR
     region: Code | None = None
-    degree_level: DegreeLevel | None = None
+    degree_level: DegreeLevelChoice | None = None
     attributes: Annotated[dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES)] | None = None
+
+    @model_validator(mode="after")
+    def _degree_in_the_vocabulary(self, info: ValidationInfo) -> Person:
+        problems = person_problems(self.__dict__, "$", _vocabulary(info))
+        if problems:
+            raise PydanticCustomError("vocabulary", "; ".join(p.message for p in problems))
+        return self
 
 
 class Activity(BaseModel):
@@ -197,26 +178,24 @@ class Activity(BaseModel):
     on_platform: StrictBool
     passed: StrictBool
     completed_on: IsoDate
-    organiser_level: OrganiserLevel | None = None
-    role: Role | None = None
-    degree_level: DegreeLevel | None = None
-    patent_type: PatentType | None = None
+    organiser_level: OrganiserLevelChoice | None = None
+    role: RoleChoice | None = None
+    degree_level: DegreeLevelChoice | None = None
+    patent_type: PatentTypeChoice | None = None
     granted_on: IsoDate | None = None
-    publication_type: PublicationType | None = None
-    journal: Journal | None = None
-    approval: Approval | None = None
-    project_level: ProjectLevel | None = None
+    publication_type: PublicationTypeChoice | None = None
+    journal: JournalChoice | None = None
+    approval: ApprovalChoice | None = None
+    project_level: ProjectLevelChoice | None = None
     credits: Hours | None = None
+    attributes: Annotated[dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES)] | None = None
 
     @model_validator(mode="after")
-    def _fields_fit_the_way(self) -> Activity:
-        allowed = WAY_FIELDS[self.kind]
-        missing = [name for name, required in allowed.items() if required and getattr(self, name) is None]
-        extra = [name for name in _OPTIONAL_FIELDS if name not in allowed and getattr(self, name) is not None]
-        problems = [f"{name} is required for kind {self.kind!r}" for name in missing]
-        problems += [f"{name} does not apply to kind {self.kind!r}" for name in extra]
+    def _fits_the_vocabulary(self, info: ValidationInfo) -> Activity:
+        """Choices, way fields and attributes as the vocabulary allows (``ways``; `parse_model` names each)."""
+        problems = activity_problems(self.__dict__, "$", _vocabulary(info))
         if problems:
-            raise PydanticCustomError("way_fields", "; ".join(problems))
+            raise PydanticCustomError("vocabulary", "; ".join(p.message for p in problems))
         return self
 
 
@@ -355,7 +334,9 @@ _CODE_BY_TYPE = {
 _OWN_CODES = frozenset(
     {"wrong_type", "hours_invalid", "hours_precision", "invalid_date", "way_fields", "duplicate_activity_id"}
 )
-_FOUND_BEFORE_VALIDATION = frozenset({"way_fields", "duplicate_activity_id"})
+_FOUND_BEFORE_VALIDATION = frozenset({"vocabulary", "way_fields", "duplicate_activity_id"})
+"""Problems that `parse_model` finds again on the raw data, each at its exact path (pydantic runs a model's own
+checks only once all of its fields are valid)."""
 
 
 def _problem_from(error: Mapping[str, Any]) -> RecordProblem:
@@ -366,8 +347,8 @@ def _problem_from(error: Mapping[str, Any]) -> RecordProblem:
     return RecordProblem(json_path(loc), code, message)
 
 
-def _activity_problems(activities: Any, prefix: str) -> list[RecordProblem]:
-    """Way fields and duplicate ids, checked on the raw data.
+def _activity_problems(activities: Any, prefix: str, vocabulary: Vocabulary) -> list[RecordProblem]:
+    """The activities' vocabulary (choices, way fields, attributes) and duplicate ids, checked on the raw data.
 
     Pydantic runs model validators only once every field is valid; checking here reports these problems
     together with every other one, each at its exact path.
@@ -380,17 +361,7 @@ def _activity_problems(activities: Any, prefix: str) -> list[RecordProblem]:
         if not isinstance(activity, Mapping):
             continue
         where = f"{prefix}.activities[{i}]"
-        kind = activity.get("kind")
-        allowed = WAY_FIELDS.get(kind) if isinstance(kind, str) else None
-        if allowed is not None:
-            for name in _OPTIONAL_FIELDS:
-                given = activity.get(name) is not None
-                if name not in allowed and given:
-                    message = f"{name} does not apply to kind {kind!r}"
-                    problems.append(RecordProblem(f"{where}.{name}", "way_fields", message))
-                elif allowed.get(name) and not given:
-                    message = f"{name} is required for kind {kind!r}"
-                    problems.append(RecordProblem(f"{where}.{name}", "way_fields", message))
+        problems += activity_problems(activity, where, vocabulary)
         activity_id = activity.get("id")
         if isinstance(activity_id, str):
             if activity_id in seen:
@@ -400,18 +371,35 @@ def _activity_problems(activities: Any, prefix: str) -> list[RecordProblem]:
     return problems
 
 
-def _raw_problems(data: Mapping[str, Any]) -> list[RecordProblem]:
-    problems = _activity_problems(data.get("activities"), "$")
+def _raw_problems(data: Mapping[str, Any], vocabulary: Vocabulary) -> list[RecordProblem]:
+    problems = _activity_problems(data.get("activities"), "$", vocabulary)
+    person = data.get("person")
+    if isinstance(person, Mapping):
+        problems += person_problems(person, "$.person", vocabulary)
     records = data.get("records")
     if isinstance(records, list | tuple):
         for i, record in enumerate(records):
             if isinstance(record, Mapping):
-                problems += _activity_problems(record.get("activities"), f"$.records[{i}]")
+                problems += _activity_problems(record.get("activities"), f"$.records[{i}]", vocabulary)
+                inner = record.get("person")
+                if isinstance(inner, Mapping):
+                    problems += person_problems(inner, f"$.records[{i}].person", vocabulary)
     return problems
 
 
-def parse_model(model: type[M], data: Any) -> M:
-    """Validate ``data`` (a model instance or plain JSON data) as ``model``.
+def _vocabulary(info: ValidationInfo) -> Vocabulary:
+    """The vocabulary a validation checks against: the context's, else ce_policy's own."""
+    context = info.context
+    found = context.get(VOCABULARY_CONTEXT) if isinstance(context, Mapping) else None
+    return found if isinstance(found, Vocabulary) else BUILT_IN
+
+
+def parse_model(model: type[M], data: Any, vocabulary: Vocabulary = BUILT_IN) -> M:
+    """Validate ``data`` (a model instance or plain JSON data) as ``model``, under ``vocabulary``.
+
+    ``vocabulary`` is ce_policy's own by default, a policy's (`ce_policy.Policy.vocabulary`) for a record it
+    decides, or `DEFERRED` to check the structure now and the vocabulary once the policy is known. A model
+    instance is returned as it is.
 
     Raises:
         RecordError: listing every problem with its JSON path.
@@ -423,8 +411,16 @@ def parse_model(model: type[M], data: Any) -> M:
     if not isinstance(data, Mapping):
         raise RecordError([RecordProblem("$", "wrong_type", f"expected a JSON object, got {type(data).__name__}")])
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={VOCABULARY_CONTEXT: vocabulary})
     except ValidationError as exc:
         found = [_problem_from(e) for e in exc.errors(include_url=False)]
-        problems = [p for p in found if p.code not in _FOUND_BEFORE_VALIDATION] + _raw_problems(data)
+        problems = [p for p in found if p.code not in _FOUND_BEFORE_VALIDATION] + _raw_problems(data, vocabulary)
         raise RecordError(problems or found) from None
+
+
+def vocabulary_problems(record: Record, vocabulary: Vocabulary) -> list[RecordProblem]:
+    """What a parsed record says that ``vocabulary`` does not allow, each problem at its JSON path."""
+    problems = person_problems(record.person.__dict__, "$.person", vocabulary)
+    for i, activity in enumerate(record.activities):
+        problems += activity_problems(activity.__dict__, f"$.activities[{i}]", vocabulary)
+    return problems

@@ -15,8 +15,10 @@ no activity (a person without activities). An empty cell is an absent field. ``o
 are ``true`` or ``false``; ``hours`` and ``credits`` are numbers; dates are ``YYYY-MM-DD``. A column
 ``label_<name>`` gives the record's label ``<name>`` (``label_county`` → ``labels.county``), and a column
 ``attr_<name>`` the person attribute ``<name>`` a policy declares (``attr_employer_type`` →
-``person.attributes.employer_type``), each repeated on each row like the person's columns;
-``person_degree_level`` is the person's degree (``degree_level`` is an activity's).
+``person.attributes.employer_type``), each repeated on each row like the person's columns; a column
+``activity_attr_<name>`` gives the row's activity the attribute ``<name>`` its policy declares
+(``activity_attr_subject`` → ``attributes.subject`` of the activity); ``person_degree_level`` is the
+person's degree (``degree_level`` is an activity's).
 """
 
 from __future__ import annotations
@@ -67,10 +69,12 @@ ACTIVITY_COLUMNS = {
 CSV_COLUMNS: tuple[str, ...] = (*PERSON_COLUMNS, "year", *ACTIVITY_COLUMNS)
 """The columns a CSV file of records may have (``person_id`` and ``year`` are required), in any order; besides
 them, any ``label_<name>`` column (a grouping label, `ce_policy.Record.labels`) and any ``attr_<name>`` column
-(a person attribute, `ce_policy.Person.attributes`)."""
+(a person attribute, `ce_policy.Person.attributes`) and any ``activity_attr_<name>`` column (an activity
+attribute, `ce_policy.Activity.attributes`)."""
 LABEL_PREFIX = "label_"
 ATTRIBUTE_PREFIX = "attr_"
-_LABEL_COLUMN = re.compile(r"(label|attr)_[a-z][a-z0-9_]*")
+ACTIVITY_ATTRIBUTE_PREFIX = "activity_attr_"
+_LABEL_COLUMN = re.compile(r"(label|attr|activity_attr)_[a-z][a-z0-9_]*")
 _REQUIRED_COLUMNS = ("person_id", "year")
 _SUFFIXES: dict[str, RecordFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -180,7 +184,7 @@ def _csv(stream: IO[str], file: str) -> Iterator[RecordInput]:
         parts = [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
         parts += [f"missing column(s) {', '.join(missing)}"] if missing else []
         parts += ["a column appears twice"] if len(set(columns)) != len(columns) else []
-        known = ", ".join((*CSV_COLUMNS, "label_<name>", "attr_<name>"))
+        known = ", ".join((*CSV_COLUMNS, "label_<name>", "attr_<name>", "activity_attr_<name>"))
         raise RecordFileError(file, 1, "; ".join(parts) + f" (columns: {known})")
     group = _CsvGroup(file)
     seen: dict[tuple[str, str], int] = {}
@@ -253,6 +257,9 @@ class _CsvGroup:
         activity = {
             field: _cell(field, cells[column]) for column, field in ACTIVITY_COLUMNS.items() if cells.get(column)
         }
+        attributes = _prefixed(cells, ACTIVITY_ATTRIBUTE_PREFIX)
+        if attributes:
+            activity["attributes"] = attributes
         if activity:
             self.data["activities"].append(activity)
             self.activity_lines.append(line)

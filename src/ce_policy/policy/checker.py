@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any, Literal, Protocol
 
 from ce_policy.model.hours import parse_hours
+from ce_policy.model.ways import Vocabulary
 from ce_policy.policy.loaded import AsOf, CodeMessage, Condition, Parameter, ParamRef, PersonAttribute, Test
 from ce_policy.policy.safe_yaml import SourceMap
 from ce_policy.policy.shapes import did_you_mean
@@ -35,6 +36,7 @@ class Registers(Protocol):
     parameters: dict[str, Parameter]
     codes: dict[str, CodeMessage]
     attributes: dict[str, PersonAttribute]
+    vocabulary: Vocabulary
 
     def problem(self, source: SourceMap, path: tuple[str | int, ...], code: str, message: str) -> None:
         """Record a problem at ``path`` of ``source``."""
@@ -108,7 +110,7 @@ class RuleChecker:
         self.builder = builder
         self.source = source
         self.stage = stage
-        self.fields = fields_for(stage, {name: a.choices for name, a in builder.attributes.items()})
+        self.fields = fields_for(stage, {name: a.choices for name, a in builder.attributes.items()}, builder.vocabulary)
         self.params: set[str] = set()
 
     def problem(self, path: tuple[str | int, ...], code: str, message: str) -> None:

@@ -22,7 +22,8 @@ from fractions import Fraction
 from typing import Any
 
 from ce_policy.model.hours import MAX_HOURS
-from ce_policy.model.record import ACTIVITY_KINDS, WAY_FIELDS
+from ce_policy.model.record import ACTIVITY_KINDS
+from ce_policy.model.ways import BUILT_IN, Vocabulary
 from ce_policy.policy.calendars import YearCalendar, year_calendar
 from ce_policy.policy.loaded import AsOf, Condition, Parameter, ParamRef, Policy, Rule, Test
 from ce_policy.policy.vocabulary import OPTIONAL_CHOICE_FIELDS
@@ -93,6 +94,7 @@ class PolicyEdges:
             policy's calendar); the calendar year without a policy.
         shares: the share floors the rules set: ``(category, unit, share)``, e.g. ``("professional",
             "credits", Fraction(2, 3))``.
+        vocabulary: what a record may say under the policy (ce_policy's own without a policy).
     """
 
     year: int
@@ -105,6 +107,7 @@ class PolicyEdges:
     cycle: tuple[int, int] | None = None
     span: tuple[dt.date, dt.date] | None = None
     shares: tuple[tuple[str, str, Fraction], ...] = ()
+    vocabulary: Vocabulary = BUILT_IN
 
     @property
     def first_day(self) -> dt.date:
@@ -161,6 +164,7 @@ class _Reader:
         # An exception without a condition replaces its rule altogether (as the compiler does).
         replaced = {r.exception_to for r in live if r.exception_to is not None and not r.when.parts}
         self.rules = [r for r in live if r.id not in replaced]
+        self.choice_fields = {*_CHOICE_FIELDS, *policy.vocabulary.attributes}
 
     def operands(self, operand: Any) -> list[Any]:
         """The values an operand or amount can stand for during the year (a literal stands for itself)."""
@@ -273,7 +277,9 @@ class _Reader:
         if fields is None or "kind" not in fields:
             return None
         kind = fields.pop("kind")
-        allowed = WAY_FIELDS[kind]
+        vocabulary = self.policy.vocabulary
+        allowed = dict(vocabulary.way_fields[kind])
+        allowed.update({name: False for name, a in vocabulary.attributes.items() if kind in a.kinds})
         if registration == "application":
             if "approval" not in allowed:
                 return None
@@ -285,6 +291,7 @@ class _Reader:
             fact: dict[str, Any] = {
                 "kind": kind,
                 **{name: fields.get(name, "") for name in OPTIONAL_CHOICE_FIELDS},
+                **{name: fields.get(name, "") for name in vocabulary.attributes},
                 "on_platform": True,
                 "passed": True,
                 "completed_on": window,
@@ -366,7 +373,7 @@ class _Reader:
         """The choice values a condition of plain ``is``/``in`` tests names (the first, for ``in``)."""
         fields: dict[str, str] = {}
         for part in condition.parts:
-            if isinstance(part, Condition) or part.field not in _CHOICE_FIELDS or part.op not in ("is", "in"):
+            if isinstance(part, Condition) or part.field not in self.choice_fields or part.op not in ("is", "in"):
                 return None
             sets = [set(_choices(operand)) for operand in self.operands(part.operand)]
             common = set.intersection(*sets) if sets else set()
@@ -474,4 +481,5 @@ def policy_edges(policy: Policy | None, year: int) -> PolicyEdges:
         cycle=reader.cycle(),
         span=reader.span,
         shares=reader.shares(),
+        vocabulary=policy.vocabulary,
     )

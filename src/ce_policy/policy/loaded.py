@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ce_policy.model.ways import BUILT_IN, VOCABULARY_CONTEXT, Vocabulary
 from ce_policy.policy.calendars import CalendarRule, YearCalendar, year_calendar
 from ce_policy.policy.vocabulary import FieldSpec, fields_for
 
@@ -18,6 +19,7 @@ __all__ = [
     "Clause",
     "CodeMessage",
     "Condition",
+    "DeclaredWords",
     "Layer",
     "ParamRef",
     "Parameter",
@@ -65,6 +67,43 @@ class PersonAttribute:
     description: str
     choices: tuple[str, ...]
     cite: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredWords:
+    """What a layer adds to the record's vocabulary under one key of ``activity_values:`` or ``activity_attributes:``.
+
+    A choice field's further values and kinds, or an activity attribute.
+
+    Attributes:
+        section: ``activity_values`` or ``activity_attributes``.
+        name: the choice field or the attribute.
+        values: the values added (an attribute's: all of its values).
+        kinds: the kinds that may now carry the field (an attribute's: every kind that may).
+    """
+
+    section: Literal["activity_values", "activity_attributes"]
+    name: str
+    layer: str
+    values: tuple[str, ...]
+    kinds: tuple[str, ...]
+    cite: str
+    provisional: bool
+    file: str
+    line: int | None
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        """``<layer>.<section>.<name>``: how a decision lists the declaration when it is provisional."""
+        return f"{self.layer}.{self.section}.{self.name}"
+
+    def used_by(self, activity: Any) -> bool:
+        """Whether an activity (a `ce_policy.Activity`) says something only this declaration allows."""
+        if self.section == "activity_attributes":
+            return self.name in (activity.attributes or {})
+        value = getattr(activity, self.name, None)
+        return value is not None and (value in self.values or activity.kind in self.kinds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +256,10 @@ class Policy:
     """The person attributes the chain's layers declare, by name."""
     texts: dict[str, CodeMessage] = field(default_factory=dict)
     """Texts the views show (e.g. ``deadline_passed``), as the chain's ``codes.yaml`` words them."""
+    vocabulary: Vocabulary = BUILT_IN
+    """What a record decided under this policy may say: ce_policy's vocabulary and what the layers add."""
+    declared_words: tuple[DeclaredWords, ...] = ()
+    """The layers' ``activity_values:`` and ``activity_attributes:``, most general layer first."""
 
     @property
     def ref(self) -> PolicyRef:
@@ -271,7 +314,26 @@ class Policy:
 
     def fields(self, stage: str) -> dict[str, FieldSpec]:
         """The fields of ``stage``'s facts under this policy: the vocabulary's and its person attributes."""
-        return fields_for(stage, {name: attribute.choices for name, attribute in self.attributes.items()})
+        return fields_for(
+            stage, {name: attribute.choices for name, attribute in self.attributes.items()}, self.vocabulary
+        )
+
+    @property
+    def validation_context(self) -> dict[str, Vocabulary]:
+        """The pydantic validation context that checks a record against this policy's vocabulary.
+
+        ``Record.model_validate(data, context=policy.validation_context)`` accepts the values and attributes
+        the policy's layers declare (plain ``model_validate`` checks against ce_policy's own vocabulary).
+        """
+        return {VOCABULARY_CONTEXT: self.vocabulary}
+
+    def provisional_words(self, activities: Any) -> set[str]:
+        """The provisional declarations of the vocabulary that some of ``activities`` rely on, by label."""
+        return {
+            words.label
+            for words in self.declared_words
+            if words.provisional and any(words.used_by(activity) for activity in activities)
+        }
 
     def in_force_on(self, day: dt.date) -> bool:
         """Whether the policy (its top layer) is in force on ``day``."""

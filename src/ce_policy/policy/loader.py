@@ -13,10 +13,20 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from ce_policy.model.errors import PolicyFileError, PolicyProblem
+from ce_policy.model.ways import BUILT_IN, Vocabulary
 from ce_policy.policy.calendars import CalendarRule, DayRef, year_calendar
 from ce_policy.policy.checker import RuleChecker, parameter_value
 from ce_policy.policy.layer_files import RawLayer
-from ce_policy.policy.loaded import Clause, CodeMessage, Layer, Parameter, PersonAttribute, Policy, Rule
+from ce_policy.policy.loaded import (
+    Clause,
+    CodeMessage,
+    DeclaredWords,
+    Layer,
+    Parameter,
+    PersonAttribute,
+    Policy,
+    Rule,
+)
 from ce_policy.policy.overrides import apply_overrides, check_grants
 from ce_policy.policy.safe_yaml import SourceMap
 from ce_policy.policy.shapes import (
@@ -30,6 +40,7 @@ from ce_policy.policy.shapes import (
     did_you_mean,
 )
 from ce_policy.policy.vocabulary import FACTS, TEXTS
+from ce_policy.policy.words import add_words, vocabulary_of
 
 __all__ = ["build_policy"]
 
@@ -47,6 +58,8 @@ class _Builder:
         self.rule_origin: dict[str, tuple[str, int | None]] = {}
         self.calendar_rules: list[CalendarRule] = []
         self.attributes: dict[str, PersonAttribute] = {}
+        self.declared_words: list[DeclaredWords] = []
+        self.vocabulary: Vocabulary = BUILT_IN
         self.texts: dict[str, CodeMessage] = {}
 
     def problem(self, source: SourceMap, path: tuple[str | int, ...], code: str, message: str) -> None:
@@ -72,6 +85,9 @@ class _Builder:
             self.add_parameters(raw)
             self.add_calendar(raw)
             self.add_attributes(raw)
+        for raw in self.chain:
+            add_words(self, raw)
+        self.vocabulary = vocabulary_of(self.declared_words)
         for index, raw in enumerate(self.chain):
             self.add_rules(raw)
             check_grants(self, raw, list(self.chain[:index]))
@@ -108,6 +124,8 @@ class _Builder:
             calendar_rules=tuple(self.calendar_rules),
             attributes=self.attributes,
             texts=self.texts,
+            vocabulary=self.vocabulary,
+            declared_words=tuple(self.declared_words),
         )
 
     def check_sector_layer(self, raw: RawLayer, below: list[RawLayer]) -> None:

@@ -25,6 +25,7 @@ __all__ = [
     "FILE_MODELS",
     "LAYER_FILES",
     "MAX_RULES_PER_STAGE",
+    "ActivityAttributeEntry",
     "AttributeEntry",
     "CalendarEntry",
     "ClausesFile",
@@ -34,6 +35,7 @@ __all__ = [
     "ParameterOverride",
     "ParametersFile",
     "RulesFile",
+    "ValuesEntry",
     "WindowEntry",
     "did_you_mean",
 ]
@@ -194,6 +196,33 @@ class AttributeEntry(BaseModel):
 AttributeName = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
+class ValuesEntry(BaseModel):
+    """More of a choice field of an activity: values it may take, kinds that may carry it (optional there)."""
+
+    model_config = STRICT
+    values: tuple[Key, ...] = ()
+    kinds: tuple[Key, ...] = ()
+    cite: Cite
+    provenance: Literal["N", "R", "S", "P"] = "N"
+
+    @model_validator(mode="after")
+    def _something(self) -> ValuesEntry:
+        if not self.values and not self.kinds:
+            raise ValueError("give values the field may take, kinds that may carry it, or both")
+        return self
+
+
+class ActivityAttributeEntry(BaseModel):
+    """An activity attribute a layer declares: the kinds that may carry it and its values."""
+
+    model_config = STRICT
+    description: Text
+    kinds: tuple[Key, ...] = Field(min_length=1)
+    choices: tuple[Key, ...] = Field(min_length=1)
+    cite: Cite
+    provenance: Literal["N", "R", "S", "P"] = "N"
+
+
 class LayerFile(BaseModel):
     """The shape of ``layer.yaml``: the layer's id, version, what it extends, covers and grants."""
 
@@ -209,6 +238,8 @@ class LayerFile(BaseModel):
     applies_to: _AppliesTo | None = None
     calendar: tuple[CalendarEntry, ...] = ()
     person_attributes: dict[AttributeName, AttributeEntry] = Field(default_factory=dict)
+    activity_values: dict[Key, ValuesEntry] = Field(default_factory=dict)
+    activity_attributes: dict[AttributeName, ActivityAttributeEntry] = Field(default_factory=dict)
     overridable: tuple[Grant, ...] = ()
 
     @model_validator(mode="after")

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from ce_policy.model.record import ACTIVITY_KINDS, DEGREE_LEVELS, Activity, TitleLevel
+from ce_policy.model.ways import ACTIVITY_KINDS, BUILT_IN, CHOICES, DEGREE_LEVELS, TitleLevel, Vocabulary
 
 __all__ = [
     "CATEGORIES",
@@ -88,19 +88,8 @@ _PERSON: dict[str, FieldSpec] = {
 WINDOWS = ("study", "make_up", "outside")
 """Where a day falls in the calendar of the record's year (``policy.calendars``)."""
 
-_OPTIONAL_CHOICES: dict[str, tuple[str, ...]] = {
-    name: get_args(get_args(Activity.model_fields[name].annotation)[0])
-    for name in (
-        "organiser_level",
-        "role",
-        "degree_level",
-        "patent_type",
-        "publication_type",
-        "journal",
-        "approval",
-        "project_level",
-    )
-}
+_OPTIONAL_CHOICES: dict[str, tuple[str, ...]] = dict(CHOICES)
+"""The activity's optional choice fields and ce_policy's values of each (a policy may add values)."""
 
 _ACTIVITY: dict[str, FieldSpec] = {
     **_PERSON,
@@ -202,18 +191,33 @@ FACTS: dict[str, dict[str, FieldSpec]] = {
 }
 
 
-def fields_for(stage: str, attributes: Mapping[str, tuple[str, ...]]) -> dict[str, FieldSpec]:
-    """The fields of ``stage``'s facts under a policy whose layers declare ``attributes`` (name → choices).
+def fields_for(
+    stage: str, attributes: Mapping[str, tuple[str, ...]], vocabulary: Vocabulary = BUILT_IN
+) -> dict[str, FieldSpec]:
+    """The fields of ``stage``'s facts under a policy's person ``attributes`` and record ``vocabulary``.
 
-    Every fact carries the person's declared attributes, ``""`` when the record gives none.
+    ``attributes``: the person attributes the layers declare (name → choices); ``vocabulary``: the record's,
+    with what the layers add (more values of choice fields, activity attributes).
+
+    Every fact carries the person's declared attributes, ``""`` when the record gives none; the facts of the
+    activity and recognition stages carry the declared activity attributes the same way.
     """
     fields = FACTS[stage]
-    if not attributes:
+    if not attributes and vocabulary is BUILT_IN:
         return fields
-    declared = {
-        name: _choice(*choices, doc="a person attribute the policy declares") for name, choices in attributes.items()
-    }
-    return {**fields, **declared}
+    fields = dict(fields)
+    for name, values in vocabulary.choices.items():
+        for field in (name, "person_degree_level") if name == "degree_level" else (name,):
+            spec = fields.get(field)
+            if spec is not None and spec.type == "choice" and spec.choices != values:
+                fields[field] = FieldSpec("choice", values, spec.doc)
+    if stage in ("activity", "recognition"):
+        for name, attribute in vocabulary.attributes.items():
+            doc = f"an activity attribute the policy declares: {attribute.description}"
+            fields[name] = _choice(*attribute.choices, doc=doc)
+    for name, choices in attributes.items():
+        fields[name] = _choice(*choices, doc="a person attribute the policy declares")
+    return fields
 
 
 OPTIONAL_CHOICE_FIELDS = tuple(_OPTIONAL_CHOICES)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ce_policy.decide.evaluate import evaluate
 from ce_policy.model.decision import Decision
-from ce_policy.model.record import Activity, Record, parse_model
+from ce_policy.model.record import DEFERRED, Activity, Record, parse_model
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 
@@ -65,7 +65,7 @@ def check_totals_equal_counted_activities(
 
     Also: an activity that does not count contributes nothing, and the total is public plus professional.
     """
-    parsed = parse_model(Record, record)
+    parsed = parse_model(Record, record, DEFERRED)
     decision = _decide(parsed, policy, as_of, registry)
     sums = {"public": Decimal(0), "professional": Decimal(0)}
     for outcome in decision.activities:
@@ -96,8 +96,8 @@ def check_adding_a_counted_activity_never_hurts(
     of another category), only the counted hours are checked, not completeness. (An added activity that does
     not count is allowed to change nothing at all, which is checked too.)
     """
-    parsed = parse_model(Record, record)
-    extra = parse_model(Activity, activity)
+    parsed = parse_model(Record, record, DEFERRED)
+    extra = parse_model(Activity, activity, DEFERRED)
     if any(a.id == extra.id for a in parsed.activities):
         extra = extra.model_copy(update={"id": f"{extra.id}+"})
     before = _decide(parsed, policy, as_of, registry)
@@ -122,7 +122,7 @@ def check_order_does_not_matter(
     registry: PolicyRegistry | None = None,
 ) -> None:
     """The order in which activities are listed does not change the decision (only its listing order)."""
-    parsed = parse_model(Record, record)
+    parsed = parse_model(Record, record, DEFERRED)
     forward = _decide(parsed, policy, as_of, registry)
     backward = _decide(
         parsed.model_copy(update={"activities": tuple(reversed(parsed.activities))}), policy, as_of, registry
@@ -143,7 +143,7 @@ def check_route_depends_only_on_way_registration_and_title(
     Checked by comparing each activity's route with its route when it is the person's only activity, and
     with the route of every other activity of the same kind and registration in the record.
     """
-    parsed = parse_model(Record, record)
+    parsed = parse_model(Record, record, DEFERRED)
     decision = _decide(parsed, policy, as_of, registry)
     seen: dict[tuple[str, str | None], tuple[Any, ...]] = {}
     for activity, outcome in zip(parsed.activities, decision.activities, strict=True):
@@ -166,7 +166,7 @@ def check_json_round_trip(
     registry: PolicyRegistry | None = None,
 ) -> None:
     """A record sent as JSON and read back gives the same decision."""
-    parsed = parse_model(Record, record)
+    parsed = parse_model(Record, record, DEFERRED)
     again = json.loads(parsed.model_dump_json())
     if _decide(parsed, policy, as_of, registry) != evaluate(again, policy=policy, as_of=as_of, registry=registry):
         raise _fail("the record read back from JSON gives another decision", parsed)
@@ -180,7 +180,7 @@ def check_deterministic(
     registry: PolicyRegistry | None = None,
 ) -> None:
     """Evaluating the same record twice gives the same decision, digest and trace."""
-    parsed = parse_model(Record, record)
+    parsed = parse_model(Record, record, DEFERRED)
     first = _decide(parsed, policy, as_of, registry)
     second = _decide(parsed, policy, as_of, registry)
     if first != second:
@@ -199,7 +199,7 @@ def check_sector_differs_only_where_it_overrides(
     an activity's outcome or the year's result differs, some rule of the sector's own layers, an exception,
     or a rule reading a parameter the sector overrides must have fired on it.
     """
-    parsed = parse_model(Record, record)
+    parsed = parse_model(Record, record, DEFERRED)
     reg = registry or default_registry()
     sector_policy = reg.resolve(parsed.person.region, parsed.year, parsed.person.sector)
     general_policy = reg.resolve(parsed.person.region, parsed.year, "general")
@@ -248,7 +248,7 @@ def check_to_complete_completes(
     the plan is checked as of the decision's own ``as_of``: from a later day, activities of the record
     completed in between count too).
     """
-    parsed = parse_model(Record, record)
+    parsed = parse_model(Record, record, DEFERRED)
     decision = _decide(parsed, policy, as_of, registry)
     needs = decision.to_complete
     if decision.compliant or needs is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -17,13 +17,6 @@ from ce_policy.testing.strategies._args import _DEFAULT_YEAR, Json, _overrides, 
 from ce_policy.testing.strategies._values import _dates, _hours, _identifiers
 
 _WAY_FIELD_NAMES = tuple(dict.fromkeys(name for fields in WAY_FIELDS.values() for name in fields))
-_CHOICES: dict[str, tuple[str, ...]] = {
-    name: get_args(get_args(Activity.model_fields[name].annotation)[0])
-    for name in _WAY_FIELD_NAMES
-    if name not in ("granted_on", "credits")
-}
-# Shrinks towards "approved": an application that is approved counts, so a minimal example shows the rest.
-_CHOICES["approval"] = ("approved", *(c for c in _CHOICES["approval"] if c != "approved"))
 
 
 def _way_value(name: str, edges: PolicyEdges) -> st.SearchStrategy[Any]:
@@ -31,26 +24,40 @@ def _way_value(name: str, edges: PolicyEdges) -> st.SearchStrategy[Any]:
         return _dates(edges).map(dt.date.isoformat)
     if name == "credits":
         return _hours(edges).map(hours_to_json)
-    return st.sampled_from(_CHOICES[name])
+    values = tuple(edges.vocabulary.choices[name])
+    if name == "approval":
+        # Shrinks towards "approved": an application that is approved counts, so a minimal example shows the rest.
+        values = ("approved", *(c for c in values if c != "approved"))
+    return st.sampled_from(values)
+
+
+def _attributes(kind: str, edges: PolicyEdges) -> st.SearchStrategy[dict[str, str] | None]:
+    """The activity attributes the policy declares for ``kind``, each given or left out."""
+    declared = {name: a for name, a in edges.vocabulary.attributes.items() if kind in a.kinds}
+    if not declared:
+        return st.none()
+    optional = {name: st.sampled_from(attribute.choices) for name, attribute in declared.items()}
+    return st.fixed_dictionaries({}, optional=optional).map(lambda given: given or None)
 
 
 def _kinds_for(
     edges: PolicyEdges, fields: Mapping[str, st.SearchStrategy[Any]], values: Mapping[str, Any], function: str
 ) -> tuple[str, ...]:
     """The kinds an activity may be of, given the way fields overridden; checked eagerly."""
+    way_fields = edges.vocabulary.way_fields
     if "kind" in values:
         kind = values["kind"]
         for name in _WAY_FIELD_NAMES:
-            if name in fields and name not in WAY_FIELDS[kind] and values.get(name, "") is not None:
+            if name in fields and name not in way_fields[kind] and values.get(name, "") is not None:
                 raise InvalidArgument(f"{function}(): {name} does not apply to kind {kind!r}")
-            if values.get(name, "") is None and WAY_FIELDS[kind].get(name):
+            if values.get(name, "") is None and way_fields[kind].get(name):
                 raise InvalidArgument(f"{function}(): {name} is required for kind {kind!r}")
         return (kind,)
     kinds = tuple(
         kind
         for kind in edges.kinds
         if all(
-            (name in WAY_FIELDS[kind]) if values.get(name, "") is not None else not WAY_FIELDS[kind].get(name)
+            (name in way_fields[kind]) if values.get(name, "") is not None else not way_fields[kind].get(name)
             for name in _WAY_FIELD_NAMES
             if name in fields
         )
@@ -82,7 +89,7 @@ def _activity_strategy(
             "passed": draw(fields.get("passed", st.sampled_from((True, False)))),
             "completed_on": draw(fields.get("completed_on", _dates(edges).map(dt.date.isoformat))),
         }
-        allowed = WAY_FIELDS.get(kind, {})
+        allowed = edges.vocabulary.way_fields.get(kind, {})
         for name in _WAY_FIELD_NAMES:
             if name in fields:
                 value = draw(fields[name])
@@ -94,7 +101,10 @@ def _activity_strategy(
                 value = draw(st.one_of(st.none(), _way_value(name, edges)))
             if value is not None:
                 data[name] = value
-        return _valid(Activity, data, function) if check else data
+        attributes = draw(fields["attributes"]) if "attributes" in fields else draw(_attributes(kind, edges))
+        if attributes is not None:
+            data["attributes"] = attributes
+        return _valid(Activity, data, function, edges.vocabulary) if check else data
 
     return draw_activity()
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from ce_policy.model.errors import CePolicyError
 from ce_policy.model.hours import hours_to_json
 from ce_policy.model.record import GENERAL_SECTOR, Record
+from ce_policy.model.ways import BUILT_IN, VOCABULARY_CONTEXT, Vocabulary
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import default_registry
 from ce_policy.policy.shapes import did_you_mean
@@ -117,10 +118,13 @@ def _overrides(
     return strategies, values
 
 
-def _valid(model: type[BaseModel], data: Json, function: str) -> Json:
-    """``data``, after checking that it is a valid ``model`` (overrides drawn from strategies may not fit)."""
+def _valid(model: type[BaseModel], data: Json, function: str, vocabulary: Vocabulary = BUILT_IN) -> Json:
+    """``data``, after checking that it is a valid ``model`` under ``vocabulary``.
+
+    Overrides drawn from strategies may not fit.
+    """
     try:
-        model.model_validate(data)
+        model.model_validate(data, context={VOCABULARY_CONTEXT: vocabulary})
     except ValidationError as exc:
         raise InvalidArgument(f"{function}(): the overrides gave an invalid {model.__name__}: {exc}") from None
     return data

@@ -176,7 +176,7 @@ def histories(
         sought = draw(fields.get("title_level_sought", st.one_of(st.none(), st.sampled_from(_TITLE_LEVELS))))
         if sought is not None:
             data["title_level_sought"] = sought
-        return _valid(History, data, "histories") if fields else data
+        return _valid(History, data, "histories", edges.vocabulary) if fields else data
 
     return draw_history()
 

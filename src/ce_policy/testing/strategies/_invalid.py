@@ -16,7 +16,7 @@ from ce_policy.model.record import ACTIVITY_KINDS, MAX_ACTIVITIES, MAX_ID_LENGTH
 from ce_policy.policy.edges import PolicyEdges, policy_edges
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.shapes import did_you_mean
-from ce_policy.testing.strategies._activities import _CHOICES, _WAY_FIELD_NAMES, _activity_strategy, _way_value
+from ce_policy.testing.strategies._activities import _WAY_FIELD_NAMES, _activity_strategy, _way_value
 from ce_policy.testing.strategies._args import _DEFAULT_YEAR, _MAX_YEAR, _MIN_YEAR, Json, _resolve
 from ce_policy.testing.strategies._persons import _CODES, _TITLE_LEVELS
 from ce_policy.testing.strategies._records import _records
@@ -111,9 +111,9 @@ def _wrong_type(draw: st.DrawFn, data: Json, edges: PolicyEdges) -> Any:
 
 def _invalid_choice(draw: st.DrawFn, data: Json, edges: PolicyEdges) -> Json:
     activity = _pick(draw, data)
-    given = [name for name in _CHOICES if name in activity]
+    given = [name for name in edges.vocabulary.choices if name in activity]
     target = draw(st.sampled_from(("title_level", "kind", *given)))
-    choices = {"title_level": _TITLE_LEVELS, "kind": ACTIVITY_KINDS, **_CHOICES}[target]
+    choices = {"title_level": _TITLE_LEVELS, "kind": ACTIVITY_KINDS, **edges.vocabulary.choices}[target]
     wrong = draw(st.text(max_size=12).filter(lambda s: s not in choices))
     (data["person"] if target == "title_level" else activity)[target] = wrong
     return data

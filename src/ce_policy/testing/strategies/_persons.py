@@ -50,7 +50,9 @@ def _persons(policy: Policy | None, fields: Mapping[str, st.SearchStrategy[Any]]
         "title_level": st.sampled_from(_TITLE_LEVELS),
         "sector": _sectors(policy),
         "region": _regions(policy),
-        "degree_level": st.one_of(st.none(), st.sampled_from(DEGREE_LEVELS)),
+        "degree_level": st.one_of(
+            st.none(), st.sampled_from(policy.vocabulary.choices["degree_level"] if policy else DEGREE_LEVELS)
+        ),
         "attributes": _attributes(policy),
     }
     chosen = {**defaults, **fields}

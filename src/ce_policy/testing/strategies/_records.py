@@ -178,7 +178,7 @@ def _records(
             order = draw(st.permutations(range(len(everything))))
             chosen = [{**everything[i], "id": f"a{n}"} for n, i in enumerate(order)]
         data = {"person": person, "year": year, "activities": chosen}
-        return _valid(Record, data, function) if fields else data
+        return _valid(Record, data, function, edges_by_year[year].vocabulary) if fields else data
 
     return draw_record()
 

@@ -1,0 +1,227 @@
+"""The record's vocabulary: the kinds of activity, the choice fields and their values, which fields each kind carries.
+
+Ce_policy ships a vocabulary (`BUILT_IN`); a policy's layers may add to it (``activity_values:`` and
+``activity_attributes:`` in ``layer.yaml``) so that a sector names its own ways without a release of
+ce_policy: more values of a choice field (``role: leader``), more kinds that carry a field (``role`` on a
+research project), and attributes of its own (``attributes: {subject: accounting}``). A record is checked
+against the vocabulary of the policy that decides it; `Vocabulary` is what the checks read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ce_policy.model.errors import RecordProblem
+
+__all__ = [
+    "ACTIVITY_KINDS",
+    "BUILT_IN",
+    "CHOICES",
+    "DEFERRED",
+    "DEGREE_LEVELS",
+    "OPTIONAL_FIELDS",
+    "VOCABULARY_CONTEXT",
+    "WAY_FIELDS",
+    "ActivityAttribute",
+    "ActivityKind",
+    "TitleLevel",
+    "Vocabulary",
+    "activity_problems",
+    "choice_message",
+    "person_problems",
+]
+
+ActivityKind = Literal[
+    "public_course",
+    "training",
+    "advanced_seminar",
+    "practice",
+    "lecture",
+    "degree_study",
+    "patent",
+    "research_project",
+    "publication",
+    "qualification_exam",
+    "other_recognised",
+    "cme_project",
+    "self_study",
+]
+ACTIVITY_KINDS: tuple[str, ...] = ActivityKind.__args__  # type: ignore[attr-defined]
+
+TitleLevel = Literal["junior", "intermediate", "senior"]
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "organiser_level": ("national", "region", "prefecture", "county", "unit"),
+    "role": ("lecturer", "attendee"),
+    "degree_level": (
+        "associate",
+        "bachelor",
+        "master",
+        "doctor",
+        "party_school_associate",
+        "party_school_bachelor",
+        "party_school_postgraduate",
+    ),
+    "patent_type": ("invention", "utility_model", "design"),
+    "publication_type": ("paper", "book", "translation"),
+    "journal": ("cn", "sector_recognised", "other"),
+    "approval": ("pending", "approved", "rejected"),
+    "project_level": ("national", "region"),
+}
+"""The values ce_policy knows of each choice field of an activity (``degree_level`` is a person's too)."""
+DEGREE_LEVELS = CHOICES["degree_level"]
+
+WAY_FIELDS: dict[str, dict[str, bool]] = {
+    # kind -> {field: required?}; fields not listed are not allowed for that kind.
+    "public_course": {},
+    "training": {},
+    "advanced_seminar": {"organiser_level": True, "approval": False},
+    "practice": {"approval": False},
+    "lecture": {"organiser_level": True, "role": True, "approval": False},
+    "degree_study": {"degree_level": True, "approval": False},
+    "patent": {"patent_type": True, "granted_on": False, "approval": False},
+    "research_project": {"organiser_level": True, "approval": False},
+    "publication": {"publication_type": True, "journal": True, "approval": False},
+    "qualification_exam": {"approval": False},
+    "other_recognised": {"organiser_level": True, "approval": False},
+    # Sector ways: continuing medical education (继续医学教育) projects and self-study, which earn credits.
+    "cme_project": {"project_level": True, "approval": False},
+    "self_study": {"credits": True, "approval": False},
+}
+OPTIONAL_FIELDS = (
+    "organiser_level",
+    "project_level",
+    "credits",
+    "role",
+    "degree_level",
+    "patent_type",
+    "granted_on",
+    "publication_type",
+    "journal",
+    "approval",
+)
+"""The fields an activity carries only for some kinds (``WAY_FIELDS``)."""
+
+VOCABULARY_CONTEXT = "ce_policy.vocabulary"
+"""The key of the pydantic validation context that holds the `Vocabulary` to check a record against."""
+
+
+@dataclass(frozen=True)
+class ActivityAttribute:
+    """An activity attribute a policy declares: the kinds that may carry it and its values.
+
+    Attributes:
+        kinds: the kinds of activity that may carry it.
+        choices: its values.
+        description: what it says (from the layer).
+        layer: the layer that declares it.
+        cite: the clause it is declared under.
+    """
+
+    kinds: frozenset[str]
+    choices: tuple[str, ...]
+    description: str = ""
+    layer: str = ""
+    cite: str = ""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a record may say under one policy.
+
+    Attributes:
+        choices: each choice field's values.
+        way_fields: for each kind, the fields it carries and whether each is required.
+        attributes: the activity attributes the policy declares, by name.
+        deferred: check nothing of the vocabulary now (the policy is not known yet; it is checked later).
+    """
+
+    choices: Mapping[str, tuple[str, ...]]
+    way_fields: Mapping[str, Mapping[str, bool]]
+    attributes: Mapping[str, ActivityAttribute] = field(default_factory=dict)
+    deferred: bool = False
+
+    def extended(
+        self,
+        values: Mapping[str, tuple[str, ...]],
+        carried_by: Mapping[str, tuple[str, ...]],
+        attributes: Mapping[str, ActivityAttribute],
+    ) -> Vocabulary:
+        """This vocabulary extended by a policy's layers.
+
+        ``values``: more values of choice fields; ``carried_by``: more kinds that may carry a choice field
+        (optional there); ``attributes``: declared activity attributes.
+        """
+        choices = {
+            name: (*known, *(v for v in values.get(name, ()) if v not in known)) for name, known in self.choices.items()
+        }
+        way_fields = {kind: dict(fields) for kind, fields in self.way_fields.items()}
+        for name, kinds in carried_by.items():
+            for kind in kinds:
+                way_fields[kind].setdefault(name, False)
+        return Vocabulary(choices, way_fields, {**self.attributes, **attributes}, self.deferred)
+
+
+BUILT_IN = Vocabulary(CHOICES, WAY_FIELDS)
+"""ce_policy's own vocabulary: what a record may say when no policy adds to it."""
+DEFERRED = Vocabulary(CHOICES, WAY_FIELDS, deferred=True)
+"""Check the structure of a record now, and its vocabulary once the policy that decides it is known."""
+
+
+def choice_message(values: tuple[str, ...]) -> str:
+    """``Input should be 'a', 'b' or 'c'``: the message of a value outside a field's choices."""
+    quoted = [repr(v) for v in values]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f"Input should be {listed}"
+
+
+def activity_problems(activity: Mapping[str, Any], where: str, vocabulary: Vocabulary) -> list[RecordProblem]:
+    """What one activity (as JSON data or a model's fields) says that ``vocabulary`` does not allow.
+
+    Each problem at its field's path under ``where`` (e.g. ``$.activities[2]``): a choice outside its values
+    (``invalid_choice``), a field its kind does not carry or lacks (``way_fields``), an attribute not
+    declared, on another kind, or with another value (``unknown_attribute``, ``way_fields``,
+    ``invalid_choice``).
+    """
+    if vocabulary.deferred:
+        return []
+    problems: list[RecordProblem] = []
+    kind = activity.get("kind")
+    for name, values in vocabulary.choices.items():
+        value = activity.get(name)
+        if isinstance(value, str) and value not in values:
+            problems.append(RecordProblem(f"{where}.{name}", "invalid_choice", choice_message(values)))
+    allowed = vocabulary.way_fields.get(kind) if isinstance(kind, str) else None
+    if allowed is not None:
+        for name in OPTIONAL_FIELDS:
+            given = activity.get(name) is not None
+            if name not in allowed and given:
+                message = f"{name} does not apply to kind {kind!r}"
+                problems.append(RecordProblem(f"{where}.{name}", "way_fields", message))
+            elif allowed.get(name) and not given:
+                message = f"{name} is required for kind {kind!r}"
+                problems.append(RecordProblem(f"{where}.{name}", "way_fields", message))
+    attributes = activity.get("attributes")
+    for name, value in (attributes or {}).items() if isinstance(attributes, Mapping) else ():
+        path = f"{where}.attributes.{name}"
+        declared = vocabulary.attributes.get(name)
+        if declared is None:
+            known = ", ".join(sorted(vocabulary.attributes)) or "none"
+            message = f"the policy declares no activity attribute {name!r} (declared: {known})"
+            problems.append(RecordProblem(path, "unknown_attribute", message))
+        elif isinstance(kind, str) and kind not in declared.kinds:
+            problems.append(RecordProblem(path, "way_fields", f"{name} does not apply to kind {kind!r}"))
+        elif isinstance(value, str) and value not in declared.choices:
+            problems.append(RecordProblem(path, "invalid_choice", choice_message(declared.choices)))
+    return problems
+
+
+def person_problems(person: Mapping[str, Any], where: str, vocabulary: Vocabulary) -> list[RecordProblem]:
+    """The person's degree outside the vocabulary's degrees (``invalid_choice``), at ``where.degree_level``."""
+    value = person.get("degree_level")
+    values = vocabulary.choices["degree_level"]
+    if vocabulary.deferred or not isinstance(value, str) or value in values:
+        return []
+    return [RecordProblem(f"{where}.degree_level", "invalid_choice", choice_message(values))]
