@@ -1,11 +1,11 @@
 """Long run (issue 7, item 2): N evaluations in one process; RSS stays flat and nothing grows past its bound.
 
 Run with ``.venv/bin/python bench/long_run.py`` (``--n`` evaluations, default 1,000,000; ``--report`` how
-often to print). The calls are the mixed population of ``tests/mixed_population.py`` (general, health and
-education policies, both ``cache`` paths, ``to_complete`` on and off, invalid records), drawn afresh for every
-block of 1,000 from a new seed, so new situations keep arriving and the bounded caches are pushed to their
-bounds. ``--fast`` evaluates every call with ``cache=True, to_complete=False`` (the cheapest path, to reach
-larger N in the same time).
+often to print). The calls are the mixed population of ``tests/mixed_population.py`` (general, health,
+education and accounting policies, both ``cache`` paths, ``to_complete`` on and off, invalid records), drawn
+afresh for every block of 1,000 from a new seed, so new situations keep arriving and the bounded caches are
+pushed to their bounds. ``--fast`` evaluates every call with ``cache=True, to_complete=False`` (the cheapest
+path, to reach larger N in the same time).
 
 It prints, at 10,000 evaluations, every ``--report`` evaluations and at the end: RSS (``VmRSS`` of
 ``/proc/self/status``), live engine sessions, engines cached, the firing memos' sizes and the completion

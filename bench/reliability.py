@@ -2,8 +2,9 @@
 
 Run with ``.venv/bin/python bench/reliability.py`` (``--calls N`` per thread and per process, default 10,000;
 ``--threads``, default 8; ``--processes``, default 4). The calls are the mixed population of
-``tests/mixed_population.py`` (general, health and education policies, both ``cache`` paths, ``to_complete``
-on and off, ``as_of`` dates, invalid records); each outcome is a decision's JSON or an error's class and codes.
+``tests/mixed_population.py`` (general, health, education and accounting policies, both ``cache`` paths,
+``to_complete`` on and off, ``as_of`` dates, invalid records); each outcome is a decision's JSON or an error's
+class and codes.
 
 1. One thread evaluates the N calls: the expected outcomes.
 2. ``--threads`` threads, sharing this process's engines, each evaluate all N calls in their own shuffled

@@ -1,7 +1,7 @@
 """A seeded, mixed population of evaluation calls, and a byte-exact outcome of each, for the reliability checks.
 
-The calls mix the shipped policies (the general layer, and the health and education sector layers, picked by
-the person's sector), every title level, activities of every kind (each with the fields its kind needs),
+The calls mix the shipped policies (the general layer, and the health, education and accounting sector layers,
+picked by the person's sector), every title level, activities of every kind (each with the fields its kind needs),
 pending and rejected applications, activities off the platform or after the year, ``as_of`` dates inside
 the year, earlier cycle years for teachers, both ``cache`` paths, ``to_complete`` on and off, and a share of
 invalid records. `outcome` renders what a call gave (the decision's JSON, or the error's class and codes)
@@ -23,7 +23,7 @@ from ce_policy.decide import engines
 from ce_policy.model.record import ACTIVITY_KINDS, WAY_FIELDS
 
 YEAR = 2025
-SECTORS = ("general", "health", "education")
+SECTORS = ("general", "health", "education", "accounting")
 _LEVELS = ("national", "region", "prefecture", "county", "unit")
 _WAY_VALUES: dict[str, tuple[Any, ...]] = {
     "organiser_level": _LEVELS,

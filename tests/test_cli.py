@@ -62,11 +62,12 @@ def test_policies_lists_ids_versions_and_digests() -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     by_id = {row["id"]: row for row in rows}
-    assert set(by_id) == {"xj.aksu.2025", "xj.aksu.2025.health", "xj.aksu.2025.education"}
+    assert set(by_id) == {"xj.aksu.2025", "xj.aksu.2025.health", "xj.aksu.2025.education", "xj.aksu.2025.accounting"}
     assert all(row["digest"].startswith("sha256:") for row in rows)
     assert by_id["xj.aksu.2025"]["chain"] == ["cn.mohrss-25", "xj.hours-2022-9", "xj.aksu.2025"]
     assert by_id["xj.aksu.2025"]["sector"] is None
     assert by_id["xj.aksu.2025.health"]["sector"] == "health"
+    assert by_id["xj.aksu.2025.accounting"]["sector"] == "accounting"
     assert by_id["xj.aksu.2025.health"]["chain"][-2:] == ["xj.aksu.2025", "xj.aksu.2025.health"]
 
 

@@ -106,6 +106,11 @@ def test_every_provisional_value_of_the_shipped_policies_is_listed_once() -> Non
         for layer_id in report.layers
         for p in default_registry().policy(layer_id).parameters.values()
         if p.provisional
+    } | {
+        (w.file, w.line, w.label)
+        for layer_id in report.layers
+        for w in default_registry().policy(layer_id).declared_words
+        if w.provisional
     }
     assert expected
     assert infos == expected

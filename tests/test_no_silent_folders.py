@@ -212,7 +212,7 @@ def test_check_and_test_take_a_complete_policy_folder(tmp_path: Path) -> None:
     assert registry.roots == (copy.resolve(),)
     checked = CliRunner().invoke(main, ["check", str(copy)])
     assert checked.exit_code == 0, checked.output
-    assert checked.output.startswith("ok: 5 layer(s) valid: cn.mohrss-25, xj.aksu.2025,")
+    assert checked.output.startswith("ok: 6 layer(s) valid: cn.mohrss-25, xj.aksu.2025,")
     one = CliRunner().invoke(main, ["check", str(copy / "xj" / "aksu-2025-12-health")])
     assert one.output == "ok: 1 layer(s) valid: xj.aksu.2025.health\n"
     tested = CliRunner().invoke(main, ["test", str(copy / "xj" / "aksu-2025-12-education")])

@@ -132,6 +132,29 @@ def test_an_exception_applies_where_its_condition_holds_and_the_base_rule_elsewh
     assert not junior_decision.compliant
 
 
+@pytest.mark.parametrize("when", ["", "        when: {title_level: senior}\n"], ids=["everywhere", "where-it-holds"])
+def test_an_exception_without_outcomes_sets_the_rule_aside(tmp_path: Path, when: str) -> None:
+    overrides = (
+        "    exceptions:\n"
+        "      - id: t.quota.no_public_floor\n"
+        "        to: aksu.quota.public\n"
+        "        basis: xj.aksu.2025:s6.sector_rules\n"
+        "        cite: own\n" + when + "        then: {}\n"
+    )
+    registry = _registry()
+    registry.add_root(_layer(tmp_path, overrides), strict=True)
+    base = record(activity("pro", "training", 90))
+    senior = {**base, "person": {"id": "s", "title_level": "senior", "sector": "education"}}
+    junior = {**base, "person": {"id": "j", "title_level": "junior", "sector": "education"}}
+    senior_decision = ce_policy.evaluate(senior, registry=registry)
+    assert senior_decision.required.public == 0
+    assert senior_decision.compliant
+    assert not any(e.rule.startswith("aksu.quota.public") for e in senior_decision.trace)
+    junior_decision = ce_policy.evaluate(junior, registry=registry)
+    assert junior_decision.required.public == (0 if not when else 30)
+    assert junior_decision.compliant is (not when)
+
+
 GUARDRAILS: dict[str, tuple[str, dict[str, Any]]] = {
     "override_not_granted": (
         """\

@@ -66,7 +66,7 @@ def test_generated_records_are_valid_and_evaluate_under_every_shipped_policy(pol
     @settings(max_examples=40)
     @given(strategies.records(policy=policy_id))
     def check(data: dict[str, Any]) -> None:
-        ce_policy.Record.model_validate(data)
+        ce_policy.Record.model_validate(data, context=policy.validation_context)
         assert {a["kind"] for a in data["activities"]} <= kinds
         assert data["year"] in policy.years
         assert data["person"].get("sector", "general") == (policy.sector or "general")
@@ -85,7 +85,7 @@ def test_generated_histories_are_valid_and_reviewed_under_every_shipped_policy(p
     @settings(max_examples=20)
     @given(strategies.histories(policy=policy_id), st.sampled_from([dt.date(2025, 6, 30), dt.date(2025, 12, 31)]))
     def check(data: dict[str, Any], applied_on: dt.date) -> None:
-        ce_policy.History.model_validate(data)
+        ce_policy.History.model_validate(data, context=policy.validation_context)
         for record in data["records"]:
             assert record["person"]["id"] == data["person"]["id"]
             assert record["year"] in policy.years

@@ -170,6 +170,7 @@ class _Linter:
             cited.update(text.cite for text in policy.texts.values())
             cited.update(rule.cite for rule in policy.calendar_rules)
             cited.update(attribute.cite for attribute in policy.attributes.values())
+            cited.update(words.cite for words in policy.declared_words)
         for layer_id in layers:
             raw = self.registry.raw_layer(layer_id)
             cited.update(_qualified(layer_id, grant.basis) for grant in raw.meta.overridable)
@@ -260,6 +261,15 @@ class _Linter:
                 "and when they are decided; can affect activities.counted, hours, shortfall, compliant, to_complete"
             )
             self.add("provisional_value", entry.file, entry.line, message, entry.layer, label)
+        words = {w.label: w for policy in self.policies for w in policy.declared_words if w.provisional}
+        for label, declared in sorted(words.items()):
+            said = ", ".join(declared.values) or "its values"
+            kinds = f" on {', '.join(declared.kinds)}" if declared.kinds else ""
+            message = (
+                f"{label} is provisional: records may say {declared.name} {said}{kinds} only because of it, and the "
+                "rules that test them decide; can affect activities, hours, credits, shortfall, compliant"
+            )
+            self.add("provisional_value", declared.file, declared.line, message, declared.layer, label)
 
     # --- grants ---------------------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ _EFFECTS: dict[str, tuple[str, ...]] = {
     "require_year": ("years", "missing_years", "eligible"),
     "missing_year": ("years.reasons", "missing_years", "eligible"),
     "bar": ("bars", "eligible"),
+    "require_share": ("shares", "shortfall", "compliant", "consequences"),
 }
 _FLOOR_EFFECTS: dict[str, tuple[str, ...]] = {
     "credits": ("credits.required", "credits.shortfall", "compliant", "consequences"),
@@ -68,6 +69,7 @@ _ORDER = (
     "shortfall",
     "credits",
     "cycle",
+    "shares",
     "projected",
     "compliant",
     "consequences",

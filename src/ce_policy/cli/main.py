@@ -169,6 +169,9 @@ def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
                 "digest": p.digest,
                 "regions": list(p.regions),
                 "sector": p.sector,
+                "sector_name": None
+                if p.top.sector_name is None
+                else dict(zip(("zh", "en"), p.top.sector_name, strict=True)),
                 "years": list(p.years),
                 "chain": list(p.chain),
             }
@@ -182,6 +185,8 @@ def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
     for row in rows:
         click.echo(f"{row['id']}  {row['version']}  {row['digest']}")
         sector = row["sector"] or "general"
+        if row["sector_name"] is not None:
+            sector = f"{sector} ({row['sector_name']['zh']} / {row['sector_name']['en']})"
         click.echo(
             f"    regions: {', '.join(row['regions'])}  years: {', '.join(map(str, row['years']))}  sector: {sector}"
         )

@@ -78,12 +78,14 @@ class _Way:
     """The probe days on which it counts, ascending."""
 
 
-def _domain(field: str, vocabulary: Vocabulary) -> tuple[str, ...]:
-    """The values a record may give a choice field or a declared attribute of an activity under ``vocabulary``."""
+def _domain(field: str, vocabulary: Vocabulary, kind: str | None = None) -> tuple[str, ...]:
+    """The values a record may give a choice field or a declared attribute of an activity (of ``kind``)."""
     if field == "kind":
         return ACTIVITY_KINDS
     attribute = vocabulary.attributes.get(field)
-    return attribute.choices if attribute is not None else tuple(vocabulary.choices[field])
+    if attribute is not None:
+        return attribute.choices
+    return vocabulary.values_for(kind, field) if kind is not None else tuple(vocabulary.choices[field])
 
 
 def _allowed(test: Test, policy: Policy, day: dt.date) -> set[str] | None:
@@ -111,13 +113,17 @@ def _way_fields(kind: str, vocabulary: Vocabulary) -> dict[str, bool]:
 
 
 def _candidates(policy: Policy, day: dt.date) -> dict[_Candidate, str]:
-    """The ways the activity rules in force on ``day`` name (and no rejection), each with its rule's id."""
+    """The ways the activity rules in force on ``day`` name (and no rejection), each with its rule's id.
+
+    A rule names a way if it gives a category, or credits (a sector's rule for a way whose category another
+    rule gives: an exam of one subject, a project's leader); the engine decides whether it counts.
+    """
     found: dict[_Candidate, str] = {}
     for rule in policy.rules:
         if rule.stage != "activity" or not rule.in_force_on(day):
             continue
         outcomes = dict(rule.then)
-        if "category" not in outcomes or {"reject", "defer"} & set(outcomes):
+        if not {"category", "credits"} & set(outcomes) or {"reject", "defer"} & set(outcomes):
             continue
         for candidate in _candidate(rule, policy, day, outcomes.get("registration")):
             found.setdefault(candidate, rule.id)
@@ -140,8 +146,13 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
     kind = kinds.pop()
     vocabulary = policy.vocabulary
     allowed_fields = _way_fields(kind, vocabulary)
+    if not set(choices) <= set(allowed_fields):
+        return []
+    choices = {name: values & set(_domain(name, vocabulary, kind)) for name, values in choices.items()}
+    if any(not values for values in choices.values()):
+        return []  # no value the kind may take
     fields = {name: min(values) for name, values in choices.items()}
-    if registration == "application" and "approval" in allowed_fields:
+    if registration != "automatic" and "approval" in allowed_fields:  # an application, or left to other rules
         fields["approval"] = "approved"
     if not set(fields) <= set(allowed_fields):
         return []
@@ -151,7 +162,7 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
     if any(name not in _choice_fields(vocabulary) for name in open_fields):
         return []  # a required date (e.g. a patent's grant) is not something to suggest
     found = []
-    for values in itertools.product(*(_domain(name, vocabulary) for name in open_fields)):
+    for values in itertools.product(*(_domain(name, vocabulary, kind) for name in open_fields)):
         chosen = {**fields, **dict(zip(open_fields, values, strict=True))}
         found.append(_Candidate(kind, tuple(sorted(chosen.items()))))
     return found
@@ -208,7 +219,8 @@ def _probe(policy: Policy, person: Person, year: int, days: list[dt.date], evalu
         if not candidates:
             continue
         activities = tuple(_probe_activity(i, c, day) for i, c in enumerate(candidates))
-        decision, states = evaluator(Record(person=probe_person, year=year, activities=activities), day)
+        probe = {"person": probe_person, "year": year, "activities": activities}
+        decision, states = evaluator(Record.model_validate(probe, context={VOCABULARY_CONTEXT: DEFERRED}), day)
         for index, (candidate, state) in enumerate(zip(candidates, states, strict=True)):
             origins[candidate] = candidates[candidate]
             if not state.counts("actual"):

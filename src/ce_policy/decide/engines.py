@@ -23,7 +23,7 @@ from ce_policy.engine.rules_engine import RulesEngine
 from ce_policy.model.decision import PolicyInfo
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError, RecordError
 from ce_policy.model.record import DEFERRED, GENERAL_SECTOR, Person, parse_model
-from ce_policy.model.ways import BUILT_IN, Vocabulary
+from ce_policy.model.ways import ANY_POLICY, Vocabulary
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 
@@ -70,8 +70,10 @@ def parse_for_policy(
 ) -> M:
     """Validate ``data`` as ``model`` (a `Record` or `History`), its vocabulary left for its policy to check.
 
-    When the data is invalid, the problems listed are all of them: its vocabulary is checked too, against the
-    policy given, or else the one its person and year resolve to if they can be read, or else ce_policy's own.
+    When the data is invalid, its vocabulary is checked too, against the policy given, or else the one its
+    person and year resolve to if they can be read; when no policy can be told, only what every policy
+    requires (the way fields a kind needs): a value a sector's layer declares is not refused for want of
+    knowing the sector.
 
     Raises:
         RecordError: listing every problem with its JSON path.
@@ -99,7 +101,7 @@ def _vocabulary_for(
             return reg.resolve(person.region, given, person.sector).vocabulary
     except CePolicyError:
         pass
-    return BUILT_IN
+    return ANY_POLICY
 
 
 def decision_date(policy: Policy, year: int, as_of: dt.date | None) -> dt.date:

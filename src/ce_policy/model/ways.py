@@ -9,7 +9,7 @@ against the vocabulary of the policy that decides it; `Vocabulary` is what the c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ from ce_policy.model.errors import RecordProblem
 
 __all__ = [
     "ACTIVITY_KINDS",
+    "ANY_POLICY",
     "BUILT_IN",
     "CHOICES",
     "DEFERRED",
@@ -127,47 +128,72 @@ class ActivityAttribute:
     cite: str = ""
 
 
+def _by_kind(
+    choices: Mapping[str, tuple[str, ...]], way_fields: Mapping[str, Mapping[str, bool]]
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    return {kind: {name: choices[name] for name in fields if name in choices} for kind, fields in way_fields.items()}
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """What a record may say under one policy.
 
     Attributes:
-        choices: each choice field's values.
+        choices: each choice field's values, of any kind (the values a rule may test it for).
         way_fields: for each kind, the fields it carries and whether each is required.
         attributes: the activity attributes the policy declares, by name.
         deferred: check nothing of the vocabulary now (the policy is not known yet; it is checked later).
+        kind_choices: for each kind, the values of each choice field it carries (by default, ``choices``'s).
+        required_only: check only the way fields each kind requires (which no policy's layers can lift).
     """
 
     choices: Mapping[str, tuple[str, ...]]
     way_fields: Mapping[str, Mapping[str, bool]]
     attributes: Mapping[str, ActivityAttribute] = field(default_factory=dict)
     deferred: bool = False
+    kind_choices: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    required_only: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.kind_choices:
+            object.__setattr__(self, "kind_choices", _by_kind(self.choices, self.way_fields))
+
+    def values_for(self, kind: str, name: str) -> tuple[str, ...]:
+        """The values an activity of ``kind`` may give the choice field ``name`` (of any kind, for an unknown kind)."""
+        return self.kind_choices.get(kind, {}).get(name, self.choices[name])
 
     def extended(
         self,
-        values: Mapping[str, tuple[str, ...]],
-        carried_by: Mapping[str, tuple[str, ...]],
+        declared: Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]],
         attributes: Mapping[str, ActivityAttribute],
     ) -> Vocabulary:
         """This vocabulary extended by a policy's layers.
 
-        ``values``: more values of choice fields; ``carried_by``: more kinds that may carry a choice field
-        (optional there); ``attributes``: declared activity attributes.
+        ``declared``: ``(field, values, kinds)`` in layer order: more ``values`` of a choice field for the
+        ``kinds`` named (they then carry it, optional; a kind that did not carry it takes only the values
+        declared for it, or the field's own when none are), or for every kind that carries it when none are
+        named. ``attributes``: declared activity attributes.
         """
-        choices = {
-            name: (*known, *(v for v in values.get(name, ()) if v not in known)) for name, known in self.choices.items()
-        }
+        choices = dict(self.choices)
         way_fields = {kind: dict(fields) for kind, fields in self.way_fields.items()}
-        for name, kinds in carried_by.items():
-            for kind in kinds:
-                way_fields[kind].setdefault(name, False)
-        return Vocabulary(choices, way_fields, {**self.attributes, **attributes}, self.deferred)
+        kind_choices = {kind: dict(values) for kind, values in self.kind_choices.items()}
+        for name, values, kinds in declared:
+            for kind in kinds or tuple(k for k, fields in way_fields.items() if name in fields):
+                if name not in way_fields[kind]:
+                    way_fields[kind][name] = False
+                    kind_choices[kind][name] = () if values else self.choices[name]
+                known = kind_choices[kind][name]
+                kind_choices[kind][name] = (*known, *(v for v in values if v not in known))
+            choices[name] = (*choices[name], *(v for v in values if v not in choices[name]))
+        return Vocabulary(choices, way_fields, {**self.attributes, **attributes}, self.deferred, kind_choices)
 
 
 BUILT_IN = Vocabulary(CHOICES, WAY_FIELDS)
 """ce_policy's own vocabulary: what a record may say when no policy adds to it."""
 DEFERRED = Vocabulary(CHOICES, WAY_FIELDS, deferred=True)
 """Check the structure of a record now, and its vocabulary once the policy that decides it is known."""
+ANY_POLICY = Vocabulary(CHOICES, WAY_FIELDS, required_only=True)
+"""What a record must say under any policy: the way fields each kind requires (a layer adds, never lifts)."""
 
 
 def choice_message(values: tuple[str, ...]) -> str:
@@ -189,11 +215,17 @@ def activity_problems(activity: Mapping[str, Any], where: str, vocabulary: Vocab
         return []
     problems: list[RecordProblem] = []
     kind = activity.get("kind")
-    for name, values in vocabulary.choices.items():
-        value = activity.get(name)
-        if isinstance(value, str) and value not in values:
-            problems.append(RecordProblem(f"{where}.{name}", "invalid_choice", choice_message(values)))
     allowed = vocabulary.way_fields.get(kind) if isinstance(kind, str) else None
+    if vocabulary.required_only:
+        needed = [name for name, required in (allowed or {}).items() if required and activity.get(name) is None]
+        return [RecordProblem(f"{where}.{n}", "way_fields", f"{n} is required for kind {kind!r}") for n in needed]
+    for name in vocabulary.choices:
+        value = activity.get(name)
+        if not isinstance(value, str) or (allowed is not None and name not in allowed):
+            continue  # absent, or not carried by the kind at all (a way_fields problem below)
+        values = vocabulary.values_for(kind, name) if isinstance(kind, str) else vocabulary.choices[name]
+        if value not in values:
+            problems.append(RecordProblem(f"{where}.{name}", "invalid_choice", choice_message(values)))
     if allowed is not None:
         for name in OPTIONAL_FIELDS:
             given = activity.get(name) is not None
@@ -222,6 +254,6 @@ def person_problems(person: Mapping[str, Any], where: str, vocabulary: Vocabular
     """The person's degree outside the vocabulary's degrees (``invalid_choice``), at ``where.degree_level``."""
     value = person.get("degree_level")
     values = vocabulary.choices["degree_level"]
-    if vocabulary.deferred or not isinstance(value, str) or value in values:
+    if vocabulary.deferred or vocabulary.required_only or not isinstance(value, str) or value in values:
         return []
     return [RecordProblem(f"{where}.degree_level", "invalid_choice", choice_message(values))]

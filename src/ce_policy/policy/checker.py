@@ -217,7 +217,8 @@ class RuleChecker:
         try:
             if spec.type == "choice":
                 if value not in spec.choices:
-                    raise ValueError(f"{value!r} is not a {name}{did_you_mean(str(value), spec.choices)}")
+                    article = "an" if name[:1] in "aeiou" else "a"
+                    raise ValueError(f"{value!r} is not {article} {name}{did_you_mean(str(value), spec.choices)}")
                 return value
             if spec.type == "text":
                 if not isinstance(value, str):

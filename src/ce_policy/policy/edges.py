@@ -280,6 +280,11 @@ class _Reader:
         vocabulary = self.policy.vocabulary
         allowed = dict(vocabulary.way_fields[kind])
         allowed.update({name: False for name, a in vocabulary.attributes.items() if kind in a.kinds})
+        if any(
+            name in vocabulary.choices and name in allowed and value not in vocabulary.values_for(kind, name)
+            for name, value in fields.items()
+        ):
+            return None  # a value the kind may not take
         if registration == "application":
             if "approval" not in allowed:
                 return None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ce_policy.model.ways import BUILT_IN, VOCABULARY_CONTEXT, Vocabulary
+from ce_policy.model.ways import BUILT_IN, VOCABULARY_CONTEXT, WAY_FIELDS, Vocabulary
 from ce_policy.policy.calendars import CalendarRule, YearCalendar, year_calendar
 from ce_policy.policy.vocabulary import FieldSpec, fields_for
 
@@ -103,7 +103,9 @@ class DeclaredWords:
         if self.section == "activity_attributes":
             return self.name in (activity.attributes or {})
         value = getattr(activity, self.name, None)
-        return value is not None and (value in self.values or activity.kind in self.kinds)
+        if value is None or (self.kinds and activity.kind not in self.kinds):
+            return False
+        return value in self.values or self.name not in WAY_FIELDS[activity.kind]
 
 
 @dataclass(frozen=True, slots=True)

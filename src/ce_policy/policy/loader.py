@@ -70,7 +70,9 @@ class _Builder:
     def cite(self, layer: str, cite: str, source: SourceMap, path: tuple[str | int, ...]) -> str:
         qualified = cite if ":" in cite else f"{layer}:{cite}"
         if qualified not in self.clauses:
-            hint = did_you_mean(qualified, self.clauses)
+            key = cite.split(":", 1)[-1]
+            own = f"{layer}:{key}" in self.clauses and ":" in cite
+            hint = f" (did you mean {key!r}, a clause of this layer?)" if own else did_you_mean(qualified, self.clauses)
             self.problem(source, path, "dangling_citation", f"cites unknown clause {cite!r}{hint}")
         return qualified
 

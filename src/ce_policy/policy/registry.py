@@ -294,7 +294,7 @@ class PolicyRegistry:
                     line = last.files["layer.yaml"][1].line_of(("extends",))
                     message = (
                         f"extends {raw.meta.id!r} version {wanted}, but the layer found is version "
-                        f"{raw.meta.version}: check it against the new version, then pin that"
+                        f"{raw.meta.version}: check this layer against that version, then pin a range that admits it"
                     )
                     raise PolicyFileError.single(f"{last.display}/layer.yaml", line, "version_mismatch", message)
                 chain.append(raw)

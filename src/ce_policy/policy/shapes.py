@@ -354,7 +354,8 @@ class ExceptionEntry(BaseModel):
     description: Text | None = None
     in_force: InForce | None = None
     when: dict[str, Any] | None = None
-    then: dict[str, Any] = Field(min_length=1)
+    then: dict[str, Any] = Field(default_factory=dict)
+    """The outcomes that apply instead; none (``{}`` or left out): the rule is set aside where ``when`` holds."""
 
 
 class OverridesFile(BaseModel):

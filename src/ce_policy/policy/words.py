@@ -36,20 +36,15 @@ class WordsBuilder(Protocol):
 
 def vocabulary_of(declared: Sequence[DeclaredWords]) -> Vocabulary:
     """ce_policy's vocabulary with what the layers declare."""
-    values: dict[str, tuple[str, ...]] = {}
-    carried_by: dict[str, tuple[str, ...]] = {}
-    attributes: dict[str, ActivityAttribute] = {}
-    for words in declared:
-        if words.section == "activity_values":
-            values[words.name] = (*values.get(words.name, ()), *words.values)
-            carried_by[words.name] = (*carried_by.get(words.name, ()), *words.kinds)
-        else:
-            attributes[words.name] = ActivityAttribute(
-                frozenset(words.kinds), words.values, words.description, words.layer, words.cite
-            )
     if not declared:
         return BUILT_IN
-    return BUILT_IN.extended(values, carried_by, attributes)
+    values = [(w.name, w.values, w.kinds) for w in declared if w.section == "activity_values"]
+    attributes = {
+        w.name: ActivityAttribute(frozenset(w.kinds), w.values, w.description, w.layer, w.cite)
+        for w in declared
+        if w.section == "activity_attributes"
+    }
+    return BUILT_IN.extended(values, attributes)
 
 
 def add_words(builder: WordsBuilder, raw: RawLayer) -> None:

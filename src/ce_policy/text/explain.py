@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ce_policy.model.decision import Decision, TraceEntry
 from ce_policy.model.hours import hours_to_json
@@ -34,6 +35,16 @@ _WORDS: dict[str, dict[Language, str]] = {
     "provisional": {"zh": "所用暂定值", "en": "Provisional values used"},
     "public": {"zh": "公需科目", "en": "public"},
     "professional": {"zh": "专业科目", "en": "professional"},
+    "total": {"zh": "合计", "en": "in all"},
+    "counted_hours": {
+        "zh": "{what}：计入 {counted} 学时，要求 {required} 学时",
+        "en": "{what}: {counted} h counted of {required} h required",
+    },
+    "counted_credits": {
+        "zh": "学分：计入 {counted}，要求 {required}",
+        "en": "credits: {counted} counted of {required} required",
+    },
+    "sector": {"zh": "行业", "en": "sector"},
 }
 
 
@@ -58,10 +69,19 @@ def _steps(policy: Policy, entries: list[TraceEntry], lang: Language, day: dt.da
             clause = policy.clauses.get(parameter.cite)
             where = f"{clause.document} {clause.section}" if clause else parameter.cite
             value = parameter.value_at(day)
-            shown = hours_to_json(value) if parameter.type == "hours" else value
+            shown = _shown(value, parameter.type)
             text = _WORDS["overridden"][lang].format(parameter=pid, value=shown, layer=parameter.layer, clause=where)
             lines.append(f"        ↳ {text}")
     return lines
+
+
+def _shown(value: Any, kind: str) -> Any:
+    """A parameter's value as a reader writes it: hours as numbers, lists and routes comma-separated."""
+    if kind == "hours":
+        return hours_to_json(value)
+    if isinstance(value, tuple | list):
+        return ", ".join(" ".join(map(str, item)) if isinstance(item, tuple | list) else str(item) for item in value)
+    return value
 
 
 def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
@@ -73,8 +93,11 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
     lines = [
         f"{w('title')}: {decision.person} · {decision.year} · {decision.as_of}",
         f"{w('under')}: {decision.policy.id} {decision.policy.version} ({' → '.join(decision.policy.chain)})",
-        "",
     ]
+    sector = policy.sector_title(lang)
+    if sector is not None:
+        lines.append(f"{w('sector')}: {sector}")
+    lines.append("")
     day = decision.as_of
     for outcome in decision.activities:
         if outcome.counted and outcome.category is not None and outcome.credits is not None:
@@ -92,6 +115,15 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
     task = word(task_key(decision), lang)
     verdict = (w("complete") if decision.compliant else w("incomplete")).format(task=task)
     lines += ["", f"{w('year')}: {verdict}"]
+    for category in ("public", "professional", "total"):
+        required = getattr(decision.required, category)
+        if required > 0:
+            counted = hours_to_json(getattr(decision.hours, category))
+            text = w("counted_hours").format(what=w(category), counted=counted, required=hours_to_json(required))
+            lines.append(f"    {text}")
+    if decision.credits is not None and decision.credits.required > 0:
+        counted, required = hours_to_json(decision.credits.counted), hours_to_json(decision.credits.required)
+        lines.append(f"    {w('counted_credits').format(counted=counted, required=required)}")
     lines += [f"    {share_line(share, lang)}" for share in decision.shares]
     lines += _steps(policy, [e for e in decision.trace if e.activity is None], lang, day)
     for code in decision.consequences:
@@ -106,7 +138,7 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
                 lines.append(f"    · {pid} (P) — {provisional_description(policy, pid)}")
                 continue
             value = parameter.value_at(decision.as_of)
-            shown = hours_to_json(value) if parameter.type == "hours" else value
+            shown = _shown(value, parameter.type)
             lines.append(f"    · {pid} = {shown} ({parameter.provenance}) — {parameter.description}")
     return "\n".join(lines)
 

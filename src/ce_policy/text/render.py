@@ -238,10 +238,20 @@ def share_line(share: ShareResult, lang: Language) -> str:
 
 
 def provisional_description(policy: Policy, pid: str) -> str:
-    """What a provisional value of a decision is: a parameter's description, or which dates a calendar entry sets."""
+    """What a provisional value of a decision is.
+
+    A parameter's description, which dates a calendar entry sets, or what a layer's declaration adds to the
+    record's vocabulary.
+    """
     parameter = policy.parameters.get(pid)
     if parameter is not None:
         return parameter.description
+    words = next((w for w in policy.declared_words if w.label == pid), None)
+    if words is not None:
+        said = ", ".join(words.values) or "—"
+        kinds = f" ({', '.join(words.kinds)})" if words.kinds else ""
+        text = words.description or f"{words.name}: {said}"
+        return f"{text}{kinds} [{words.cite}]"
     entry = next((rule for rule in policy.calendar_rules if rule.label == pid), None)
     if entry is None:
         return pid

@@ -19,12 +19,12 @@ from ce_policy.testing.strategies._values import _dates, _hours, _identifiers
 _WAY_FIELD_NAMES = tuple(dict.fromkeys(name for fields in WAY_FIELDS.values() for name in fields))
 
 
-def _way_value(name: str, edges: PolicyEdges) -> st.SearchStrategy[Any]:
+def _way_value(name: str, edges: PolicyEdges, kind: str) -> st.SearchStrategy[Any]:
     if name == "granted_on":
         return _dates(edges).map(dt.date.isoformat)
     if name == "credits":
         return _hours(edges).map(hours_to_json)
-    values = tuple(edges.vocabulary.choices[name])
+    values = tuple(edges.vocabulary.values_for(kind, name))
     if name == "approval":
         # Shrinks towards "approved": an application that is approved counts, so a minimal example shows the rest.
         values = ("approved", *(c for c in values if c != "approved"))
@@ -96,9 +96,9 @@ def _activity_strategy(
             elif name not in allowed:
                 continue
             elif allowed[name]:
-                value = draw(_way_value(name, edges))
+                value = draw(_way_value(name, edges, kind))
             else:
-                value = draw(st.one_of(st.none(), _way_value(name, edges)))
+                value = draw(st.one_of(st.none(), _way_value(name, edges, kind)))
             if value is not None:
                 data[name] = value
         attributes = draw(fields["attributes"]) if "attributes" in fields else draw(_attributes(kind, edges))

@@ -12,7 +12,7 @@ from hypothesis.errors import InvalidArgument
 from pydantic import BaseModel
 
 from ce_policy.model.hours import MAX_HOURS, hours_to_json
-from ce_policy.model.record import ACTIVITY_KINDS, MAX_ACTIVITIES, MAX_ID_LENGTH, WAY_FIELDS, Activity, Person, Record
+from ce_policy.model.record import ACTIVITY_KINDS, MAX_ACTIVITIES, MAX_ID_LENGTH, Activity, Person, Record
 from ce_policy.policy.edges import PolicyEdges, policy_edges
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.shapes import did_you_mean
@@ -151,15 +151,16 @@ def _hours_precision(draw: st.DrawFn, data: Json, edges: PolicyEdges) -> Json:
 
 def _way_fields(draw: st.DrawFn, data: Json, edges: PolicyEdges) -> Json:
     activity = _pick(draw, data)
-    needing = tuple(kind for kind in edges.kinds if any(WAY_FIELDS[kind].values()))
+    way_fields = edges.vocabulary.way_fields
+    needing = tuple(kind for kind in edges.kinds if any(way_fields[kind].values()))
     drop = draw(st.booleans())
     if needing and drop:
         activity.clear()
         activity.update(draw(_activity_strategy(edges, {"id": st.just("w0")}, needing, "invalid_records", check=False)))
-        del activity[draw(st.sampled_from([n for n, required in WAY_FIELDS[activity["kind"]].items() if required]))]
+        del activity[draw(st.sampled_from([n for n, required in way_fields[activity["kind"]].items() if required]))]
     else:
-        name = draw(st.sampled_from([n for n in _WAY_FIELD_NAMES if n not in WAY_FIELDS[activity["kind"]]]))
-        activity[name] = draw(_way_value(name, edges))
+        name = draw(st.sampled_from([n for n in _WAY_FIELD_NAMES if n not in way_fields[activity["kind"]]]))
+        activity[name] = draw(_way_value(name, edges, activity["kind"]))
     return data
 
 

@@ -31,8 +31,11 @@ def _clean(way: Filler, edges: PolicyEdges, hours: Decimal, draw: st.DrawFn, cre
         "on_platform": True,
         "passed": True,
         "completed_on": draw(_days(*way.window)).isoformat(),
-        **dict(way.fields),
     }
+    attributes = {name: value for name, value in way.fields if name in edges.vocabulary.attributes}
+    data.update((name, value) for name, value in way.fields if name not in attributes)
+    if attributes:
+        data["attributes"] = attributes
     if credits is not None:
         data["credits"] = hours_to_json(credits)
     return data
