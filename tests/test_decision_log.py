@@ -66,7 +66,17 @@ def test_one_entry_per_decision_with_the_documented_fields(logged: Path) -> None
     assert len(lines) == len(PUBLIC_HOURS)
     entries = [LogEntry.model_validate_json(line) for line in lines]
     first = json.loads(lines[0])
-    assert list(first) == ["decision_id", "time", "record_digest", "policy", "as_of", "outcome", "record"]
+    assert list(first) == [
+        "decision_id",
+        "time",
+        "record_digest",
+        "policy",
+        "as_of",
+        "outcome",
+        "record",
+        "prev",
+        "entry_digest",
+    ]
     assert len({e.decision_id for e in entries}) == len(entries)
     assert all(e.time.endswith("Z") and e.policy.id == "xj.aksu.2025" for e in entries)
     assert entries[0].outcome["compliant"] is False

@@ -384,13 +384,22 @@ def test_every_problem_of_a_record_is_listed() -> None:
     ]
 
 
-def test_every_bad_activity_is_listed() -> None:
-    """No cap on the number of problems: each of 1001 bad activities is listed (the size limit is not)."""
+def test_bad_activities_are_listed_up_to_the_problem_cap_and_the_rest_counted() -> None:
+    """A thousand bad activities: the first 100 problems are listed, then one that counts the other 900."""
+    activities = [_activity(id=f"a{i}", hours=-1) for i in range(MAX_ACTIVITIES)]
+    with pytest.raises(RecordError) as caught:
+        ce_policy.evaluate(_record(*activities))
+    problems = caught.value.problems
+    assert len(problems) == 101
+    assert {p.code for p in problems[:100]} == {"hours_invalid"}
+    assert problems[99].path == "$.activities[99].hours"
+    assert problems[-1].code == "too_many_problems"
+    assert caught.value.omitted == MAX_ACTIVITIES - 100
+
+
+def test_one_activity_over_the_limit_refuses_the_list_by_its_length() -> None:
     activities = [_activity(id=f"a{i}", hours=-1) for i in range(MAX_ACTIVITIES + 1)]
-    problems = _problems_of(_record(*activities))
-    assert len(problems) == MAX_ACTIVITIES + 1
-    assert {p.code for p in problems} == {"hours_invalid"}
-    assert problems[-1].path == f"$.activities[{MAX_ACTIVITIES}].hours"
+    assert [p.code for p in _problems_of(_record(*activities))] == ["too_many_items"]
 
 
 def test_record_problem_renders_path_message_and_code() -> None:

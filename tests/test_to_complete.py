@@ -69,6 +69,7 @@ def test_ways_are_decided_by_the_rules() -> None:
     # Every way offered counts an activity of it, as the engine decides.
     for way in needs.ways:
         extra = activity("w", way.kind, 1, completed_on=way.start.isoformat(), **way.fields)
+        extra.update({name: way.start.isoformat() for name in way.dated})
         if way.kind == "self_study":
             extra["credits"] = 1
         outcome = ce_policy.evaluate(record(extra), as_of=way.start).activities[0]
@@ -113,3 +114,22 @@ def test_plan_ids_do_not_clash_with_the_records() -> None:
     needs = ce_policy.evaluate(data).to_complete
     assert needs is not None
     assert "to-complete-1" not in {a.id for a in needs.plan}
+
+
+def test_a_patent_granted_in_the_year_is_offered_and_counts_when_done() -> None:
+    """二（6）: an invention patent granted in the year counts; its grant date is the day the way is done."""
+    decision = ce_policy.evaluate(record(activity("pub", "public_course", 30)), as_of=dt.date(2025, 6, 1))
+    assert decision.to_complete is not None
+    patents = [w for w in decision.to_complete.ways if w.kind == "patent"]
+    assert [w.fields for w in patents] == [{"approval": "approved", "patent_type": "invention"}]
+    assert [w.dated for w in patents] == [("granted_on",)]
+    way = patents[0]
+    assert (way.category, way.registration, way.start, way.by) == (
+        "professional",
+        "application",
+        dt.date(2025, 6, 1),
+        dt.date(2025, 12, 31),
+    )
+    done = activity("pat", "patent", 60, patent_type="invention", approval="approved", granted_on="2025-06-01")
+    with_patent = ce_policy.evaluate(record(activity("pub", "public_course", 30), done), as_of=dt.date(2025, 6, 1))
+    assert with_patent.hours.professional > 0

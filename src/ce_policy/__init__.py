@@ -58,6 +58,7 @@ if _typing.TYPE_CHECKING:
     from ce_policy.analysis.diff import diff_policies
     from ce_policy.analysis.diff_model import ChangeGroup, PolicyDiff
     from ce_policy.analysis.lint import LintFinding, LintReport, lint_policies
+    from ce_policy.audit.chain import ChainBreak
     from ce_policy.audit.log import DecisionLog, DecisionLogError, LogEntry, LoggedPolicy, record_digest
     from ce_policy.audit.replay import CurrentComparison, ReplayEntry, ReplayReport, replay
     from ce_policy.decide.many import BatchError, BatchResult, evaluate_many
@@ -80,6 +81,7 @@ _LAZY: dict[str, str] = {
     "LogEntry": "ce_policy.audit.log",
     "LoggedPolicy": "ce_policy.audit.log",
     "record_digest": "ce_policy.audit.log",
+    "ChainBreak": "ce_policy.audit.chain",
     "CurrentComparison": "ce_policy.audit.replay",
     "ReplayEntry": "ce_policy.audit.replay",
     "ReplayReport": "ce_policy.audit.replay",
@@ -122,6 +124,7 @@ __all__ = [
     "BatchResult",
     "CePolicyError",
     "Certificate",
+    "ChainBreak",
     "ChangeGroup",
     "CompiledPolicy",
     "CreditTotals",

@@ -88,7 +88,9 @@ class ClauseText(BaseModel):
 
     model_config = _FROZEN
 
-    side: Literal["old", "new"]
+    side: Literal["old", "new", "both"]
+    """``old`` or ``new``: cited by a rule that fired in that version only; ``both``: by a rule that fired in
+    both, on what changed (the text is the new version's)."""
     cite: str
     rules: tuple[str, ...]
     document: str

@@ -16,7 +16,7 @@ from ce_policy.policy.registry import PolicyRegistry
 
 __all__ = ["clause_texts", "policy_changes"]
 
-Side = Literal["old", "new"]
+Side = Literal["old", "new", "both"]
 
 
 def _policy(registry: PolicyRegistry, policy_id: str) -> Policy | None:
@@ -50,8 +50,9 @@ def clause_texts(
 ) -> tuple[ClauseText, ...]:
     """The clauses cited by the rules that fired on one side only, each with its text from that side.
 
-    When the same rules fired on both sides, the clauses of the rules that fired, in the new version, on the
-    activities (or the year) whose outcome changed.
+    When the same rules fired on both sides, the clauses of the rules that fired on the activities (or the
+    year) whose outcome changed, marked ``both`` (their texts from the new version), or the side that made a
+    decision when the other made none.
     """
     picked: list[tuple[Side, TraceEntry]] = []
     sides: tuple[tuple[Side, Decision | str, Sequence[str]], ...] = (("old", old, only_old), ("new", new, only_new))
@@ -61,7 +62,9 @@ def clause_texts(
     if not only_old and not only_new:
         fallback = new if isinstance(new, Decision) else old
         if isinstance(fallback, Decision):
-            picked += [("new" if fallback is new else "old", e) for e in _involved(fallback, changes)]
+            marked: Side = "both" if isinstance(old, Decision) and isinstance(new, Decision) else "new"
+            marked = marked if fallback is new else "old"
+            picked += [(marked, e) for e in _involved(fallback, changes)]
     cited: dict[tuple[Side, str], list[str]] = {}
     for side, entry in picked:
         rules_of = cited.setdefault((side, entry.cite), [])

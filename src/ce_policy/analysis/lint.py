@@ -31,7 +31,8 @@ from typing import Any, Literal
 
 from ce_policy.analysis.lint_checks import effects, order_effects
 from ce_policy.analysis.lint_rules import RuleAnalysis
-from ce_policy.model.errors import PolicyFileError, PolicyNotFoundError
+from ce_policy.engine.compiler import ENGINE_LIMIT_CODES, compile_policy
+from ce_policy.model.errors import PolicyFileError, PolicyNotFoundError, PolicyProblem
 from ce_policy.policy.folders import case_files, policy_root, registry_for
 from ce_policy.policy.loaded import Parameter, Policy
 from ce_policy.policy.registry import PolicyRegistry, shipped_policy_root
@@ -133,6 +134,9 @@ class _Linter:
                 continue  # another folder's broken layer: not linted, and not built on a layer linted
             if self.linted & set(policy.chain):
                 self.policies.append(policy)
+        problems = _engine_limits(self.policies)
+        if problems:
+            raise PolicyFileError(problems)
 
     def add(self, code: str, file: str, line: int | None, message: str, layer: str, subject: str | None = None) -> None:
         if layer in self.linted:
@@ -333,6 +337,22 @@ class _Linter:
         return used
 
 
+def _engine_limits(policies: list[Policy]) -> list[PolicyProblem]:
+    """What the engine could not run, in any period of ``policies`` (as ``ce-policy check`` finds it).
+
+    Only those problems: a rule reading a parameter without a value is lint's ``parameter_gap``.
+    """
+    problems: list[PolicyProblem] = []
+    for policy in policies:
+        for day in (policy.top.in_force_from, *policy.breakpoints):
+            try:
+                compile_policy(policy, day)
+            except PolicyFileError as exc:
+                found = (p for p in exc.problems if p.code in ENGINE_LIMIT_CODES and p not in problems)
+                problems.extend(found)
+    return problems
+
+
 def _provisional_message(parameter: Parameter, read_by: dict[str, tuple[str, ...]]) -> str:
     values = "; ".join(f"{_plain(value)} from {start.isoformat()}" for start, value in parameter.values)
     if not read_by:
@@ -369,8 +389,9 @@ def lint_policies(folder: Path | str | None = None, *, registry: PolicyRegistry 
         the layer it is in.
 
     Raises:
-        PolicyFileError: a layer does not load (lint looks only at policies that load), or ``folder`` holds no
-            layer.
+        PolicyFileError: a layer does not load (lint looks only at policies that load), a policy built on one
+            has rules the engine could not run in some period (as ``ce-policy check`` finds them), or
+            ``folder`` holds no layer.
     """
     path = Path(folder) if folder is not None else shipped_policy_root()
     if registry is None:

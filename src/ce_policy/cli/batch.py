@@ -1,32 +1,62 @@
-"""``ce-policy batch IN -o OUT``: decide every record of a file, streaming, with errors kept, a summary and a report."""
+"""``ce-policy batch IN -o OUT``: decide every record of a file, streaming, with errors kept, a summary and a report.
+
+The files are written safely and the run can be resumed (``batch_files``): outputs go to part files beside
+them, committed at chunk boundaries (at most once every `COMMIT_INTERVAL` seconds: each commit flushes the
+parts to disk), and are renamed into place when every record is done.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import itertools
 import json
 import os
 import sys
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal, get_args
+from typing import Any, Literal, NoReturn, get_args
 
 import click
 from tqdm import tqdm
 
-from ce_policy.cli.batch_io import OutputFormat, ParquetUnavailableError, Writer, error_row, open_writer
+from ce_policy.cli.batch_files import (
+    BatchFileError,
+    Outputs,
+    OutputWriteError,
+    PartFile,
+    Progress,
+    plan_outputs,
+)
+from ce_policy.cli.batch_io import (
+    OutputFormat,
+    ParquetUnavailableError,
+    Writer,
+    error_row,
+    output_format,
+    write_parquet,
+)
 from ce_policy.cli.exit import fail
 from ce_policy.decide.many import BatchError, evaluate_many
 from ce_policy.model.errors import CePolicyError
 from ce_policy.model.record import GENERAL_SECTOR
 from ce_policy.model.record_files import RecordInput, iter_records
-from ce_policy.policy.registry import registry_with
-from ce_policy.text.batch_report import BatchSummary, render_html, render_text
+from ce_policy.policy.registry import PolicyRegistry, registry_with
+from ce_policy.text.batch_report import BatchSummary, render_html, render_text, resumed_line
+from ce_policy.text.terminal import printable
 
 __all__ = ["batch_command"]
 
 EXIT_SOME_ERRORS = 1
+EXIT_INTERRUPTED = 130
+COMMIT_INTERVAL = 1.0
+"""Seconds between two commits at least: a commit costs a few disk flushes (~20 ms here), a crash at most this
+much work besides the chunks in flight."""
 
 
 _registry = registry_with
@@ -56,12 +86,20 @@ def _origin(item: RecordInput) -> _Origin:
 
 
 class _Run:
-    """One batch: reads the records, keeps each one's origin until its result comes back, writes and counts."""
+    """One batch: reads the records, keeps each one's origin until its result comes back, writes and counts.
 
-    def __init__(self, writer: Writer, errors: IO[str], bar: tqdm[Any]) -> None:
-        self.writer, self.errors, self.bar = writer, errors, bar
+    ``done`` counts the input records written (to the decisions or the error file), in input order; `commit`
+    flushes the parts and records that count, with the parts' lengths and the summary, in the progress file.
+    """
+
+    def __init__(
+        self, writer: Writer, errors: PartFile, decisions: PartFile, progress: Progress, bar: tqdm[Any]
+    ) -> None:
+        self.writer, self.errors, self.decisions, self.progress, self.bar = writer, errors, decisions, progress, bar
         self.summary = BatchSummary()
         self.origins: deque[_Origin] = deque()
+        self.done = self.committed = 0
+        self.last_commit = time.monotonic()
 
     def feed(self, inputs: Iterable[RecordInput]) -> Iterator[dict[str, Any]]:
         """The records that can be evaluated; those that could not be read wait in line for the error file."""
@@ -85,6 +123,7 @@ class _Run:
         row = error_row(origin.file, origin.line, origin.person, kind, message, problems)
         self.errors.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         self.summary.add_error(kind, origin.sector, origin.labels)
+        self.done += 1
         self.bar.update()
 
     def result(self, decision: dict[str, Any] | None, error: BatchError | None) -> None:
@@ -102,7 +141,19 @@ class _Run:
         sector = origin.sector or GENERAL_SECTOR
         self.writer.write(decision, sector, origin.labels, origin.file, origin.line)
         self.summary.add(decision, sector, origin.labels)
+        self.done += 1
         self.bar.update()
+
+    def due(self, chunk_size: int) -> bool:
+        """Whether to commit now: a chunk's worth of records written since the last commit, and time passed."""
+        return self.done - self.committed >= chunk_size and time.monotonic() - self.last_commit >= COMMIT_INTERVAL
+
+    def commit(self, *, finished: bool = False) -> None:
+        """Flush both parts to disk and record how far the batch is (whole records only)."""
+        lengths = (self.decisions.sync(), self.errors.sync())
+        self.progress.commit(self.done, lengths, self.writer.count, self.summary.to_json(), finished=finished)
+        self.committed = self.done
+        self.last_commit = time.monotonic()
 
 
 def _count_lines(path: Path) -> int | None:
@@ -138,6 +189,11 @@ def _count_lines(path: Path) -> int | None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--total", type=click.IntRange(min=0), help="Records expected, for the progress bar's ETA.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (there is none when stderr is not a terminal).")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the interrupted run of the same command from its last complete chunk (its OUT.progress.json).",
+)
 def batch_command(
     source: Path,
     output: Path,
@@ -153,61 +209,254 @@ def batch_command(
     lang: Literal["zh", "en"],
     total: int | None,
     no_progress: bool,
+    resume: bool,
 ) -> None:
     """Decide every record of IN (JSON Lines or CSV) and write the decisions to OUT (.jsonl, .csv or .parquet).
 
     Records that cannot be read or decided go to the error file (--errors, default OUT's name with
     .errors.jsonl), each with its file:line and every problem's JSON path; none is dropped. A summary is
-    printed at the end; --report writes an HTML page with charts. Exit status: 0 when every record was
-    decided, 1 when some had errors, 2 when the input, the options or the policies are unusable.
+    printed at the end; --report writes an HTML page with charts. The outputs are written beside (NAME.part)
+    and renamed into place when every record is done; an interrupted run is continued with --resume. Exit
+    status: 0 when every record was decided, 1 when some had errors, 2 when the input, the options, the files
+    or the policies are unusable, 130 when interrupted.
     """
+    default_errors = errors_path is None
     errors_path = errors_path or output.with_name(f"{output.stem}.errors.jsonl")
-    if len({output.resolve(), errors_path.resolve(), *([report.resolve()] if report else [])}) < 2 + bool(report):
-        fail("the output, error and report files must be different files")
+    try:
+        fmt = output_format(output, format_out)
+        parquet = fmt == "parquet"
+        outputs = plan_outputs(source, output, errors_path, report, parquet=parquet, default_errors=default_errors)
+    except (ValueError, BatchFileError) as exc:
+        fail(printable(str(exc)))
     try:
         registry = _registry(policy_dirs)
         if policy_id is not None:
             registry.policy(policy_id)
-        inputs = iter_records(source, format=format_in)
-        writer = open_writer(output, format_out)
+        inputs = _checked(iter_records(source, format=format_in))
+        Writer(_Nowhere(), fmt)  # Parquet without pyarrow is refused before any file is opened
     except (CePolicyError, ValueError, ParquetUnavailableError) as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
-    shown = not no_progress and sys.stderr.isatty()
-    if total is None and shown and (format_in or source.suffix.lower().lstrip(".")) in ("jsonl", "ndjson"):
-        total = _count_lines(source)
-    try:
-        with (
-            writer,
-            errors_path.open("w", encoding="utf-8") as errors,
-            tqdm(total=total, unit=" records", file=sys.stderr, disable=not shown, dynamic_ncols=True) as bar,
-        ):
-            run = _Run(writer, errors, bar)
-            results = evaluate_many(
-                run.feed(inputs),
-                workers=workers or os.cpu_count() or 1,
-                chunk_size=chunk_size,
-                policy=policy_id,
-                as_of=as_of.date() if as_of else None,
-                registry=registry,
-            )
-            for result in results:
-                # The decision's JSON, parsed as plain data: a worker sends JSON, and models are not needed here.
-                run.result(json.loads(result.decision_json) if result.decision_json else None, result.error)
-            run.finish()
-    except CePolicyError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"cannot write: {exc.strerror or exc}")
-    summary = run.summary
-    if report is not None:
+        fail(printable(str(exc)))
+    job = _Job(
+        source=source,
+        outputs=outputs,
+        format_in=format_in or source.suffix.lower().lstrip("."),
+        format_out=fmt,
+        registry=registry,
+        workers=workers or os.cpu_count() or 1,
+        chunk_size=chunk_size,
+        policy_id=policy_id,
+        as_of=as_of.date() if as_of else None,
+        lang=lang,
+    )
+    progress = Progress(outputs, job.identity(policy_dirs))
+    state: dict[str, Any] | None = None
+    if resume:
         try:
-            page = render_html(summary, lang, source=str(source), registry=registry)
-            report.write_text(page, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {report}: {exc.strerror or exc}")
+            state = progress.load()
+        except BatchFileError as exc:
+            fail(str(exc))
+    else:
+        outputs.remove_parts()  # what an earlier, interrupted run of these outputs left: this run starts afresh
+    if state is not None and state["finished"]:
+        summary, decided = BatchSummary.from_json(state["summary"]), state["decided"]
+    else:
+        shown = not no_progress and sys.stderr.isatty()
+        if total is None and shown and job.format_in in ("jsonl", "ndjson"):
+            total = _count_lines(source)
+        with tqdm(total=total, unit=" records", file=sys.stderr, disable=not shown, dynamic_ncols=True) as bar:
+            summary, decided = _decide(job, inputs, progress, state, bar)
+    try:
+        outputs.finish()
+    except BatchFileError as exc:
+        fail(f"{exc}; run the same command with --resume to finish")
+    if state is not None and state["done"]:
+        click.echo(resumed_line(state["done"], lang))
     click.echo(render_text(summary, lang))
-    click.echo(f"decisions: {output} ({writer.count}); errors: {errors_path} ({summary.total.errors})")
+    shown_out, shown_errors = printable(str(output)), printable(str(errors_path))
+    click.echo(f"decisions: {shown_out} ({decided}); errors: {shown_errors} ({summary.total.errors})")
     if summary.total.errors:
         sys.exit(EXIT_SOME_ERRORS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What one batch is asked to do."""
+
+    source: Path
+    outputs: Outputs
+    format_in: str
+    format_out: OutputFormat
+    registry: PolicyRegistry
+    workers: int
+    chunk_size: int
+    policy_id: str | None
+    as_of: dt.date | None
+    lang: Literal["zh", "en"]
+
+    def identity(self, policy_dirs: tuple[Path, ...]) -> dict[str, Any]:
+        """What a resumed run must share with the interrupted one: the input, unchanged, the options, the outputs."""
+        info = self.source.stat()
+        report = self.outputs.report
+        return {
+            "input": os.path.realpath(self.source),
+            "input_size": info.st_size,
+            "input_mtime_ns": info.st_mtime_ns,
+            "format_in": self.format_in,
+            "format_out": self.format_out,
+            "policy": self.policy_id,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "policies": [os.path.realpath(folder) for folder in policy_dirs],
+            "policy_files": _fingerprint(self.registry.roots),
+            "decisions": str(self.outputs.decisions.final),
+            "errors": str(self.outputs.errors.final),
+            "report": str(report.final) if report else None,
+        }
+
+
+def _fingerprint(roots: tuple[Path, ...]) -> str:
+    """A digest of the name, size and modification time of every file under the policy folders.
+
+    A run is resumed only under the very policy files it started with: no population is decided half under
+    one version of a policy and half under another.
+    """
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
+            info = path.stat()
+            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return "sha256:" + digest.hexdigest()
+
+
+class _Nowhere:
+    """A stream that keeps nothing (to check that a writer can be made before any file is opened)."""
+
+    def write(self, text: str, /) -> int:
+        return len(text)
+
+
+def _checked(inputs: Iterator[RecordInput]) -> Iterator[RecordInput]:
+    """The records, the first read now: an unknown format or a bad CSV header is refused before any file is opened."""
+    first = next(inputs, None)
+    return inputs if first is None else itertools.chain([first], inputs)
+
+
+def _open_parts(outputs: Outputs, state: dict[str, Any] | None) -> tuple[PartFile, PartFile]:
+    """The decisions' and the errors' part files: created afresh, or cut back to what was committed.
+
+    A fresh batch that cannot create one removes what it created, leaving nothing behind.
+    """
+    at = (None, None) if state is None else (state["parts"]["decisions"], state["parts"]["errors"])
+    created: list[PartFile] = []
+    try:
+        created.append(PartFile(outputs.streamed, outputs.decisions.given, resume_at=at[0]))
+        created.append(PartFile(outputs.errors.part, outputs.errors.given, resume_at=at[1]))
+    except BatchFileError as exc:
+        for part in created:
+            part.close()
+        if state is None:
+            outputs.remove_parts()
+        fail(str(exc))
+    return created[0], created[1]
+
+
+def _decide(
+    job: _Job, inputs: Iterator[RecordInput], progress: Progress, state: dict[str, Any] | None, bar: tqdm[Any]
+) -> tuple[BatchSummary, int]:
+    """Decide the records not done yet, committing every chunk; then complete every part.
+
+    Returns the summary of the whole batch and the decisions written. Exits on an interruption or a failure,
+    keeping the committed chunks for ``--resume``; a fresh run that committed nothing, or whose input turns out
+    unreadable, leaves nothing behind.
+    """
+    outputs = job.outputs
+    decisions, errors = _open_parts(outputs, state)
+    writer = Writer(decisions, job.format_out, header=state is None, count=state["decided"] if state else 0)
+    run = _Run(writer, errors, decisions, progress, bar)
+    if state is not None:
+        run.summary, run.done = BatchSummary.from_json(state["summary"]), state["done"]
+        run.committed = run.done
+        bar.update(run.done)
+    results = evaluate_many(
+        run.feed(itertools.islice(inputs, run.done, None)),
+        workers=job.workers,
+        chunk_size=job.chunk_size,
+        policy=job.policy_id,
+        as_of=job.as_of,
+        registry=job.registry,
+    )
+    try:
+        if state is None:
+            run.commit()
+        for result in results:
+            # The decision's JSON, parsed as plain data: a worker sends JSON, and models are not needed here.
+            run.result(json.loads(result.decision_json) if result.decision_json else None, result.error)
+            if run.due(job.chunk_size):
+                run.commit()
+        run.finish()
+        run.commit()
+        decisions.close()
+        errors.close()
+        _complete(job, run.summary)
+        run.commit(finished=True)
+    except KeyboardInterrupt:
+        _stop(results, decisions, errors)
+        _resumable(job, run, state, f"interrupted after {run.committed} records", EXIT_INTERRUPTED)
+    except BatchFileError as exc:
+        _stop(results, decisions, errors)
+        _resumable(job, run, state, str(exc))
+    except BrokenExecutor as exc:
+        _stop(results, decisions, errors)
+        _resumable(job, run, state, f"a worker process stopped: {exc}")
+    except CePolicyError as exc:  # the input turned out unreadable: resuming would meet it again
+        _stop(results, decisions, errors)
+        outputs.remove_parts()
+        fail(printable(str(exc)))
+    return run.summary, writer.count
+
+
+def _complete(job: _Job, summary: BatchSummary) -> None:
+    """Write what is left once every record is done: Parquet from its rows, and the report."""
+    outputs = job.outputs
+    if outputs.rows is not None:
+        _parquet(outputs)
+    if outputs.report is not None:
+        page = render_html(summary, job.lang, source=str(job.source), registry=job.registry)
+        _write_report(outputs.report.part, outputs.report.given, page)
+
+
+def _stop(results: Iterator[Any], *parts: PartFile) -> None:
+    """Stop the workers and close the parts, quietly (what follows the last commit is cut on resume)."""
+    close = getattr(results, "close", None)
+    if close is not None:
+        close()
+    for part in parts:
+        with contextlib.suppress(BatchFileError):
+            part.close()
+
+
+def _resumable(job: _Job, run: _Run, state: dict[str, Any] | None, message: str, status: int = 2) -> NoReturn:
+    """Stop with ``message``, keeping the committed records for ``--resume``; a fresh run with none leaves nothing."""
+    if state is None and run.committed == 0:
+        job.outputs.remove_parts()
+        fail(message, status)
+    kept = "the outputs are untouched, and the records done so far are kept: run the same command with --resume"
+    fail(f"{message}; {kept} to continue", status)
+
+
+def _parquet(outputs: Outputs) -> None:
+    """Make the rows into the decisions' Parquet part."""
+    assert outputs.rows is not None  # noqa: S101 - Parquet only
+    try:
+        write_parquet(outputs.rows, outputs.decisions.part)
+    except OSError as exc:
+        raise OutputWriteError(
+            f"cannot write {printable(str(outputs.decisions.given))}: {exc.strerror or exc}", outputs.decisions.given
+        ) from exc
+
+
+def _write_report(part: Path, report: Path, page: str) -> None:
+    """Write the report's part (replacing one a crash left)."""
+    try:
+        part.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise OutputWriteError(f"cannot write {printable(str(report))}: {exc.strerror or exc}", report) from exc

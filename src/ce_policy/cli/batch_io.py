@@ -1,6 +1,12 @@
-"""Where ``ce-policy batch`` writes: decisions as JSON Lines, CSV or Parquet, and error rows as JSON Lines.
+"""What ``ce-policy batch`` writes: decisions as JSON Lines, CSV or Parquet, and error rows as JSON Lines.
 
-Each writer streams: rows are written as they come (Parquet in row groups of `PARQUET_ROWS`).
+Each writer streams: rows are written as they come, to a text stream (a part file, see ``batch_files``).
+Parquet is written as rows in JSON Lines first, then made into Parquet at the end (`write_parquet`, in row
+groups of `PARQUET_ROWS`): a Parquet file is readable only once closed, so rows in lines are what a resumed
+batch can cut back to a committed length and continue.
+
+In CSV, a text cell that a spreadsheet would take for a formula (it begins with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return) gets a leading ``'`` (OWASP's rule against CSV injection; `neutral_cell`).
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ import csv
 import importlib
 import json
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal, Protocol
 
 from ce_policy.model.decision import Decision
 
@@ -20,8 +26,10 @@ __all__ = [
     "Writer",
     "decision_data",
     "error_row",
-    "open_writer",
+    "neutral_cell",
+    "output_format",
     "summary_row",
+    "write_parquet",
 ]
 
 OutputFormat = Literal["jsonl", "csv", "parquet"]
@@ -53,6 +61,7 @@ CSV_FIELDS: tuple[str, ...] = (
 )
 """The columns of a CSV or Parquet output: one flat row per decision."""
 _NUMBERS = frozenset(name for name in CSV_FIELDS if name.startswith(("hours_", "required_", "shortfall_", "credits_")))
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ParquetUnavailableError(RuntimeError):
@@ -105,36 +114,61 @@ def error_row(
     }
 
 
+def neutral_cell(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would read it as a formula, otherwise as it is."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def _csv_cell(value: Any) -> Any:
-    """``true``/``false`` as in the input CSV, nothing for ``None``."""
+    """``true``/``false`` as in the input CSV, nothing for ``None``, text kept from being read as a formula.
+
+    Numbers (hours, credits, the year) are ce_policy's own and stay numbers; every text comes from the data
+    (ids, labels, sectors, codes, file names) and is neutralised.
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return neutral_cell(value)
     return "" if value is None else value
 
 
-class Writer:
-    """Writes decisions to a file in one format; use as a context manager."""
+class TextSink(Protocol):
+    """Where a `Writer` writes: a text stream that is only appended to (a part file)."""
 
-    def __init__(self, path: Path, fmt: OutputFormat) -> None:
-        """Open ``path`` for ``fmt`` (Parquet: check pyarrow is there, open on the first rows)."""
-        self.path, self.format, self.count = path, fmt, 0
-        self._pending: list[dict[str, Any]] = []
-        self._parquet: Any = None
-        self._stream: IO[str] | None = None
+    def write(self, text: str, /) -> int:
+        """Append ``text``."""
+
+
+def _pyarrow() -> tuple[Any, Any]:
+    """``pyarrow`` and ``pyarrow.parquet``.
+
+    Raises:
+        ParquetUnavailableError: pyarrow is not installed.
+    """
+    try:
+        return importlib.import_module("pyarrow"), importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise ParquetUnavailableError("Parquet output needs pyarrow: pip install 'ce-policy[parquet]'") from None
+
+
+class Writer:
+    """Writes decisions to a text stream in one format (Parquet: as rows in JSON Lines, see `write_parquet`)."""
+
+    def __init__(self, stream: TextSink, fmt: OutputFormat, *, header: bool = True, count: int = 0) -> None:
+        """Write ``fmt`` to ``stream``; ``header``: write the CSV header (not when resuming); ``count``: so far.
+
+        Raises:
+            ParquetUnavailableError: Parquet without pyarrow.
+        """
+        self.format, self.count = fmt, count
+        self._stream = stream
         self._csv: csv.DictWriter[str] | None = None
         if fmt == "parquet":
-            try:
-                self._pa = importlib.import_module("pyarrow")
-                self._pq = importlib.import_module("pyarrow.parquet")
-            except ImportError:
-                raise ParquetUnavailableError(
-                    "Parquet output needs pyarrow: pip install 'ce-policy[parquet]'"
-                ) from None
-            return
-        self._stream = path.open("w", encoding="utf-8", newline="")
-        if fmt == "csv":
-            self._csv = csv.DictWriter(self._stream, CSV_FIELDS)
-            self._csv.writeheader()
+            _pyarrow()
+        elif fmt == "csv":
+            self._csv = csv.DictWriter(stream, CSV_FIELDS)
+            if header:
+                self._csv.writeheader()
 
     def write(
         self, decision: Decision | dict[str, Any], sector: str, labels: dict[str, str], file: str, line: int
@@ -146,59 +180,50 @@ class Writer:
             data["source"] = {"file": file, "line": line}
             if labels:
                 data["labels"] = labels
-            assert self._stream is not None  # noqa: S101 - opened for JSON Lines
             self._stream.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
             return
         row = summary_row(decision, sector, labels, f"{file}:{line}")
         if self._csv is not None:
             self._csv.writerow({k: _csv_cell(v) for k, v in row.items()})
             return
-        self._pending.append(row)
-        if len(self._pending) >= PARQUET_ROWS:
-            self._flush()
-
-    def _schema(self) -> Any:
-        pa = self._pa
-        types = {"year": pa.int32(), "compliant": pa.bool_()}
-        return pa.schema(
-            [(name, types.get(name, pa.float64() if name in _NUMBERS else pa.string())) for name in CSV_FIELDS]
-        )
-
-    def _flush(self) -> None:
-        schema = self._schema()
-        if self._parquet is None:
-            self._parquet = self._pq.ParquetWriter(str(self.path), schema)
-        columns = {name: [row[name] for row in self._pending] for name in CSV_FIELDS}
-        self._parquet.write_table(self._pa.Table.from_pydict(columns, schema=schema))
-        self._pending = []
-
-    def close(self) -> None:
-        """Write what is pending and close the file."""
-        if self.format == "parquet":
-            if self._pending or self._parquet is None:
-                self._flush()
-            self._parquet.close()
-        elif self._stream is not None:
-            self._stream.close()
-
-    def __enter__(self) -> Writer:
-        """The writer itself."""
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        """Close the file."""
-        self.close()
+        self._stream.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
-def open_writer(path: Path, fmt: OutputFormat | None) -> Writer:
-    """A writer for ``path``, in ``fmt`` or the format of its suffix.
+def _schema(pa: Any) -> Any:
+    types = {"year": pa.int32(), "compliant": pa.bool_()}
+    return pa.schema(
+        [(name, types.get(name, pa.float64() if name in _NUMBERS else pa.string())) for name in CSV_FIELDS]
+    )
+
+
+def write_parquet(rows: Path, target: Path) -> None:
+    """Make the rows a Parquet `Writer` wrote (JSON Lines) into the Parquet file ``target``, streaming.
+
+    Raises:
+        ParquetUnavailableError: pyarrow is not installed.
+        OSError: a file cannot be read or written.
+    """
+    pa, pq = _pyarrow()
+    schema = _schema(pa)
+    with rows.open(encoding="utf-8") as lines, pq.ParquetWriter(str(target), schema) as writer:
+        pending: list[dict[str, Any]] = []
+        groups = 0
+        for line in lines:
+            pending.append(json.loads(line))
+            if len(pending) >= PARQUET_ROWS:
+                writer.write_table(pa.Table.from_pylist(pending, schema=schema))
+                pending, groups = [], groups + 1
+        if pending or not groups:  # an empty batch still gets its (empty) table
+            writer.write_table(pa.Table.from_pylist(pending, schema=schema))
+
+
+def output_format(path: Path, fmt: OutputFormat | None) -> OutputFormat:
+    """``fmt``, or the format of the suffix of ``path``.
 
     Raises:
         ValueError: no format is given and the suffix is not one of `SUFFIXES`.
-        ParquetUnavailableError: Parquet without pyarrow.
-        OSError: the file cannot be opened.
     """
     chosen = fmt or SUFFIXES.get(path.suffix.lower())
     if chosen is None:
         raise ValueError(f"{path}: cannot tell the output format: give --format-out or a name ending in .jsonl, .csv")
-    return Writer(path, chosen)
+    return chosen

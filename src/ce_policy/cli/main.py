@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from decimal import Decimal
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from ce_policy.decide.evaluate import evaluate
 from ce_policy.decide.title_review import evaluate_title_review
 from ce_policy.model.decision import Decision, TitleReviewDecision
 from ce_policy.model.errors import CePolicyError, RecordError, RecordProblem
+from ce_policy.model.json_text import JsonTextError, parse_json
 from ce_policy.model.record import History, Record
 from ce_policy.policy.registry import registry_with
 from ce_policy.text.render import render_decision, render_title_review
@@ -35,18 +35,33 @@ _SCHEMAS: dict[str, type[Any]] = {
 _registry = registry_with
 
 
+MAX_INPUT_CHARS = 16 * 2**20
+"""The most characters a record or history read by ``evaluate``, ``explain`` or ``title-review`` may have: four
+times the longest line of a batch (`ce_policy.model.record_files.MAX_LINE_CHARS`), for indented JSON and a
+history of several years."""
+
+
 def _read_json(source: str) -> Any:
+    """The JSON value of a file (or standard input, ``-``), read strictly (`parse_json`), with or without a BOM."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        if source == "-":
+            text = sys.stdin.read(MAX_INPUT_CHARS + 1)
+        else:
+            with Path(source).open(encoding="utf-8-sig") as stream:
+                text = stream.read(MAX_INPUT_CHARS + 1)
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read {source}: {exc}") from None
+    text = text.removeprefix("\ufeff")  # standard input may bring one too
+    name = "standard input" if source == "-" else source
+    if len(text) > MAX_INPUT_CHARS:
+        message = f"{name} holds more than {MAX_INPUT_CHARS:,} characters, far more than any record or history"
+        raise RecordError([RecordProblem("$", "too_large", message)])
+    if not text.strip():
+        raise RecordError([RecordProblem("$", "invalid_json", f"{name} is empty: expected a JSON object")])
     try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        problem = RecordProblem(
-            "$", "invalid_json", f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
-        )
-        raise RecordError([problem]) from None
+        return parse_json(text)
+    except JsonTextError as exc:
+        raise RecordError([RecordProblem(exc.path, exc.code, exc.message)]) from None
 
 
 def _emit(decision: BaseModel, text: str, fmt: str) -> None:

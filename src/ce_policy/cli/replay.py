@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -12,6 +13,7 @@ from ce_policy.audit.replay import replay
 from ce_policy.cli.exit import fail
 from ce_policy.model.errors import CePolicyError
 from ce_policy.text.replay_report import render_replay
+from ce_policy.text.terminal import printable
 
 __all__ = ["replay_command"]
 
@@ -41,21 +43,30 @@ EXIT_DIFFERS = 1
     help="A JSON Lines or CSV file of records, for entries logged without their record (repeatable).",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--fail-on-difference", is_flag=True, help="Exit with status 1 unless every entry replays the same.")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="The text report's language."
+)
+@click.option(
+    "--fail-on-difference",
+    is_flag=True,
+    help="Exit with status 1 unless every entry replays the same and the hash chain is not broken.",
+)
 def replay_command(
     log: Path,
     policy_dirs: tuple[Path, ...],
     current: str,
     record_files: tuple[Path, ...],
     fmt: str,
+    lang: Literal["zh", "en"],
     fail_on_difference: bool,
 ) -> None:
     """Decide every entry of the decision log LOG again under its recorded policy, and report what differs.
 
     Each entry's policy is found by id and digest among the current policies and those of --policies. An
     entry whose recorded policy is no longer the one that applies is also decided under the current policy.
-    Exit status: 0 when done (1 with --fail-on-difference if an entry differs, is invalid, or cannot be
-    replayed), 2 when the log, a policy folder or a records file cannot be used.
+    The log's hash chain is checked, and a damaged line is one invalid entry. Exit status: 0 when done (1 with
+    --fail-on-difference if an entry differs, is invalid or cannot be replayed, or the hash chain is broken),
+    2 when the log, a policy folder or a records file cannot be used.
     """
     try:
         registry, _ = load_version(current)
@@ -63,8 +74,8 @@ def replay_command(
         report = replay(log, registry=registry, policies=archives, records=record_files)
     except CePolicyError as exc:
         fail(str(exc))
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {log}: {getattr(exc, 'strerror', None) or exc}")
-    click.echo(report.model_dump_json(indent=2) if fmt == "json" else render_replay(report))
+    except OSError as exc:
+        fail(printable(f"cannot read {log}: {exc.strerror or exc}"))
+    click.echo(report.model_dump_json(indent=2) if fmt == "json" else render_replay(report, lang))
     if fail_on_difference and not report.confirmed:
         sys.exit(EXIT_DIFFERS)

@@ -54,9 +54,13 @@ class _Candidate:
 
     kind: str
     fields: tuple[tuple[str, str], ...]
+    dated: tuple[str, ...] = ()
+    """Date fields the rule tests besides ``completed_on`` (a patent's ``granted_on``): the day the way is done."""
 
 
 _NONE = _Candidate("", ())
+_DATED_FIELDS = ("completed_on", "granted_on")
+"""An activity's own dates: a rule's test of one leaves the way open, decided on each probe day."""
 
 
 @dataclass(frozen=True)
@@ -133,9 +137,13 @@ def _candidates(policy: Policy, day: dt.date) -> dict[_Candidate, str]:
 def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | None) -> list[_Candidate]:
     """The ways ``rule`` names: one per value of each required way field it leaves open (the engine decides)."""
     choices: dict[str, set[str]] = {}
+    dated: set[str] = set()
     for part in rule.when.parts:
         if isinstance(part, Condition):
             return []  # alternatives: not a single way
+        if part.field in _DATED_FIELDS and part.op != "present":
+            dated.add(part.field)  # the probe is done, and granted, on its day: the engine decides
+            continue
         allowed = _allowed(part, policy, day)
         if allowed is None:
             return []
@@ -146,7 +154,7 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
     kind = kinds.pop()
     vocabulary = policy.vocabulary
     allowed_fields = _way_fields(kind, vocabulary)
-    if not set(choices) <= set(allowed_fields):
+    if not set(choices) <= set(allowed_fields) or not dated - {"completed_on"} <= set(allowed_fields):
         return []
     choices = {name: values & set(_domain(name, vocabulary, kind)) for name, values in choices.items()}
     if any(not values for values in choices.values()):
@@ -160,11 +168,11 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
         name for name, needed in allowed_fields.items() if needed and name != "credits" and name not in fields
     )
     if any(name not in _choice_fields(vocabulary) for name in open_fields):
-        return []  # a required date (e.g. a patent's grant) is not something to suggest
+        return []  # a required field that is not a choice is not something to suggest
     found = []
     for values in itertools.product(*(_domain(name, vocabulary, kind) for name in open_fields)):
         chosen = {**fields, **dict(zip(open_fields, values, strict=True))}
-        found.append(_Candidate(kind, tuple(sorted(chosen.items()))))
+        found.append(_Candidate(kind, tuple(sorted(chosen.items())), tuple(sorted(dated - {"completed_on"}))))
     return found
 
 
@@ -191,6 +199,8 @@ def _activity(aid: str, candidate: _Candidate, hours: Decimal, day: dt.date, cre
         "passed": True,
         "completed_on": day,
     }
+    for name in candidate.dated:
+        data[name] = day
     attributes = {}
     for name, value in candidate.fields:
         if name in OPTIONAL_FIELDS:
@@ -480,4 +490,5 @@ def _way_to_complete(way: _Way, day: dt.date) -> WayToComplete:
         start=day,
         by=way.days[-1],
         provisional=way.provisional,
+        dated=way.candidate.dated,
     )

@@ -20,7 +20,7 @@ from ce_policy.decide.sink import DecisionSink, active_decision_log
 from ce_policy.decide.year import YearEvaluation
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import PolicyNotFoundError, RecordError, RecordProblem
-from ce_policy.model.record import DEFERRED, CycleYear, Record, parse_model
+from ce_policy.model.record import DEFERRED, MAX_PRIOR_YEARS, CycleYear, Record, parse_model
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 
@@ -49,7 +49,8 @@ def evaluate(
             count; parameter values and rules in force on it apply. The policy must be in force on it.
         prior: earlier years of the person's multi-year training cycle (e.g. a teacher's five-year cycle):
             each a `CycleYear` (``{"year", "hours"}``, the hours counted that year) or a full record of that
-            year, evaluated under its own policy. Only years inside the cycle a rule gives count.
+            year, evaluated under its own policy (at most 50 of them). Only years inside the cycle a rule gives
+            count.
         registry: where to look policies up (default: the shipped policies and those added with
             `load_policies`).
         to_complete: for an incomplete year, work out what would make it complete (``Decision.to_complete``):
@@ -113,6 +114,9 @@ def _prior_hours(
     prior: Sequence[CycleYear | Record | dict[str, Any]], record: Record, registry: PolicyRegistry | None
 ) -> dict[int, Decimal]:
     """The hours counted in each earlier year given, checked: one entry a year, each before the record's."""
+    if len(prior) > MAX_PRIOR_YEARS:  # each may be a record to evaluate: refused before any is checked
+        message = f"prior should have at most {MAX_PRIOR_YEARS} items, not {len(prior)} (none of them was checked)"
+        raise RecordError([RecordProblem("$prior", "too_many_items", message)])
     hours: dict[int, Decimal] = {}
     problems: list[RecordProblem] = []
     records: list[tuple[str, Record]] = [("$", record)]

@@ -20,7 +20,10 @@ class DecisionSink(Protocol):
     """What ``evaluate(..., log=)`` writes a decision to, such as a `DecisionLog`."""
 
     def write(self, record: Record, decision: Decision, *, prior: Mapping[int, Decimal] | None = None) -> str:
-        """Keep the decision made on ``record``; returns an id for it.
+        """Keep the decision made on ``record`` before returning; returns an id for it.
+
+        ``evaluate`` returns a decision only once this returned: a sink that cannot keep it raises instead
+        (the `DecisionLog` raises ``DecisionLogError``, which carries the decision).
 
         Args:
             record: the record as evaluated.
@@ -35,8 +38,13 @@ _default: DecisionSink | None = None
 def set_decision_log(log: DecisionSink | None) -> DecisionSink | None:
     """Log every `evaluate` call of this process that is not given ``log=`` to ``log`` (``None``: stop).
 
-    Every call counts: those made by ``evaluate_many``, by ``diff_policies`` and for the earlier records of a
-    ``prior``. Worker processes do not inherit it; set it in each. Returns the log it replaces.
+    Every call counts: those made by ``evaluate_many`` (whose workers' decisions this process logs), by
+    ``diff_policies`` and for the earlier records of a ``prior``. Returns the log it replaces.
+
+    A log belongs to the process that set it: worker processes, started afresh, do not inherit it (a worker
+    with a log of its own, set by an executor's initializer, logs there only when the calling process has
+    none). A process forked otherwise inherits the object, but a `DecisionLog` refuses to write from it
+    (``DecisionLogError``, code ``log_other_process``, carrying the decision).
     """
     global _default
     previous, _default = _default, log

@@ -4,7 +4,10 @@
 rules in force on the date are included and every ``{param: ...}`` is replaced by its value on that date, so
 the engine compares facts with constants only. Hours become whole centi-hours and dates ``yyyymmdd`` integers,
 which the engine compares exactly. The shapes emitted are single-fact (alpha) tests combined with ``$and`` and
-``$or``; no rule refers to another fact (joins crash the engine) and none tests the session state.
+``$or``; no rule refers to another fact (joins crash the engine) and none tests the session state. What the
+engine could not run is refused here with file and line, before it is loaded: too many tests in a stage
+(``stage_test_limit``), and the limits of ``ce_policy.policy.engine_limits`` (tests one fact meets at once,
+ways one fact matches, groups in one rule), which the loader checks rule by rule and this module stage by stage.
 
 Each engine rule's ``run`` names an `Action`: the rule it came from and the outcomes it gives, with
 parameter values resolved, so that the work done when it fires is a lookup and a few assignments.
@@ -21,11 +24,22 @@ from typing import Any
 from ce_policy.model.errors import PolicyFileError, PolicyProblem
 from ce_policy.model.hours import to_centi
 from ce_policy.model.record import MAX_ACTIVITIES
+from ce_policy.policy.engine_limits import (
+    MAX_GROUPS_PER_RULE,
+    MAX_TESTS_AT_ONCE,
+    MAX_WAYS_TO_MATCH,
+    Network,
+    groups,
+    groups_message,
+    tests_at_once_message,
+    ways_message,
+)
 from ce_policy.policy.loaded import AsOf, Condition, ParamRef, Policy, Rule, Test
 from ce_policy.policy.vocabulary import STAGES, FieldSpec
 
 __all__ = [
     "AS_OF_SUFFIX",
+    "ENGINE_LIMIT_CODES",
     "MAX_ENGINE_TESTS_PER_STAGE",
     "OPEN_RULE",
     "SEEN_PREFIX",
@@ -48,6 +62,8 @@ MAX_ENGINE_TESTS_PER_STAGE = 500
 
 durable-rules loops forever while building a ruleset in which one node has 512 or more children, so the
 compiler refuses a stage that could reach that many, whatever the shape of its conditions."""
+ENGINE_LIMIT_CODES = frozenset({"stage_test_limit", "tests_at_once_limit", "match_ways_limit", "condition_group_limit"})
+"""The codes of the problems of a policy the engine cannot run, found when compiling it."""
 _CATCH_ALL_PRI = 1_000_000
 
 _OPS = {
@@ -277,6 +293,7 @@ class _Compiler:
             }
             actions[name] = Action(name, None)
         self.check_size(ruleset, actions)
+        self.check_engine_limits(ruleset, actions)
         if self.problems:
             raise PolicyFileError(self.problems)
         epoch = self.policy.epoch(self.day)
@@ -301,6 +318,52 @@ class _Compiler:
                     "alternative of any counts); the engine cannot be built with so many"
                 )
                 self.problems.append(PolicyProblem(rule.file, rule.line, "stage_test_limit", message))
+
+    def check_engine_limits(self, ruleset: dict[str, Any], actions: dict[str, Action]) -> None:
+        """Refuse what the engine cannot run (`ce_policy.policy.engine_limits`), stage by stage.
+
+        A stage on which one fact would meet more tests at once, or match in more ways, than the engine can
+        take, is reported at the first rule (in the order the engine rules are emitted) with which it goes past
+        the limit; a rule with more groups than the engine can build, at that rule.
+        """
+        stages: dict[str, list[tuple[Rule, dict[str, Any]]]] = {}
+        for name, action in actions.items():
+            rule = action.rule
+            if rule is None:
+                continue
+            condition = ruleset[name]["all"][0]["m"]
+            stages.setdefault(rule.stage, []).append((rule, condition))
+            found = groups(condition)
+            if found > MAX_GROUPS_PER_RULE and name == rule.id:
+                self.problems.append(
+                    PolicyProblem(rule.file, rule.line, "condition_group_limit", groups_message(rule.id, found))
+                )
+        for stage, emitted in stages.items():
+            network = Network()
+            for _, condition in emitted:
+                network.add(condition)
+            usage = network.usage()
+            if usage.at_once <= MAX_TESTS_AT_ONCE and usage.ways <= MAX_WAYS_TO_MATCH:
+                continue
+            self.blame(stage, emitted, at_once=usage.at_once > MAX_TESTS_AT_ONCE, ways=usage.ways > MAX_WAYS_TO_MATCH)
+
+    def blame(self, stage: str, emitted: list[tuple[Rule, dict[str, Any]]], *, at_once: bool, ways: bool) -> None:
+        """Report each limit the stage goes past at the first rule with which it does."""
+        network = Network()
+        for index, (rule, condition) in enumerate(emitted):
+            network.add(condition)
+            if index + 1 < len(emitted) and emitted[index + 1][0] is rule:
+                continue  # the rule's own engine rules (its floors) come together
+            usage = network.usage()
+            where = f"stage {stage!r}, with rule {rule.id!r},"
+            if at_once and usage.at_once > MAX_TESTS_AT_ONCE:
+                message = tests_at_once_message(where, usage.at_once)
+                self.problems.append(PolicyProblem(rule.file, rule.line, "tests_at_once_limit", message))
+                at_once = False
+            if ways and usage.ways > MAX_WAYS_TO_MATCH:
+                message = ways_message(where, usage.ways)
+                self.problems.append(PolicyProblem(rule.file, rule.line, "match_ways_limit", message))
+                ways = False
 
 
 def _count_tests(condition: dict[str, Any]) -> int:
@@ -335,6 +398,7 @@ def compile_policy(policy: Policy, day: dt.date) -> CompiledPolicy:
     """Compile ``policy`` as in force on ``day`` into a durable-rules ruleset and its action table.
 
     Raises:
-        PolicyFileError: a rule in force on ``day`` reads a parameter that has no value on ``day``.
+        PolicyFileError: a rule in force on ``day`` reads a parameter that has no value on ``day``; or the rules
+            in force are more than the engine can run (one of `ENGINE_LIMIT_CODES`).
     """
     return _Compiler(policy, day).compile()

@@ -11,6 +11,9 @@ guards below come from measurements of durable-rules 2.0.28 (``shared/engine/DUR
   action ran in the session, so before deleting a session in which nothing fired, an opening fact that always
   fires is asserted.
 * Engine failures are translated into `ce_policy.EngineError` at this boundary.
+* From Python 3.12 the engine's Python half calls ``datetime.utcfromtimestamp`` (deprecated) once per action:
+  that one warning, from that one module, is filtered here, so a caller running with ``-W error`` still gets
+  decisions. On 3.13 the C module must be built with ``CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,6 +38,10 @@ FireHandler = Callable[[str, list[dict[str, Any]]], None]
 """Called for every firing with the engine rule's name and the facts it matched."""
 
 _sids = itertools.count(1)
+
+warnings.filterwarnings(
+    "ignore", message=r"datetime\.datetime\.utcfromtimestamp", category=DeprecationWarning, module=r"durable\.engine"
+)
 
 
 class _QuietHost(_durable.Host):  # type: ignore[misc]

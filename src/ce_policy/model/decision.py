@@ -190,6 +190,8 @@ class WayToComplete(BaseModel):
         start: the first day, from the decision's ``as_of``, on which an activity of it completed counts.
         by: the last day on which an activity of it completed counts (四: no making up later).
         provisional: ids of the provisional parameters the rules that decided it read.
+        dated: date fields an activity of it carries besides ``completed_on``, each the day the activity is
+            done, from ``start`` to ``by`` (a patent's ``granted_on``: 二（6） counts a patent granted in the year).
     """
 
     model_config = _FROZEN
@@ -208,6 +210,7 @@ class WayToComplete(BaseModel):
     start: dt.date
     by: dt.date
     provisional: tuple[str, ...] = ()
+    dated: tuple[str, ...] = ()
 
 
 class ToComplete(BaseModel):

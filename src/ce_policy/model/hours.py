@@ -17,7 +17,9 @@ from pydantic_core import PydanticCustomError
 __all__ = ["MAX_HOURS", "HourSum", "Hours", "from_centi", "hours_to_json", "parse_hours", "plain_hours", "to_centi"]
 
 MAX_HOURS = Decimal(10_000)
+_MAX_WHOLE = int(MAX_HOURS)
 _CENT = Decimal("0.01")
+_ONE = Decimal(1)
 
 
 def parse_hours(value: Any) -> Decimal:
@@ -27,6 +29,8 @@ def parse_hours(value: Any) -> Decimal:
         PydanticCustomError: a ``ValueError`` coded ``wrong_type``, ``hours_invalid`` or
             ``hours_precision``.
     """
+    if type(value) is int and 0 <= value <= _MAX_WHOLE:  # whole hours, the common case: already exact and plain
+        return Decimal(value)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise PydanticCustomError("wrong_type", "hours must be a number, not {kind}", {"kind": type(value).__name__})
     if isinstance(value, float):
@@ -51,7 +55,7 @@ def parse_hours(value: Any) -> Decimal:
 def _plain(value: Decimal) -> Decimal:
     """The value with no trailing zeros and no exponent: ``10``, ``29.5``, ``0.01``."""
     if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
+        return value.quantize(_ONE)
     return value.normalize()
 
 

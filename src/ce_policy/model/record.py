@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sized
+from itertools import islice
+from operator import methodcaller
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -27,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ce_policy.model.errors import RecordError, RecordProblem
+from ce_policy.model.errors import RecordError, RecordProblem, problem_of, shown_value
 from ce_policy.model.hours import Hours
 from ce_policy.model.ways import (
     ACTIVITY_KINDS,
@@ -35,6 +37,7 @@ from ce_policy.model.ways import (
     CHOICES,
     DEFERRED,
     DEGREE_LEVELS,
+    MAX_ATTRIBUTES,
     VOCABULARY_CONTEXT,
     WAY_FIELDS,
     ActivityKind,
@@ -51,6 +54,10 @@ __all__ = [
     "GENERAL_SECTOR",
     "MAX_ACTIVITIES",
     "MAX_ATTRIBUTES",
+    "MAX_HISTORY_ITEMS",
+    "MAX_HISTORY_RECORDS",
+    "MAX_LABELS",
+    "MAX_PRIOR_YEARS",
     "WAY_FIELDS",
     "Activity",
     "Certificate",
@@ -72,8 +79,12 @@ MAX_ID_LENGTH = 64
 MAX_LABELS = 16
 """The most grouping labels a record may carry."""
 MAX_LABEL_LENGTH = 100
-MAX_ATTRIBUTES = 20
-"""The most person attributes a record may carry, and a policy may declare."""
+MAX_HISTORY_RECORDS = 50
+"""The most records (years) a title applicant's history may show."""
+MAX_HISTORY_ITEMS = 100
+"""The most certificates, and the most integrity flags, a history may show."""
+MAX_PRIOR_YEARS = 50
+"""The most earlier years of a training cycle `ce_policy.evaluate` takes (``prior=``)."""
 
 OrganiserLevel = Literal["national", "region", "prefecture", "county", "unit"]
 """The built-in organiser levels (a policy may add values; see ``ways``)."""
@@ -95,9 +106,11 @@ JournalChoice = Annotated[_Text, _enum("journal")]
 ApprovalChoice = Annotated[_Text, _enum("approval")]
 ProjectLevelChoice = Annotated[_Text, _enum("project_level")]
 
+
 Identifier = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\s]+$")]
 AttributeName = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 AttributeValue = Annotated[StrictStr, Field(min_length=1, max_length=128)]
+Attributes = Annotated[dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES)]
 Code = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[a-z][a-z0-9_.-]*$")]
 
 
@@ -106,16 +119,19 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def _iso_date(value: Any) -> Any:
     """Accept a date, or text ``YYYY-MM-DD``; refuse numbers (timestamps) and datetimes."""
-    if isinstance(value, dt.datetime):
+    if isinstance(value, str):  # the common case first
+        if _ISO_DATE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+    elif isinstance(value, dt.datetime):
         raise PydanticCustomError("invalid_date", "expected a date (YYYY-MM-DD), not a date and time")
-    if isinstance(value, dt.date):
+    elif isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PydanticCustomError("invalid_date", "expected a date written YYYY-MM-DD, got {value}", {"value": repr(value)})
+    raise PydanticCustomError(
+        "invalid_date", "expected a date written YYYY-MM-DD, got {value}", {"value": shown_value(value)}
+    )
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
@@ -151,7 +167,7 @@ class Person(BaseModel):
     sector: Code = GENERAL_SECTOR
     region: Code | None = None
     degree_level: DegreeLevelChoice | None = None
-    attributes: Annotated[dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES)] | None = None
+    attributes: Attributes | None = None
 
     @model_validator(mode="after")
     def _degree_in_the_vocabulary(self, info: ValidationInfo) -> Person:
@@ -188,12 +204,13 @@ class Activity(BaseModel):
     approval: ApprovalChoice | None = None
     project_level: ProjectLevelChoice | None = None
     credits: Hours | None = None
-    attributes: Annotated[dict[AttributeName, AttributeValue], Field(max_length=MAX_ATTRIBUTES)] | None = None
+    attributes: Attributes | None = None
 
     @model_validator(mode="after")
     def _fits_the_vocabulary(self, info: ValidationInfo) -> Activity:
         """Choices, way fields and attributes as the vocabulary allows (``ways``; `parse_model` names each)."""
-        problems = activity_problems(self.__dict__, "$", _vocabulary(info))
+        vocabulary = _vocabulary(info)
+        problems = activity_problems(self.__dict__, "$", vocabulary) if not vocabulary.deferred else None
         if problems:
             raise PydanticCustomError("vocabulary", "; ".join(p.message for p in problems))
         return self
@@ -280,9 +297,9 @@ class History(BaseModel):
 
     person: Person
     title_level_sought: TitleLevel | None = None
-    records: Annotated[tuple[Record, ...], Field(max_length=50)] = ()
-    certificates: Annotated[tuple[Certificate, ...], Field(max_length=100)] = ()
-    flags: Annotated[tuple[IntegrityFlag, ...], Field(max_length=100)] = ()
+    records: Annotated[tuple[Record, ...], Field(max_length=MAX_HISTORY_RECORDS)] = ()
+    certificates: Annotated[tuple[Certificate, ...], Field(max_length=MAX_HISTORY_ITEMS)] = ()
+    flags: Annotated[tuple[IntegrityFlag, ...], Field(max_length=MAX_HISTORY_ITEMS)] = ()
 
     @property
     def level_sought(self) -> TitleLevel:
@@ -301,50 +318,9 @@ class History(BaseModel):
         return self
 
 
-def json_path(loc: tuple[int | str, ...]) -> str:
-    """Turn a pydantic error location into a JSON path such as ``$.activities[2].hours``."""
-    path = "$"
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else part if part == "[key]" else f".{part}"
-    return path
-
-
-_CODE_BY_TYPE = {
-    "missing": "missing_field",
-    "extra_forbidden": "unknown_field",
-    "literal_error": "invalid_choice",
-    "bool_type": "wrong_type",
-    "string_type": "wrong_type",
-    "int_type": "wrong_type",
-    "date_type": "wrong_type",
-    "model_type": "wrong_type",
-    "tuple_type": "wrong_type",
-    "date_from_datetime_parsing": "invalid_date",
-    "date_parsing": "invalid_date",
-    "date_from_datetime_inexact": "invalid_date",
-    "string_too_long": "too_long",
-    "string_too_short": "too_short",
-    "too_long": "too_many_items",
-    "string_pattern_mismatch": "invalid_format",
-    "greater_than_equal": "out_of_range",
-    "less_than_equal": "out_of_range",
-}
-
-
-_OWN_CODES = frozenset(
-    {"wrong_type", "hours_invalid", "hours_precision", "invalid_date", "way_fields", "duplicate_activity_id"}
-)
 _FOUND_BEFORE_VALIDATION = frozenset({"vocabulary", "way_fields", "duplicate_activity_id"})
 """Problems that `parse_model` finds again on the raw data, each at its exact path (pydantic runs a model's own
 checks only once all of its fields are valid)."""
-
-
-def _problem_from(error: Mapping[str, Any]) -> RecordProblem:
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith(("function-", "json-"))))
-    kind = error["type"]
-    message = str(error["msg"]).removeprefix("Value error, ")
-    code = kind if kind in _OWN_CODES else _CODE_BY_TYPE.get(kind, "invalid_value" if kind == "value_error" else kind)
-    return RecordProblem(json_path(loc), code, message)
 
 
 def _activity_problems(activities: Any, prefix: str, vocabulary: Vocabulary) -> list[RecordProblem]:
@@ -354,8 +330,8 @@ def _activity_problems(activities: Any, prefix: str, vocabulary: Vocabulary) -> 
     together with every other one, each at its exact path.
     """
     problems: list[RecordProblem] = []
-    if not isinstance(activities, list | tuple):
-        return problems
+    if not isinstance(activities, list | tuple) or len(activities) > MAX_ACTIVITIES:
+        return problems  # refused whole (`_within_limits`)
     seen: set[str] = set()
     for i, activity in enumerate(activities):
         if not isinstance(activity, Mapping):
@@ -365,7 +341,7 @@ def _activity_problems(activities: Any, prefix: str, vocabulary: Vocabulary) -> 
         activity_id = activity.get("id")
         if isinstance(activity_id, str):
             if activity_id in seen:
-                message = f"activity id {activity_id!r} appears more than once"
+                message = f"activity id {shown_value(activity_id, MAX_ID_LENGTH)} appears more than once"
                 problems.append(RecordProblem(f"{where}.id", "duplicate_activity_id", message))
             seen.add(activity_id)
     return problems
@@ -377,7 +353,7 @@ def _raw_problems(data: Mapping[str, Any], vocabulary: Vocabulary) -> list[Recor
     if isinstance(person, Mapping):
         problems += person_problems(person, "$.person", vocabulary)
     records = data.get("records")
-    if isinstance(records, list | tuple):
+    if isinstance(records, list | tuple) and len(records) <= MAX_HISTORY_RECORDS:
         for i, record in enumerate(records):
             if isinstance(record, Mapping):
                 problems += _activity_problems(record.get("activities"), f"$.records[{i}]", vocabulary)
@@ -390,7 +366,7 @@ def _raw_problems(data: Mapping[str, Any], vocabulary: Vocabulary) -> list[Recor
 def _vocabulary(info: ValidationInfo) -> Vocabulary:
     """The vocabulary a validation checks against: the context's, else ce_policy's own."""
     context = info.context
-    found = context.get(VOCABULARY_CONTEXT) if isinstance(context, Mapping) else None
+    found = context.get(VOCABULARY_CONTEXT) if type(context) is dict or isinstance(context, Mapping) else None
     return found if isinstance(found, Vocabulary) else BUILT_IN
 
 
@@ -402,7 +378,7 @@ def parse_model(model: type[M], data: Any, vocabulary: Vocabulary = BUILT_IN) ->
     instance is returned as it is.
 
     Raises:
-        RecordError: listing every problem with its JSON path.
+        RecordError: listing the problems with their JSON paths (the first 100, and how many more).
     """
     if isinstance(data, model):
         return data
@@ -410,12 +386,100 @@ def parse_model(model: type[M], data: Any, vocabulary: Vocabulary = BUILT_IN) ->
         data = data.model_dump(mode="json")
     if not isinstance(data, Mapping):
         raise RecordError([RecordProblem("$", "wrong_type", f"expected a JSON object, got {type(data).__name__}")])
+    context = {VOCABULARY_CONTEXT: vocabulary}
+    problems: list[RecordProblem] = []
+    if model is Record or model is History:
+        data = _within_limits(data, "$", model is History, problems)
     try:
-        return model.model_validate(data, context={VOCABULARY_CONTEXT: vocabulary})
+        parsed = model.model_validate(data, context=context)
     except ValidationError as exc:
-        found = [_problem_from(e) for e in exc.errors(include_url=False)]
-        problems = [p for p in found if p.code not in _FOUND_BEFORE_VALIDATION] + _raw_problems(data, vocabulary)
-        raise RecordError(problems or found) from None
+        error, omitted = exc, 0
+    else:
+        if problems:
+            raise RecordError(problems)
+        return parsed
+    if error.error_count() > _MANY_ERRORS:  # thousands of unknown keys: list those of a narrower copy
+        data = _narrowed(data)
+        try:
+            model.model_validate(data, context=context)
+        except ValidationError as exc:
+            error, omitted = exc, error.error_count() - exc.error_count()
+    found = [problem_of(e) for e in error.errors(include_url=False, include_input=False)]
+    problems += [p for p in found if p.code not in _FOUND_BEFORE_VALIDATION] + _raw_problems(data, vocabulary)
+    raise RecordError(problems or found, omitted=omitted)
+
+
+_LIMITS = {
+    False: (("activities", MAX_ACTIVITIES), ("labels", MAX_LABELS)),
+    True: (("records", MAX_HISTORY_RECORDS), ("certificates", MAX_HISTORY_ITEMS), ("flags", MAX_HISTORY_ITEMS)),
+}
+_ATTRIBUTES = (("attributes", MAX_ATTRIBUTES),)
+_ATTRIBUTES_OF = methodcaller("get", "attributes")
+
+
+def _over(value: Any, limit: int) -> bool:
+    if isinstance(value, list | tuple | dict):  # the common cases first, without an ABC check
+        return len(value) > limit
+    return not isinstance(value, str | bytes | None) and isinstance(value, Sized) and len(value) > limit
+
+
+def _cut(data: Any, limits: tuple[tuple[str, int], ...], where: str, problems: list[RecordProblem]) -> Any:
+    """``data`` with each list or object of ``limits`` over its limit emptied, with a ``too_many_items`` problem."""
+    for name, limit in limits if isinstance(data, Mapping) else ():
+        if _over(value := data.get(name), limit):
+            message = f"{name} should have at most {limit} items, not {len(value)} (none of them was checked)"
+            problems.append(RecordProblem(f"{where}.{name}", "too_many_items", message))
+            data = {**data, name: {} if isinstance(value, Mapping) else []}
+    return data
+
+
+def _within_limits(data: Any, where: str, history: bool, problems: list[RecordProblem]) -> Any:
+    """A record's (or a history's) JSON data with each list or object over its limit emptied, with a problem.
+
+    Pydantic checks every item of a list before it counts them: a hundred thousand invalid activities would
+    cost as many validations and problems. Checked here first, a list over its limit costs one ``len``, and the
+    rest of the record is still checked. The data itself when all are within (a few lookups for 20 activities).
+    """
+    if not isinstance(data, Mapping):
+        return data
+    data = _cut(data, _LIMITS[history], where, problems)
+    if (person := data.get("person")) is not (cut := _cut(person, _ATTRIBUTES, f"{where}.person", problems)):
+        data = {**data, "person": cut}
+    name = "records" if history else "activities"
+    items = data.get(name)
+    if not isinstance(items, list | tuple):
+        return data
+    if history:
+        within = [_within_limits(item, f"{where}.records[{i}]", False, problems) for i, item in enumerate(items)]
+    else:
+        try:
+            if not any(map(_ATTRIBUTES_OF, items)):  # no activity has attributes: the common case, at C speed
+                return data
+        except (AttributeError, TypeError):  # an activity that is not an object
+            pass
+        within = [_cut(item, _ATTRIBUTES, f"{where}.activities[{i}]", problems) for i, item in enumerate(items)]
+    return {**data, name: within} if any(a is not b for a, b in zip(within, items, strict=True)) else data
+
+
+_MANY_ERRORS = 1_000
+_MAX_KEYS = 64
+"""The keys of an object kept by `_narrowed`: more than any model has fields (an activity has 17)."""
+
+
+def _narrowed(value: Any, depth: int = 0) -> Any:
+    """``value`` with each object cut to its first `_MAX_KEYS` keys, to list the problems of those only.
+
+    Listing a problem for every key of an object of a million costs seconds. Lists and objects that have
+    limits of their own keep their length (they are refused by it), and values below any record's depth.
+    """
+    if depth > 6 or (isinstance(value, list | tuple) and len(value) > MAX_ACTIVITIES):
+        return value
+    if isinstance(value, list | tuple):
+        return [_narrowed(item, depth + 1) for item in value]
+    if not isinstance(value, Mapping):
+        return value
+    kept = islice(value.items(), _MAX_KEYS)
+    return {k: v if k in ("labels", "attributes") else _narrowed(v, depth + 1) for k, v in kept}
 
 
 def vocabulary_problems(record: Record, vocabulary: Vocabulary) -> list[RecordProblem]:

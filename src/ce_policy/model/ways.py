@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ce_policy.model.errors import RecordProblem
+from ce_policy.model.errors import RecordProblem, json_step, shown_value
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -22,6 +22,7 @@ __all__ = [
     "CHOICES",
     "DEFERRED",
     "DEGREE_LEVELS",
+    "MAX_ATTRIBUTES",
     "OPTIONAL_FIELDS",
     "VOCABULARY_CONTEXT",
     "WAY_FIELDS",
@@ -52,6 +53,9 @@ ActivityKind = Literal[
 ACTIVITY_KINDS: tuple[str, ...] = ActivityKind.__args__  # type: ignore[attr-defined]
 
 TitleLevel = Literal["junior", "intermediate", "senior"]
+
+MAX_ATTRIBUTES = 20
+"""The most attributes a person or an activity may carry, and a policy may declare."""
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "organiser_level": ("national", "region", "prefecture", "county", "unit"),
@@ -236,12 +240,14 @@ def activity_problems(activity: Mapping[str, Any], where: str, vocabulary: Vocab
                 message = f"{name} is required for kind {kind!r}"
                 problems.append(RecordProblem(f"{where}.{name}", "way_fields", message))
     attributes = activity.get("attributes")
-    for name, value in (attributes or {}).items() if isinstance(attributes, Mapping) else ():
-        path = f"{where}.attributes.{name}"
+    if not isinstance(attributes, Mapping) or len(attributes) > MAX_ATTRIBUTES:
+        return problems  # none given, or refused whole (``record``)
+    for name, value in attributes.items():
+        path = json_step(f"{where}.attributes", name) if isinstance(name, str) else f"{where}.attributes"
         declared = vocabulary.attributes.get(name)
         if declared is None:
             known = ", ".join(sorted(vocabulary.attributes)) or "none"
-            message = f"the policy declares no activity attribute {name!r} (declared: {known})"
+            message = f"the policy declares no activity attribute {shown_value(name)} (declared: {known})"
             problems.append(RecordProblem(path, "unknown_attribute", message))
         elif isinstance(kind, str) and kind not in declared.kinds:
             problems.append(RecordProblem(path, "way_fields", f"{name} does not apply to kind {kind!r}"))

@@ -15,8 +15,11 @@ and ``replay``, so that each finds a department's folder the same way:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from ce_policy.model.errors import PolicyFileError, PolicyProblem
+from ce_policy.policy.layer_files import shown_path
 from ce_policy.policy.registry import (
     SETTINGS_FILE,
     PolicyRegistry,
@@ -31,17 +34,46 @@ LAYER_FILE = "layer.yaml"
 
 
 def is_case_file(path: Path) -> bool:
-    """Whether ``path`` is a case file: a ``*.yaml`` in a folder named ``cases`` of a layer folder."""
-    return path.suffix == ".yaml" and path.parent.name == "cases" and (path.parent.parent / LAYER_FILE).is_file()
+    """Whether ``path`` is a case file: a ``*.yaml`` in a folder named ``cases`` of a layer folder.
+
+    Whatever it is: a case file that is a link to nothing or a pipe is one, refused when read (``not_a_file``),
+    rather than left out in silence.
+    """
+    return path.suffix == ".yaml" and path.parent.name == "cases" and os.path.lexists(path.parent.parent / LAYER_FILE)
 
 
 def case_files(folder: Path) -> list[Path]:
-    """Every case file under ``folder`` (hidden folders, such as ``.venv``, are skipped, as pytest does)."""
-    return sorted(
-        path
-        for path in folder.rglob("cases/*.yaml")
-        if is_case_file(path) and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    )
+    """Every case file under ``folder`` (hidden folders, such as ``.venv``, are skipped, as pytest does).
+
+    Links to folders are not walked, as a policy folder's layers are found (one named ``cases`` is read).
+
+    Raises:
+        PolicyFileError: a folder under ``folder`` cannot be listed (``folder_unreadable``): its cases would be
+            left out.
+    """
+    found: list[Path] = []
+    problems: list[PolicyProblem] = []
+    pending = [(folder, True)]
+    while pending:
+        current, walk = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = [entry for entry in listing if not entry.name.startswith(".")]
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            problems.append(PolicyProblem(shown_path(current), None, "folder_unreadable", f"cannot list folder: {why}"))
+            continue
+        for entry in entries:
+            path = current / entry.name
+            if is_case_file(path):  # even a folder so named: it is refused when read
+                found.append(path)
+            elif walk and entry.is_dir(follow_symlinks=False):
+                pending.append((path, True))
+            elif walk and entry.name == "cases" and path.is_dir():  # a link to a folder of cases: read, not walked
+                pending.append((path, False))
+    if problems:
+        raise PolicyFileError(problems)
+    return sorted(found)
 
 
 def policy_root(folder: Path) -> Path:
@@ -51,9 +83,9 @@ def policy_root(folder: Path) -> Path:
     layer folder; when none holds one, ``folder`` itself, or a layer folder's parent.
     """
     folder = folder.resolve()
-    start = folder.parent if (folder / LAYER_FILE).is_file() else folder
+    start = folder.parent if os.path.lexists(folder / LAYER_FILE) else folder
     for candidate in (start, *start.parents):
-        if (candidate / SETTINGS_FILE).is_file():
+        if os.path.lexists(candidate / SETTINGS_FILE):  # one that is not a file is refused when read
             return candidate
     return start
 
@@ -63,7 +95,7 @@ def is_complete(root: Path) -> bool:
 
     The shipped folder is one; so is a copy of it, or a region's own folder.
     """
-    return (root / SETTINGS_FILE).is_file()
+    return os.path.lexists(root / SETTINGS_FILE)
 
 
 def registry_for(root: Path) -> PolicyRegistry:

@@ -8,7 +8,7 @@ layer with those it extends is ``loader``'s.
 
 from __future__ import annotations
 
-import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ from ce_policy.model.errors import PolicyFileError, PolicyProblem
 from ce_policy.policy.safe_yaml import SourceMap, YamlDocument, read_yaml
 from ce_policy.policy.shapes import FILE_MODELS, LAYER_FILES, LayerFile
 
-__all__ = ["RawLayer", "discover_layers", "escaping_links", "read_layer"]
+__all__ = ["RawLayer", "read_layer", "scan_root", "shown_path"]
 
 _T = TypeVar("_T", bound=BaseModel)
 
@@ -67,30 +67,53 @@ def _validation_problems(exc: ValidationError, source: SourceMap) -> list[Policy
     return problems
 
 
-def discover_layers(root: Path) -> dict[str, Path]:
-    """Find every layer folder under ``root``, keyed by folder path.
+def shown_path(path: Path | str) -> str:
+    """A path as problems show it, its characters that are not printable written as escapes.
 
-    A folder holding any of the layer files is a layer folder; one without ``layer.yaml`` is reported as such
-    by `read_layer`, rather than skipped in silence.
+    A line break, a terminal escape or a direction override in a file's name would otherwise forge or hide a line
+    of a report.
     """
-    found = {p.parent for name in LAYER_FILES for p in root.rglob(name) if p.is_file()}
-    return {str(folder): folder for folder in sorted(found)}
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(path))
 
 
-def escaping_links(root: Path) -> list[PolicyProblem]:
-    """A `path_escape` problem for each link under ``root`` to a folder outside it.
+def scan_root(root: Path) -> tuple[dict[str, Path], list[PolicyProblem]]:
+    """Every layer folder under ``root``, keyed by folder path, and what keeps the walk from seeing all of them.
 
-    `discover_layers` does not follow such links, so the layers they lead to would be left out in silence.
+    A folder holding an entry named as a layer file, whatever the entry is (a link to nothing, a pipe, a
+    folder), is a layer folder: `read_layer` then refuses what is not a file, and one without ``layer.yaml``,
+    rather than the folder being left out in silence. Links to folders are not followed: one to a folder
+    outside ``root`` is a ``path_escape`` problem (the layers it leads to would be left out), and a folder
+    that cannot be listed is a ``folder_unreadable`` one.
     """
-    problems = []
+    found: set[Path] = set()
+    problems: list[PolicyProblem] = []
     inside = root.resolve()
-    for path in sorted(root.rglob("*")):
-        if not path.is_symlink() or not path.is_dir():
+
+    def shown(path: Path) -> str:
+        return shown_path(path.relative_to(root.parent) if root.parent != root else path)
+
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            problems.append(PolicyProblem(shown(folder), None, "folder_unreadable", f"cannot list folder: {why}"))
             continue
-        if not path.resolve().is_relative_to(inside):
-            shown = str(path.relative_to(root.parent)) if root.parent != root else str(path)
-            problems.append(PolicyProblem(shown, None, "path_escape", "folder resolves outside the policy folder"))
-    return problems
+        for entry in entries:
+            path = folder / entry.name
+            if entry.name in LAYER_FILES:
+                found.add(folder)
+            if entry.is_symlink():
+                if path.is_dir() and not path.resolve().is_relative_to(inside):
+                    message = "folder resolves outside the policy folder"
+                    problems.append(PolicyProblem(shown(path), None, "path_escape", message))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+    problems.sort(key=lambda problem: problem.file)
+    return {str(folder): folder for folder in sorted(found)}, problems
 
 
 def read_layer(folder: Path, display_root: Path) -> RawLayer:
@@ -106,26 +129,20 @@ def read_layer(folder: Path, display_root: Path) -> RawLayer:
         base = folder.relative_to(display_root.parent)
     except ValueError:
         base = folder
-    display = str(base)
+    display = shown_path(base)
     for name in LAYER_FILES:
         path = folder / name
         shown = f"{display}/{name}"
-        if not path.exists():
+        if not os.path.lexists(path):  # a link to nothing is there, and refused as not a file
             if name == "layer.yaml":
                 problems.append(PolicyProblem(shown, None, "missing_file", "a layer needs layer.yaml"))
             continue
         try:
-            resolved = path.resolve(strict=True)
-            resolved.relative_to(folder.resolve(strict=True))
-        except (OSError, ValueError):
-            problems.append(PolicyProblem(shown, None, "path_escape", "file resolves outside its layer folder"))
-            continue
-        try:
-            doc: YamlDocument = read_yaml(path, display=shown)
+            doc: YamlDocument = read_yaml(path, display=shown, within=folder)
         except PolicyFileError as exc:
             problems.extend(exc.problems)
             continue
-        digests.append((name, hashlib.sha256(path.read_bytes()).hexdigest()))
+        digests.append((name, doc.sha256))
         if not isinstance(doc.data, Mapping):
             problems.append(PolicyProblem(shown, 1, "not_a_mapping", "the file must hold a YAML mapping"))
             continue

@@ -16,6 +16,7 @@ from ce_policy.model.errors import PolicyFileError, PolicyProblem
 from ce_policy.model.ways import BUILT_IN, Vocabulary
 from ce_policy.policy.calendars import CalendarRule, DayRef, year_calendar
 from ce_policy.policy.checker import RuleChecker, parameter_value
+from ce_policy.policy.engine_limits import rule_limit_problems
 from ce_policy.policy.layer_files import RawLayer
 from ce_policy.policy.loaded import (
     Clause,
@@ -23,6 +24,7 @@ from ce_policy.policy.loaded import (
     DeclaredWords,
     Layer,
     Parameter,
+    ParamRef,
     PersonAttribute,
     Policy,
     Rule,
@@ -400,6 +402,7 @@ class _Builder:
     def check_stage_sizes(self) -> None:
         counts: dict[str, int] = {}
         for rule in self.rules:
+            self.problems.extend(rule_limit_problems(rule, self.list_length))
             counts[rule.stage] = counts.get(rule.stage, 0) + 1
             if counts[rule.stage] == MAX_RULES_PER_STAGE + 1:
                 self.problems.append(
@@ -413,6 +416,12 @@ class _Builder:
                         ),
                     )
                 )
+
+    def list_length(self, ref: ParamRef) -> int:
+        """The length of the longest list the parameter ``ref`` holds in any period (at least 1)."""
+        parameter = self.parameters.get(ref.id)
+        values = parameter.values if parameter is not None else ()
+        return max([1, *(len(value) for _, value in values if isinstance(value, tuple | list))])
 
 
 def build_policy(chain: Sequence[RawLayer]) -> Policy:

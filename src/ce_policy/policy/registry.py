@@ -6,13 +6,14 @@ layer (``no_layers``), and may not move the registry's default region unless ask
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ce_policy.model.errors import PolicyFileError, PolicyNotFoundError, PolicyProblem
-from ce_policy.policy.layer_files import RawLayer, discover_layers, escaping_links, read_layer
+from ce_policy.policy.layer_files import RawLayer, read_layer, scan_root, shown_path
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.loader import build_policy
 from ce_policy.policy.safe_yaml import read_yaml
@@ -38,12 +39,12 @@ NO_LAYERS = "no policy layer (layer.yaml) in this folder"
 
 def no_layers(folder: Path) -> PolicyFileError:
     """The error for a folder, given as policies, that holds no layer (code ``no_layers``, naming the folder)."""
-    return PolicyFileError.single(str(folder), None, "no_layers", NO_LAYERS)
+    return PolicyFileError.single(shown_path(folder), None, "no_layers", NO_LAYERS)
 
 
 def not_a_folder(folder: Path) -> PolicyFileError:
     """The error for a policy folder that does not exist (code ``not_a_folder``)."""
-    return PolicyFileError.single(str(folder), None, "not_a_folder", "policy folder does not exist")
+    return PolicyFileError.single(shown_path(folder), None, "not_a_folder", "policy folder does not exist")
 
 
 def shipped_policy_root() -> Path:
@@ -107,8 +108,7 @@ class PolicyRegistry:
             self._resolved.clear()
             settings = self._read_settings(root)
             found: dict[str, Path] = {}
-            problems: list[PolicyProblem] = escaping_links(root)
-            folders = discover_layers(root)
+            folders, problems = scan_root(root)
             if not folders and not problems:  # a folder whose layers are all linked from outside says so instead
                 problems.extend(no_layers(root).problems)
             if settings is not None and not set_default_region:
@@ -156,7 +156,7 @@ class PolicyRegistry:
             "policies this folder is added to, and so move every person whose record names no region; remove "
             "it from this folder's registry.yaml, or (from Python) add the folder with set_default_region=True"
         )
-        return [PolicyProblem(f"{root.name}/{SETTINGS_FILE}", line, "default_region_change", message)]
+        return [PolicyProblem(f"{shown_path(root.name)}/{SETTINGS_FILE}", line, "default_region_change", message)]
 
     def _check_new_layers(self, new: list[str]) -> None:
         problems: list[PolicyProblem] = []
@@ -201,9 +201,9 @@ class PolicyRegistry:
     def _read_settings(root: Path) -> tuple[str, int | None] | None:
         """The ``default_region`` of the folder's ``registry.yaml`` and its line, if it sets one."""
         settings = root / SETTINGS_FILE
-        if not settings.is_file():
+        if not os.path.lexists(settings):  # a link to nothing, or a pipe, is there, and refused as not a file
             return None
-        display = f"{root.name}/{SETTINGS_FILE}"
+        display = f"{shown_path(root.name)}/{SETTINGS_FILE}"
         doc = read_yaml(settings, display=display)
         data: Any = doc.data
         if not isinstance(data, dict) or set(data) - {"default_region"}:

@@ -10,11 +10,20 @@ PyYAML only *composes* the document into nodes here; turning nodes into Python v
   decimals (as `decimal.Decimal`), and everything else a string, so ``NO`` stays ``"NO"`` and ``0123``
   stays ``"0123"`` (YAML 1.1 would give ``False`` and ``83``), and dates stay ISO strings for pydantic;
 * every value's position is kept in a `SourceMap`, to report errors with file and line.
+
+A file is read once, and what is parsed is what its digest (`YamlDocument.sha256`) describes. Only a regular
+file is read: a link to nothing, a link that loops, a folder, a named pipe, a socket or a device is refused
+(``not_a_file``) before it is opened, and it is opened without waiting (``O_NONBLOCK``) and checked again once
+open, so that a pipe put in its place meanwhile cannot block the reader (nor the registry it holds).
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +33,7 @@ import yaml
 
 from ce_policy.model.errors import PolicyFileError, PolicyProblem
 
-__all__ = ["MAX_POLICY_FILE_BYTES", "SourceMap", "YamlDocument", "read_yaml"]
+__all__ = ["MAX_POLICY_FILE_BYTES", "SourceMap", "YamlDocument", "read_policy_bytes", "read_yaml"]
 
 MAX_POLICY_FILE_BYTES = 2 * 1024 * 1024
 _MAX_DEPTH = 32
@@ -64,10 +73,11 @@ class SourceMap:
 
 @dataclass(frozen=True)
 class YamlDocument:
-    """A parsed policy file: its data and where each value came from."""
+    """A parsed policy file: its data, where each value came from, and the SHA-256 of the bytes parsed."""
 
     data: Any
     source: SourceMap
+    sha256: str = ""
 
 
 class _Converter:
@@ -149,29 +159,141 @@ def _check_events(text: str, name: str) -> None:
         raise PolicyFileError(problems)
 
 
-def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_ATTEMPTS = 3
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _not_a_file(name: str, what: str) -> PolicyFileError:
+    return PolicyFileError.single(name, None, "not_a_file", f"not a file: {what}")
+
+
+def _unreadable(name: str, why: object) -> PolicyFileError:
+    return PolicyFileError.single(name, None, "file_unreadable", f"cannot read file: {why}")
+
+
+def _kind(mode: int) -> str:
+    return next((kind for test, kind in _KINDS if test(mode)), "a special file")
+
+
+def _regular_file(path: Path, name: str) -> os.stat_result:
+    """``path``'s status, following links; refuse anything but a regular file (without opening it)."""
+    try:
+        found = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _not_a_file(name, "a link that loops") from None
+        if isinstance(exc, FileNotFoundError) and path.is_symlink():
+            raise _not_a_file(name, f"a link to {str(path.readlink())!r}, which does not exist") from None
+        raise _unreadable(name, exc) from None
+    if not stat.S_ISREG(found.st_mode):
+        raise _not_a_file(name, _kind(found.st_mode))
+    return found
+
+
+def read_policy_bytes(path: Path, *, display: str | None = None, within: Path | None = None) -> bytes:
+    """The bytes of one policy file, read once, from a regular file only.
+
+    The file is checked before it is opened (a link to nothing, a link that loops, a folder, a pipe, a socket or
+    a device is never opened), opened without waiting, and checked again once open. If what was opened is not
+    the file checked (it was replaced meanwhile), nothing of it is read and the file is checked again, up to
+    three times.
+
+    Args:
+        path: the file.
+        display: how to name the file in errors (defaults to ``str(path)``).
+        within: a folder the file must be in, links resolved (``path_escape`` otherwise).
+
+    Raises:
+        PolicyFileError: ``not_a_file``, ``path_escape``, ``file_too_large`` or ``file_unreadable``.
+    """
+    name = display or str(path)
+    for _ in range(_ATTEMPTS):
+        found = _checked(path, name, within)
+        try:
+            handle = os.open(path, _OPEN_FLAGS)
+        except OSError as exc:
+            raise _unreadable(name, exc) from None
+        try:
+            opened = os.fstat(handle)
+            if not stat.S_ISREG(opened.st_mode):
+                raise _not_a_file(name, _kind(opened.st_mode))
+            if (opened.st_dev, opened.st_ino) != (found.st_dev, found.st_ino):
+                continue  # replaced between the check and the opening: check what is there now
+            return _read_all(handle, name, opened.st_size)
+        except OSError as exc:
+            raise _unreadable(name, exc) from None
+        finally:
+            os.close(handle)
+    raise _unreadable(name, f"it was replaced while being read, {_ATTEMPTS} times in a row")
+
+
+def _checked(path: Path, name: str, within: Path | None) -> os.stat_result:
+    """The status of the regular file ``path`` (in ``within``, if given), not too large to read."""
+    found = _regular_file(path, name)
+    if within is not None:
+        try:
+            resolved = path.resolve(strict=True)
+            inside = resolved.is_relative_to(within.resolve(strict=True))
+        except OSError:
+            inside = False
+        if not inside:
+            raise PolicyFileError.single(name, None, "path_escape", "file resolves outside its layer folder")
+        found = _regular_file(resolved, name)
+    if found.st_size > MAX_POLICY_FILE_BYTES:
+        raise _too_large(name, found.st_size)
+    return found
+
+
+def _read_all(handle: int, name: str, size_seen: int) -> bytes:
+    """Every byte of an open file, refusing one that grows past the limit while it is read."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_POLICY_FILE_BYTES:
+        chunk = os.read(handle, MAX_POLICY_FILE_BYTES + 1 - size)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    raise _too_large(name, max(size, size_seen))
+
+
+def _too_large(name: str, size: int) -> PolicyFileError:
+    message = f"{size} bytes; policy files are limited to {MAX_POLICY_FILE_BYTES}"
+    return PolicyFileError.single(name, None, "file_too_large", message)
+
+
+def read_yaml(path: Path, *, display: str | None = None, within: Path | None = None) -> YamlDocument:
     """Read one policy file strictly.
 
     Args:
-        path: the file to read.
+        path: the file to read (read once, with `read_policy_bytes`).
         display: how to name the file in errors (defaults to ``str(path)``).
+        within: a folder the file must be in, links resolved.
 
     Returns:
-        The data (dicts, lists, str, int, Decimal, bool, None) and its source map.
+        The data (dicts, lists, str, int, Decimal, bool, None), its source map, and the SHA-256 of the bytes
+        parsed.
 
     Raises:
-        PolicyFileError: the file is too large, not UTF-8, not YAML, or uses a forbidden construct.
+        PolicyFileError: the file is not a regular file (or not in ``within``), is too large, not UTF-8, not
+            YAML, or uses a forbidden construct.
     """
     name = display or str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise PolicyFileError.single(name, None, "file_unreadable", f"cannot read file: {exc}") from None
-    if size > MAX_POLICY_FILE_BYTES:
-        raise PolicyFileError.single(
-            name, None, "file_too_large", f"{size} bytes; policy files are limited to {MAX_POLICY_FILE_BYTES}"
-        )
-    raw = path.read_bytes()
+    raw = read_policy_bytes(path, display=name, within=within)
+    digest = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -187,9 +309,9 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
     except yaml.YAMLError as exc:
         raise PolicyFileError.single(name, None, "yaml_syntax", f"YAML error: {exc}") from None
     if node is None:
-        return YamlDocument(None, SourceMap(name, {}))
+        return YamlDocument(None, SourceMap(name, {}), digest)
     converter = _Converter(name)
     data = converter.convert(node, ())
     if converter.problems:
         raise PolicyFileError(converter.problems)
-    return YamlDocument(data, SourceMap(name, converter.lines))
+    return YamlDocument(data, SourceMap(name, converter.lines), digest)

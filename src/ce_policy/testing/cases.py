@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 from ce_policy.decide.evaluate import evaluate
 from ce_policy.decide.title_review import evaluate_title_review
 from ce_policy.model.errors import CePolicyError, PolicyFileError
+from ce_policy.policy.layer_files import shown_path
 from ce_policy.policy.registry import PolicyRegistry
 from ce_policy.policy.safe_yaml import read_yaml
 
@@ -115,13 +116,14 @@ def load_cases(path: Path) -> list[Case]:
     Raises:
         PolicyFileError: the file is not a valid case file.
     """
-    doc = read_yaml(path)
+    shown = shown_path(path)
+    doc = read_yaml(path, display=shown)
     data = doc.data
     if not isinstance(data, Mapping) or not isinstance(data.get("cases"), list):
-        raise PolicyFileError.single(str(path), 1, "invalid_case_file", "a case file holds a list under `cases`")
+        raise PolicyFileError.single(shown, 1, "invalid_case_file", "a case file holds a list under `cases`")
     unknown = set(data) - {"cases", "defaults", "policy"}
     if unknown:
-        raise PolicyFileError.single(str(path), 1, "unknown_key", f"unknown keys: {', '.join(sorted(unknown))}")
+        raise PolicyFileError.single(shown, 1, "unknown_key", f"unknown keys: {', '.join(sorted(unknown))}")
     defaults = dict(data.get("defaults") or {})
     if "policy" in data:
         defaults["policy"] = data["policy"]
@@ -129,12 +131,10 @@ def load_cases(path: Path) -> list[Case]:
     for i, item in enumerate(data["cases"]):
         line = doc.source.line_of(("cases", i))
         if not isinstance(item, Mapping) or "name" not in item or ("expect" not in item and "raises" not in item):
-            raise PolicyFileError.single(str(path), line, "invalid_case", "a case needs a name and an expect")
+            raise PolicyFileError.single(shown, line, "invalid_case", "a case needs a name and an expect")
         extra = set(item) - _CASE_KEYS
         if extra:
-            raise PolicyFileError.single(
-                str(path), line, "unknown_key", f"unknown case keys: {', '.join(sorted(extra))}"
-            )
+            raise PolicyFileError.single(shown, line, "unknown_key", f"unknown case keys: {', '.join(sorted(extra))}")
         stray = sorted(set(item) & _RECORD_ONLY) if "title_review" in item else []
         if stray or ("title_review" in item) != ("history" in item):
             message = (
@@ -142,8 +142,8 @@ def load_cases(path: Path) -> list[Case]:
                 if stray
                 else "a case with title_review needs a history, and a history needs title_review"
             )
-            raise PolicyFileError.single(str(path), line, "invalid_case", message)
-        cases.append(Case(str(item["name"]), str(path), line, dict(item), defaults))
+            raise PolicyFileError.single(shown, line, "invalid_case", message)
+        cases.append(Case(str(item["name"]), shown, line, dict(item), defaults))
     return cases
 
 

@@ -2,7 +2,11 @@
 
 Memory does not grow with the population: counts, fixed-bin histograms of hours, the floors seen and the
 reason codes are added up one decision at a time; only the groups (sector and label values) are kept, one
-counter each.
+counter each. The summary so far can be kept as JSON (`BatchSummary.to_json`), so that a batch resumed after
+an interruption goes on counting where it stopped.
+
+Values from the data (sectors, label values, file names) reach a terminal through `printable`: a control
+character in a label is shown as an escape, never obeyed. The HTML report escapes every value.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from ce_policy.model.errors import CePolicyError
 from ce_policy.policy.registry import PolicyRegistry
 from ce_policy.text.html_charts import bar_chart, histogram, page
 from ce_policy.text.messages import Language, message
+from ce_policy.text.terminal import printable
 
-__all__ = ["BINS", "BIN_WIDTH", "BatchSummary", "GroupCount", "render_html", "render_text"]
+__all__ = ["BINS", "BIN_WIDTH", "BatchSummary", "GroupCount", "render_html", "render_text", "resumed_line"]
 
 BIN_WIDTH = 5
 """Hours per bin of the hour histograms."""
@@ -52,6 +57,10 @@ _WORDS: dict[str, dict[Language, str]] = {
     "no_reasons": {"zh": "所有学习活动均已计入。", "en": "Every activity counts."},
     "shown": {"zh": "显示前", "en": "showing the largest"},
     "of": {"zh": "组，共", "en": "groups of"},
+    "resumed": {
+        "zh": "续跑：前 {n} 条记录已在中断的运行中完成",
+        "en": "resumed: the first {n} records were done by the interrupted run",
+    },
 }
 
 
@@ -147,6 +156,46 @@ class BatchSummary:
         for count in self._counts(sector, labels):
             count.errors += 1
 
+    def to_json(self) -> dict[str, Any]:
+        """The summary so far as JSON data (`from_json` reads it back)."""
+
+        def counts(count: GroupCount) -> list[int]:
+            return [count.complete, count.incomplete, count.errors]
+
+        return {
+            "total": counts(self.total),
+            "errors": dict(self.errors),
+            "groups": [
+                [name, [[value, counts(c)] for value, c in values.items()]] for name, values in self.groups.items()
+            ],
+            "public": self.public,
+            "professional": self.professional,
+            "floors": {category: [[floor, n] for floor, n in seen.items()] for category, seen in self.floors.items()},
+            "reasons": dict(self.reasons),
+            "reason_policies": {code: sorted(ids) for code, ids in self.reason_policies.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BatchSummary:
+        """The summary `to_json` gave.
+
+        Raises:
+            ValueError: the data is not a summary's.
+        """
+        try:
+            return cls(
+                total=GroupCount(*data["total"]),
+                errors=Counter(data["errors"]),
+                groups={name: {value: GroupCount(*c) for value, c in values} for name, values in data["groups"]},
+                public=list(data["public"]),
+                professional=list(data["professional"]),
+                floors={category: Counter(dict(map(tuple, seen))) for category, seen in data["floors"].items()},
+                reasons=Counter(data["reasons"]),
+                reason_policies={code: set(ids) for code, ids in data["reason_policies"].items()},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a batch summary: {exc}") from exc
+
 
 def _rate(count: GroupCount) -> str:
     return "—" if count.rate is None else f"{100 * count.rate:.1f}%"
@@ -160,8 +209,17 @@ def _dimension(name: str, lang: Language) -> str:
     return _WORDS["sector"][lang] if name == "sector" else name
 
 
+def resumed_line(done: int, lang: Language = "en") -> str:
+    """The line that says a batch was resumed after ``done`` records."""
+    return _WORDS["resumed"][lang].format(n=done)
+
+
 def render_text(summary: BatchSummary, lang: Language = "en") -> str:
-    """The summary as plain-text tables: the counts, then a table per dimension (its largest groups)."""
+    """The summary as plain-text tables: the counts, then a table per dimension (its largest groups).
+
+    Group values and label names come from the data: each is passed through `printable`, so that a control
+    character in one (``ESC [31m``, a carriage return, a bidirectional override) is shown, not obeyed.
+    """
 
     def w(key: str) -> str:
         return _WORDS[key][lang]
@@ -177,8 +235,8 @@ def render_text(summary: BatchSummary, lang: Language = "en") -> str:
     for dimension, values in summary.groups.items():
         if not values:
             continue
-        rows = _top(values)
-        title = f"{w('by')} {_dimension(dimension, lang)}"
+        rows = [(printable(value), c) for value, c in _top(values)]
+        title = f"{w('by')} {printable(_dimension(dimension, lang))}"
         width = max(_width(title), *(_width(value) for value, _ in rows))
         lines += ["", _pad(title, width) + _cells(heads)]
         lines += [

@@ -9,6 +9,7 @@ from typing import Any
 from ce_policy.analysis.diff_model import CHANGE_KINDS, ChangeGroup, ClauseText, PolicyChange, PolicyDiff
 from ce_policy.text.html_charts import bar_chart, page
 from ce_policy.text.messages import Language
+from ce_policy.text.terminal import printable
 
 __all__ = ["render_html", "render_text"]
 
@@ -48,6 +49,7 @@ _WORDS: dict[str, dict[Language, str]] = {
     "decisions": {"zh": "个决定", "en": "decision(s)"},
     "only_old": {"zh": "仅旧版本触发", "en": "fired in OLD only"},
     "only_new": {"zh": "仅新版本触发", "en": "fired in NEW only"},
+    "no_text": {"zh": "（条款库中无原文）", "en": "(no text in the register)"},
     "error_old": {"zh": "旧版本", "en": "OLD"},
     "error_new": {"zh": "新版本", "en": "NEW"},
     "example": {"zh": "最小示例", "en": "smallest example"},
@@ -89,7 +91,11 @@ def _population(diff: PolicyDiff, lang: Language) -> str:
     return ", ".join(f"{k}: {v}" for k, v in population.items())
 
 
-_SIDES: dict[str, dict[Language, str]] = {"old": {"zh": "旧版本", "en": "OLD"}, "new": {"zh": "新版本", "en": "NEW"}}
+_SIDES: dict[str, dict[Language, str]] = {
+    "old": {"zh": "旧版本", "en": "OLD"},
+    "new": {"zh": "新版本", "en": "NEW"},
+    "both": {"zh": "两版本", "en": "BOTH"},
+}
 
 
 def _left_out(diff: PolicyDiff, lang: Language) -> list[str]:
@@ -135,9 +141,9 @@ def _policy_lines(change: PolicyChange, lang: Language) -> list[str]:
     return lines
 
 
-def _clause(clause: ClauseText) -> str:
-    text = f"{clause.document} {clause.section}: {clause.text}" if clause.text else "(no text in the register)"
-    return f"[{clause.side.upper()}] {clause.cite} ({', '.join(clause.rules)}) — {text}"
+def _clause(clause: ClauseText, lang: Language) -> str:
+    text = f"{clause.document} {clause.section}: {clause.text}" if clause.text else _WORDS["no_text"][lang]
+    return f"[{_SIDES[clause.side][lang]}] {clause.cite} ({', '.join(clause.rules)}) — {text}"
 
 
 def _group_lines(number: int, group: ChangeGroup, lang: Language) -> list[str]:
@@ -156,7 +162,7 @@ def _group_lines(number: int, group: ChangeGroup, lang: Language) -> list[str]:
     example = group.example
     where = f", {example.source}" if example.source else ""
     count = len(example.record.get("activities", ()))
-    lines.append(f"  {w('example')}: {example.person} {example.year} ({count} {w('activities')}{where})")
+    lines.append(f"  {w('example')}: {printable(example.person)} {example.year} ({count} {w('activities')}{where})")
     for key, side in (("error_old", example.old), ("error_new", example.new)):
         if side.error is None and side.hours is not None:
             verdict = w("complete") if side.compliant else w("incomplete")
@@ -165,7 +171,7 @@ def _group_lines(number: int, group: ChangeGroup, lang: Language) -> list[str]:
     lines += [f"    {c.path}: {_value(c.old)} → {_value(c.new)}" for c in example.changes]
     if group.clauses:
         lines.append(f"  {w('clauses')}:")
-        lines += [f"    {_clause(c)}" for c in group.clauses]
+        lines += [f"    {_clause(c, lang)}" for c in group.clauses]
     return lines
 
 
@@ -249,7 +255,7 @@ def _group_html(number: int, group: ChangeGroup, lang: Language) -> str:
     out.append(f"<pre>{escape(json.dumps(example.record, ensure_ascii=False, indent=1))}</pre>")
     if group.clauses:
         out.append(f"<p>{w('clauses')}:</p><ul>")
-        out += [f"<li class='clause'>{escape(_clause(c))}</li>" for c in group.clauses]
+        out += [f"<li class='clause'>{escape(_clause(c, lang))}</li>" for c in group.clauses]
         out.append("</ul>")
     return "\n".join(out)
 

@@ -11,6 +11,7 @@ from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 from ce_policy.text.messages import Language, message
 from ce_policy.text.render import provisional_description, render_to_complete, share_line, task_key, word
+from ce_policy.text.terminal import printable
 
 __all__ = ["explain", "explain_decision"]
 
@@ -91,7 +92,7 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
         return _WORDS[key][lang]
 
     lines = [
-        f"{w('title')}: {decision.person} · {decision.year} · {decision.as_of}",
+        f"{w('title')}: {printable(decision.person)} · {decision.year} · {decision.as_of}",
         f"{w('under')}: {decision.policy.id} {decision.policy.version} ({' → '.join(decision.policy.chain)})",
     ]
     sector = policy.sector_title(lang)
@@ -108,7 +109,7 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
             status = w("counts").format(hours=hours_to_json(outcome.hours), category=w(outcome.category))
         else:
             status = w("not_counted")
-        lines.append(f"{w('activity')} {outcome.id}: {status}")
+        lines.append(f"{w('activity')} {printable(outcome.id)}: {status}")
         for code in outcome.reasons:
             lines.append(f"    ✗ {_message(code, lang, policy)} [{code}]")
         lines += _steps(policy, [e for e in decision.trace if e.activity == outcome.id], lang, day)

@@ -41,7 +41,7 @@ def bar_chart(
     parts = [f'<svg role="img" width="{label_width + bar_width + 60}" height="{height}" aria-label="{escape(label)}">']
     for i, (name, value, text) in enumerate(bars):
         y = 5 + i * bar_height
-        width = round(bar_width * value / most) if most else 0
+        width = max(1, round(bar_width * value / most)) if most and value > 0 else 0
         parts.append(f'<text x="0" y="{y + 15}" font-size="13">{escape(name)}</text>')
         parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{width}" height="{bar_height - 6}" fill="#4a7ab5"/>')
         parts.append(f'<text x="{label_width + width + 5}" y="{y + 15}" font-size="13">{escape(text)}</text>')
@@ -71,7 +71,7 @@ def histogram(
     parts.append(f'<text x="{left - 5}" y="{top + 10}" font-size="11" text-anchor="end">{most}</text>')
     for i, count in enumerate(counts):
         x = left + i * column
-        height = round(plot_height * count / most)
+        height = max(2, round(plot_height * count / most)) if count > 0 else 0  # a few people are still seen
         title = f"{edges[i]:g}–{edges[i + 1]:g}: {count}" if i + 1 < len(edges) else f"≥ {edges[i]:g}: {count}"
         parts.append(
             f'<rect x="{x + 1}" y="{base - height}" width="{column - 2}" height="{height}" fill="#4a7ab5">'

@@ -10,6 +10,7 @@ from ce_policy.model.hours import hours_to_json
 from ce_policy.model.record import WAY_FIELDS, Activity
 from ce_policy.policy.loaded import Policy
 from ce_policy.text.messages import Language, message
+from ce_policy.text.terminal import printable
 
 __all__ = [
     "provisional_description",
@@ -73,6 +74,7 @@ _LABELS: dict[str, dict[Language, str]] = {
     "shown_by": {"zh": "证明方式", "en": "shown by"},
     "record": {"zh": "学时记录", "en": "record"},
     "certificate": {"zh": "合格证书", "en": "certificate"},
+    "shown_by_none": {"zh": "无（既无记录也无证书）", "en": "nothing (no record, no certificate)"},
     "bars": {"zh": "限制", "en": "Bars"},
     "credits": {"zh": "学分", "en": "credits"},
     "cycle": {"zh": "培训周期", "en": "Training cycle"},
@@ -138,7 +140,7 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
     task = t(task_key(decision))
     lines = [
         f"{t('header')}",
-        f"{t('person')}: {decision.person}   {t('year')}: {decision.year}   {t('as_of')}: {decision.as_of}",
+        f"{t('person')}: {printable(decision.person)}   {t('year')}: {decision.year}   {t('as_of')}: {decision.as_of}",
         f"{t('policy')}: {decision.policy.id} {decision.policy.version} ({decision.policy.digest[:19]}…)",
         f"{t('result')}: {(t('complete') if decision.compliant else t('incomplete')).format(task=task)}",
         "",
@@ -180,9 +182,8 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         status = t("yes") if activity.counted else t("no")
         registration = f" · {t(activity.registration)}" if activity.registration else ""
         credits = f" · {_h(activity.credits)} {t('credits')}" if activity.credits is not None else ""
-        lines.append(
-            f"  {activity.id}: {category} · {_h(activity.hours)} {t('hours_unit')}{credits} · {status}{registration}"
-        )
+        shown = f"{category} · {_h(activity.hours)} {t('hours_unit')}{credits} · {status}{registration}"
+        lines.append(f"  {printable(activity.id)}: {shown}")
         for code in activity.reasons:
             lines.append(f"      - {_msg(code, lang, policy)} [{code}]")
         if activity.route:
@@ -312,7 +313,7 @@ def render_title_review(decision: TitleReviewDecision, policy: Policy, lang: Lan
         return _t(key, lang)
 
     lines = [
-        f"{t('person')}: {decision.person}   {t('review_year')}: {decision.review_year}   "
+        f"{t('person')}: {printable(decision.person)}   {t('review_year')}: {decision.review_year}   "
         f"{t('applied_on')}: {decision.applied_on}",
         f"{t('policy')}: {decision.policy.id} {decision.policy.version}",
         f"{t('result')}: {t('eligible') if decision.eligible else t('not_eligible')}",
@@ -320,7 +321,8 @@ def render_title_review(decision: TitleReviewDecision, policy: Policy, lang: Lan
     ]
     for year in decision.years:
         mark = "✓" if year.complete else "✗"
-        lines.append(f"  {mark} {year.year}: {t('shown_by')} {t(year.shown_by) if year.shown_by != 'none' else '—'}")
+        shown = t("shown_by_none") if year.shown_by == "none" else t(year.shown_by)
+        lines.append(f"  {mark} {year.year}: {t('shown_by')} {shown}")
         lines += [f"      - {_msg(code, lang, policy)} [{code}]" for code in year.reasons]
     if decision.bars:
         lines += ["", f"{t('bars')}:"]
