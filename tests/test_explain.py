@@ -23,7 +23,8 @@ def test_each_activity_is_explained_with_its_clause_text_and_reason() -> None:
     assert "未在“平台”内报名学习，不予认可 [not_on_platform]" in off
     assert "凡未在“平台”内进行报名学习的，一律不予认可" in off  # the text of 三
     assert "学习活动 pub: 计入 30 学时（公需科目）" in text
-    assert "lecture_lecturer_max_hours = 30 (P)" in text  # the provisional value and its provenance
+    assert "lecture_lecturer_max_hours = 30 — " in text  # the provisional value
+    assert "出处标为 P：工程默认值或对不明确条文的理解" in text  # and what provisional means
     assert "年度: 未完成年度学时任务" in text
     english = decision.explain("en")
     assert "Activity talk: counts 30 h (professional)" in english

@@ -303,7 +303,7 @@ def test_a_decision_that_rests_on_a_provisional_calendar_entry_says_so(tmp_path:
     registry = registry_with(tmp_path, {**MAKE_UP_FILES, "mu/layer.yaml": layer})
     made_up = ce_policy.evaluate(_record(2022, _activity("t", "training", 60, "2025-06-01")), registry=registry)
     assert made_up.provisional == ("t.mu.2025.calendar.2",)
-    assert "t.mu.2025.calendar.2 (P) — calendar 2022, 2023: make_up (t.mu.2025:s5.make_up)" in made_up.explain(
+    assert "t.mu.2025.calendar.2 — calendar 2022, 2023: make_up (t.mu.2025:s5.make_up)" in made_up.explain(
         "en", registry=registry
     )
     assert ce_policy.evaluate(_record(2025), registry=registry).provisional == ()

@@ -232,7 +232,7 @@ def batch_command(
         registry = _registry(policy_dirs)
         if policy_id is not None:
             registry.policy(policy_id)
-        inputs = _checked(iter_records(source, format=format_in))
+        inputs = _checked(iter_records(source, format=format_in), source)
         Writer(_Nowhere(), fmt)  # Parquet without pyarrow is refused before any file is opened
     except (CePolicyError, ValueError, ParquetUnavailableError) as exc:
         fail(printable(str(exc)))
@@ -273,7 +273,8 @@ def batch_command(
         click.echo(resumed_line(state["done"], lang))
     click.echo(render_text(summary, lang))
     shown_out, shown_errors = printable(str(output)), printable(str(errors_path))
-    click.echo(f"decisions: {shown_out} ({decided}); errors: {shown_errors} ({summary.total.errors})")
+    said = ("决定", "错误") if lang == "zh" else ("decisions", "errors")
+    click.echo(f"{said[0]}: {shown_out} ({decided}); {said[1]}: {shown_errors} ({summary.total.errors})")
     if summary.total.errors:
         sys.exit(EXIT_SOME_ERRORS)
 
@@ -334,10 +335,15 @@ class _Nowhere:
         return len(text)
 
 
-def _checked(inputs: Iterator[RecordInput]) -> Iterator[RecordInput]:
-    """The records, the first read now: an unknown format or a bad CSV header is refused before any file is opened."""
+def _checked(inputs: Iterator[RecordInput], source: Path) -> Iterator[RecordInput]:
+    """The records, the first read now.
+
+    An unknown format, a bad CSV header or an input with no record at all is refused before any file is opened.
+    """
     first = next(inputs, None)
-    return inputs if first is None else itertools.chain([first], inputs)
+    if first is None:
+        raise ValueError(f"{source}: holds no record, so there is nothing to decide")
+    return itertools.chain([first], inputs)
 
 
 def _open_parts(outputs: Outputs, state: dict[str, Any] | None) -> tuple[PartFile, PartFile]:

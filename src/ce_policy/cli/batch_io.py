@@ -225,5 +225,6 @@ def output_format(path: Path, fmt: OutputFormat | None) -> OutputFormat:
     """
     chosen = fmt or SUFFIXES.get(path.suffix.lower())
     if chosen is None:
-        raise ValueError(f"{path}: cannot tell the output format: give --format-out or a name ending in .jsonl, .csv")
+        endings = ", ".join(SUFFIXES)
+        raise ValueError(f"{path}: cannot tell the output format: give --format-out or a name ending in {endings}")
     return chosen

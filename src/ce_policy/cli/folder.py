@@ -11,22 +11,27 @@ from ce_policy.cli.exit import fail
 from ce_policy.engine.compiler import compile_policy
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyProblem
 from ce_policy.policy.folders import layers_in, policy_root, registry_for
+from ce_policy.policy.registry import shipped_policy_root
 from ce_policy.testing.case_suite import run_suite
 
 __all__ = ["check_command", "test_command"]
 
 
+_FOLDER = click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+"""FOLDER, as `lint` takes it: optional, the shipped policies by default."""
+
+
 @click.command("check")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def check_command(folder: Path) -> None:
+@_FOLDER
+def check_command(folder: Path | None) -> None:
     """Validate every policy layer in FOLDER strictly, and compile it for every period it defines.
 
-    Every problem is listed with file and line. FOLDER may be a complete policy folder (holding registry.yaml,
-    checked on its own), a folder of layers that extend the shipped ones, or a layer folder whose base layers
-    are its siblings; only the layers in FOLDER are reported.
+    Every problem is listed with file and line. FOLDER (default: the shipped policies) may be a complete policy
+    folder (holding registry.yaml, checked on its own), a folder of layers that extend the shipped ones, or a
+    layer folder whose base layers are its siblings; only the layers in FOLDER are reported.
     """
     try:
-        ids = _check(folder)
+        ids = _check(folder or shipped_policy_root())
     except CePolicyError as exc:
         fail(exc, 1)
     click.echo(f"ok: {len(ids)} layer(s) valid: {', '.join(ids)}")
@@ -49,21 +54,21 @@ def _check(folder: Path) -> list[str]:
 
 
 @click.command("test")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_FOLDER
 @click.option("--coverage", is_flag=True, help="Report which rules and clauses the cases exercised, per layer.")
 @click.option(
     "--min-coverage",
     type=click.FloatRange(0, 100),
     help="Fail when the cases make fewer than this percentage of the folder's rules fire.",
 )
-def test_command(folder: Path, coverage: bool, min_coverage: float | None) -> None:
+def test_command(folder: Path | None, coverage: bool, min_coverage: float | None) -> None:
     """Run the YAML cases of the policy layers in FOLDER (without pytest); exit 1 on any failure.
 
-    FOLDER is loaded as for `check`: a complete policy folder on its own, other layers next to the shipped ones
-    and to their sibling layers.
+    FOLDER (default: the shipped policies) is loaded as for `check`: a complete policy folder on its own, other
+    layers next to the shipped ones and to their sibling layers.
     """
     try:
-        suite = run_suite(folder)
+        suite = run_suite(folder or shipped_policy_root())
     except CePolicyError as exc:
         fail(exc, 1)
     for result in suite.failed:

@@ -21,6 +21,7 @@ from ce_policy.model.json_text import JsonTextError, parse_json
 from ce_policy.model.record import History, Record
 from ce_policy.policy.registry import registry_with
 from ce_policy.text.render import render_decision, render_title_review
+from ce_policy.text.terminal import printable
 
 __all__ = ["main"]
 
@@ -49,8 +50,10 @@ def _read_json(source: str) -> Any:
         else:
             with Path(source).open(encoding="utf-8-sig") as stream:
                 text = stream.read(MAX_INPUT_CHARS + 1)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"cannot read {source}: {exc}") from None
+    except OSError as exc:
+        fail(printable(f"cannot read {source}: {exc.strerror or exc}"))
+    except UnicodeDecodeError:
+        fail(printable(f"cannot read {source}: not UTF-8 text"))
     text = text.removeprefix("\ufeff")  # standard input may bring one too
     name = "standard input" if source == "-" else source
     if len(text) > MAX_INPUT_CHARS:
@@ -78,7 +81,13 @@ _policies_option = click.option(
         "it must hold a layer, and may not change the default region."
     ),
 )
-_lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+_lang_option = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="The language of the text output; --format json is the same in every language (codes, not words).",
+)
 _format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 

@@ -76,6 +76,8 @@ def replay_command(
         fail(str(exc))
     except OSError as exc:
         fail(printable(f"cannot read {log}: {exc.strerror or exc}"))
+    if report.entries and all(e.code == "not_an_entry" for e in report.entries):
+        fail(printable(f"{log} is not a decision log: no line of it is a log entry ({len(report.entries):,} read)"))
     click.echo(report.model_dump_json(indent=2) if fmt == "json" else render_replay(report, lang))
     if fail_on_difference and not report.confirmed:
         sys.exit(EXIT_DIFFERS)

@@ -43,8 +43,9 @@ def no_layers(folder: Path) -> PolicyFileError:
 
 
 def not_a_folder(folder: Path) -> PolicyFileError:
-    """The error for a policy folder that does not exist (code ``not_a_folder``)."""
-    return PolicyFileError.single(shown_path(folder), None, "not_a_folder", "policy folder does not exist")
+    """The error for a policy folder that does not exist, or is a file (code ``not_a_folder``)."""
+    said = "is a file, not a policy folder" if folder.exists() else "policy folder does not exist"
+    return PolicyFileError.single(shown_path(folder), None, "not_a_folder", said)
 
 
 def shipped_policy_root() -> Path:

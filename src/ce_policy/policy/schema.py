@@ -3,7 +3,9 @@
 A policy's layers may add values to an activity's choice fields, kinds that carry them, activity attributes
 and person attributes (``activity_values:``, ``activity_attributes:``, ``person_attributes:``); the schema of
 that policy lists them, each with the clause that declares it, so that a platform can validate a form before
-it calls ce_policy. Which way fields a kind requires or allows is checked by ce_policy, not by the schema.
+it calls ce_policy. It says, kind by kind, which way fields an activity must carry, which it may carry and with
+which values (``if kind is …, then …``), as ``evaluate`` checks them; what no JSON Schema can say (two activities
+with one id) is still checked by ``evaluate`` alone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from ce_policy.model.record import History, Record
+from ce_policy.model.ways import BUILT_IN, OPTIONAL_FIELDS, Vocabulary
 from ce_policy.policy.loaded import Policy
 
 __all__ = ["record_schema"]
@@ -27,12 +30,13 @@ def record_schema(which: Literal["record", "history"] = "record", policy: Policy
     Each choice field lists the values the policy's vocabulary allows; ``attributes`` of an activity and of
     the person list the attributes the policy declares, with their values, and no others.
     """
-    schema = TypeAdapter(_MODELS[which]).json_schema(mode="validation")
-    if policy is None:
-        return schema
-    schema = copy.deepcopy(schema)
+    schema = copy.deepcopy(TypeAdapter(_MODELS[which]).json_schema(mode="validation"))
     definitions = schema.get("$defs", {})
+    if policy is None:
+        definitions["Activity"]["allOf"] = _kind_rules(BUILT_IN)
+        return schema
     vocabulary = policy.vocabulary
+    definitions["Activity"]["allOf"] = _kind_rules(vocabulary)
     activity = definitions["Activity"]["properties"]
     for name, values in vocabulary.choices.items():
         if name in activity:
@@ -50,6 +54,35 @@ def record_schema(which: Literal["record", "history"] = "record", policy: Policy
     )
     schema["description"] = f"{schema.get('description', '')}\n\nAs read by policy {policy.id} {policy.version}."
     return schema
+
+
+def _kind_rules(vocabulary: Vocabulary) -> list[dict[str, Any]]:
+    """Per kind, ``if kind is K then …``: the way fields it must carry, may carry and with which values.
+
+    Also the declared attributes it may not carry: what `activity_problems` checks, in JSON Schema.
+    """
+    rules = []
+    for kind, allowed in vocabulary.way_fields.items():
+        fields: dict[str, Any] = {}
+        for name in OPTIONAL_FIELDS:
+            if name not in allowed:
+                fields[name] = {"type": "null"}  # absent or null: the kind does not carry it
+            elif name in vocabulary.choices:
+                values = list(vocabulary.values_for(kind, name))
+                fields[name] = {"enum": values} if allowed[name] else {"anyOf": [{"enum": values}, {"type": "null"}]}
+            elif allowed[name]:
+                fields[name] = {"not": {"type": "null"}}
+        others = sorted(name for name, attribute in vocabulary.attributes.items() if kind not in attribute.kinds)
+        if others:
+            fields["attributes"] = {
+                "anyOf": [{"type": "null"}, {"type": "object", "not": {"anyOf": [{"required": [n]} for n in others]}}]
+            }
+        then: dict[str, Any] = {"properties": fields}
+        required = [name for name, needed in allowed.items() if needed]
+        if required:
+            then["required"] = required
+        rules.append({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": then})
+    return rules
 
 
 def _set_enum(prop: dict[str, Any], values: tuple[str, ...]) -> None:

@@ -88,7 +88,8 @@ def _population(diff: PolicyDiff, lang: Language) -> str:
             return text + (f"，剔除 {population['left_out']} 条" if population.get("left_out") else "")
         text = f"generated: {drawn} drawn with seed {seed}, {distinct} distinct"
         return text + (f", {population['left_out']} left out" if population.get("left_out") else "")
-    return ", ".join(f"{k}: {v}" for k, v in population.items())
+    names = {"file": "文件"} if lang == "zh" else {}
+    return ", ".join(f"{names.get(k, k)}: {v}" for k, v in population.items())
 
 
 _SIDES: dict[str, dict[Language, str]] = {

@@ -34,6 +34,10 @@ _WORDS: dict[str, dict[Language, str]] = {
     "incomplete": {"zh": "未完成年度{task}任务", "en": "not complete"},
     "consequence": {"zh": "结果运用", "en": "Consequence"},
     "provisional": {"zh": "所用暂定值", "en": "Provisional values used"},
+    "provisional_why": {
+        "zh": "出处标为 P：工程默认值或对不明确条文的理解，尚待主管部门确认",
+        "en": "provenance P: an engineering default or a reading of unclear text, still to be confirmed",
+    },
     "public": {"zh": "公需科目", "en": "public"},
     "professional": {"zh": "专业科目", "en": "professional"},
     "total": {"zh": "合计", "en": "in all"},
@@ -132,15 +136,15 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
     if decision.to_complete is not None:
         lines += ["", *render_to_complete(decision.to_complete, lang, policy)]
     if decision.provisional:
-        lines += ["", f"{w('provisional')}:"]
+        lines += ["", f"{w('provisional')} ({w('provisional_why')}):"]
         for pid in decision.provisional:
             parameter = policy.parameters.get(pid)
-            if parameter is None:  # a provisional calendar entry
-                lines.append(f"    · {pid} (P) — {provisional_description(policy, pid)}")
+            if parameter is None:  # a provisional calendar entry or declared word
+                lines.append(f"    · {pid} — {provisional_description(policy, pid)}")
                 continue
             value = parameter.value_at(decision.as_of)
             shown = _shown(value, parameter.type)
-            lines.append(f"    · {pid} = {shown} ({parameter.provenance}) — {parameter.description}")
+            lines.append(f"    · {pid} = {shown} — {parameter.description}")
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from ce_policy.model.decision import Decision, ShareResult, TitleReviewDecision,
 from ce_policy.model.hours import hours_to_json
 from ce_policy.model.record import WAY_FIELDS, Activity
 from ce_policy.policy.loaded import Policy
+from ce_policy.text.glossary import kind_term, value_term
 from ce_policy.text.messages import Language, message
 from ce_policy.text.terminal import printable
 
@@ -55,7 +56,7 @@ _LABELS: dict[str, dict[Language, str]] = {
     "route": {"zh": "认定路线", "en": "route"},
     "consequences": {"zh": "结果运用", "en": "Consequences"},
     "none": {"zh": "无", "en": "none"},
-    "provisional": {"zh": "使用的暂定参数", "en": "Provisional values used"},
+    "provisional": {"zh": "所用暂定值", "en": "Provisional values used"},
     "trace": {"zh": "依据（触发的规则 → 条款）", "en": "Basis (rules fired → clauses)"},
     "hours_unit": {"zh": "学时", "en": "h"},
     "individual": {"zh": "个人", "en": "individual"},
@@ -284,15 +285,15 @@ def render_to_complete(needs: ToComplete, lang: Language = "zh", policy: Policy 
         return lines
     if needs.plan:
         steps = [
-            f"{a.kind} {_h(a.hours)} {unit}"
-            + (f" ({', '.join(f'{k}={v}' for k, v in _fields(a))})" if _fields(a) else "")
+            f"{kind_term(a.kind, lang)} {_h(a.hours)} {unit}"
+            + (f" ({', '.join(value_term(k, v, lang) for k, v in _fields(a))})" if _fields(a) else "")
             for a in needs.plan
         ]
         lines.append(f"  {t('plan')}: {'; '.join(steps)} ({t('checked').format(day=needs.plan_as_of)})")
     for category in ("public", "professional"):
-        names = [_way_name(w) for w in needs.ways if w.category == category]
+        names = [_way_name(w, lang) for w in needs.ways if w.category == category]
         if names:
-            lines.append(f"  {t('ways')} · {t(category)}: {', '.join(names)}")
+            lines.append(f"  {t('ways')} · {t(category)}: {('；' if lang == 'zh' else ', ').join(names)}")
     return lines
 
 
@@ -301,9 +302,13 @@ def _fields(activity: Activity) -> list[tuple[str, str]]:
     return [(k, str(data[k])) for k in sorted(WAY_FIELDS[activity.kind]) if k in data]
 
 
-def _way_name(way: WayToComplete) -> str:
-    shown = [v for k, v in sorted(way.fields.items()) if k != "approval"]
-    return way.kind + (f" ({'/'.join(shown)})" if shown else "")
+def _way_name(way: WayToComplete, lang: Language) -> str:
+    shown = [
+        value_term(k.removeprefix("attributes."), v, lang) for k, v in sorted(way.fields.items()) if k != "approval"
+    ]
+    if not shown:
+        return kind_term(way.kind, lang)
+    return kind_term(way.kind, lang) + (f"（{'/'.join(shown)}）" if lang == "zh" else f" ({'/'.join(shown)})")
 
 
 def render_title_review(decision: TitleReviewDecision, policy: Policy, lang: Language = "zh") -> str:
