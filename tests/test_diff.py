@@ -227,3 +227,14 @@ def test_cli_errors_exit_2_without_a_traceback(tmp_path: Path) -> None:
     result = _run("shipped", "shipped", "--records", str(bad))
     assert result.exit_code == 2
     assert "unknown format" in result.output
+
+
+def test_generating_a_population_reports_its_progress_record_by_record() -> None:
+    from ce_policy.testing.population import generate_common_records  # noqa: PLC0415 - the generator itself
+
+    counted: list[int] = []
+    registry = ce_policy.default_registry()
+    drawn = generate_common_records(40, 3, registry, registry, progress=counted.append)
+    assert counted and set(counted) == {1}
+    assert len(counted) >= len(drawn.records) > 0
+    assert drawn.drawn == len(counted)

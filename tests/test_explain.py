@@ -36,3 +36,31 @@ def test_the_command_explains_a_record_file() -> None:
     assert result.exit_code == 0, result.output
     assert "How this decision was made: p-0001" in result.output
     assert "aksu.quota.public#short.public" in result.output
+
+
+def test_explain_as_json_gives_each_step_with_its_clause_in_every_language() -> None:
+    import json  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from ce_policy.cli.main import main  # noqa: PLC0415
+
+    example = Path(__file__).resolve().parents[1] / "policies/xj/aksu-2025-12/examples/complete.json"
+    outputs = [
+        CliRunner().invoke(main, ["explain", str(example), "--format", "json", "--lang", lang]) for lang in ("zh", "en")
+    ]
+    assert [o.exit_code for o in outputs] == [0, 0]
+    assert outputs[0].output == outputs[1].output  # codes and the register's texts, not words of a language
+    data = json.loads(outputs[0].output)
+    first = data["activities"][0]
+    assert first["id"] == "pub-1" and first["counted"] is True
+    assert first["steps"][0] == {
+        "rule": "aksu.public_course",
+        "cite": "xj.aksu.2025:s2.content",
+        "document": "阿地人社传〔2025〕12号",
+        "section": "二",
+        "text": first["steps"][0]["text"],
+    }
+    assert first["steps"][0]["text"].startswith("继续教育培训内容包括公需科目和专业科目")
+    assert any(step["rule"] == "aksu.quota.public" for step in data["year_steps"])

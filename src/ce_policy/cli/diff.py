@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import click
+from tqdm import tqdm
 
 from ce_policy.analysis.diff import diff_policies, load_version
 from ce_policy.cli.exit import fail
@@ -85,7 +86,12 @@ def diff_command(
         else:
             assert generate is not None  # noqa: S101 - checked above
             day = as_of.date() if as_of else None
-            drawn = generate_common_records(generate, seed, old_registry, new_registry, policy=policy_id, as_of=day)
+            with tqdm(
+                total=generate, unit=" records drawn", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False
+            ) as bar:
+                drawn = generate_common_records(
+                    generate, seed, old_registry, new_registry, policy=policy_id, as_of=day, progress=bar.update
+                )
             records, population = drawn.records, _generated(generate, seed, drawn)
         result = diff_policies(
             old_registry, new_registry, records, policy=policy_id, as_of=as_of.date() if as_of else None

@@ -243,16 +243,31 @@ def schema_command(which: str, policy_id: str | None, policy_dirs: tuple[Path, .
 @click.option("--policy", "policy_id", help="Evaluate under this policy id instead of the one for the region and year.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the decision speaks for.")
 @_lang_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_policies_option
 def explain_command(
-    source: str, policy_id: str | None, as_of: dt.datetime | None, lang: str, policy_dirs: tuple[Path, ...]
+    source: str,
+    policy_id: str | None,
+    as_of: dt.datetime | None,
+    lang: str,
+    fmt: str,
+    policy_dirs: tuple[Path, ...],
 ) -> None:
-    """Evaluate one record and explain the decision step by step, with the text of each clause."""
+    """Evaluate one record and explain the decision step by step, with the text of each clause.
+
+    With --format json: each activity's and the year's rules in order, each with its clause, as data.
+    """
     try:
         registry = _registry(policy_dirs)
         decision = evaluate(
             _read_json(source), policy=policy_id, as_of=as_of.date() if as_of else None, registry=registry
         )
+        if fmt == "json":
+            from ce_policy.text.explain import explain_data  # noqa: PLC0415 - only this format needs it
+
+            data = explain_data(decision, registry.policy(decision.policy.id))
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
         click.echo(decision.explain(lang, registry=registry))  # type: ignore[arg-type]
     except CePolicyError as exc:
         fail(exc, 1)

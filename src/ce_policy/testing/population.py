@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -102,7 +102,12 @@ class GeneratedPopulation:
 
 
 def generate_records(
-    count: int, seed: int, policies: Sequence[Policy], *, years: Mapping[str, Sequence[int]] | None = None
+    count: int,
+    seed: int,
+    policies: Sequence[Policy],
+    *,
+    years: Mapping[str, Sequence[int]] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> GeneratedPopulation:
     """Draw up to ``count`` distinct records for ``policies`` with `ce_policy.strategies.records`.
 
@@ -114,6 +119,7 @@ def generate_records(
         policies: the evaluable policies to draw records for.
         years: by policy id, the years to draw its records for (default, and for a policy not named: every
             year it covers).
+        progress: called with 1 for each record drawn (e.g. a progress bar's ``update``).
 
     Raises:
         ValueError: ``count`` is out of range, or no policy is given.
@@ -151,6 +157,8 @@ def generate_records(
     @given(strategy)
     def collect(record: dict[str, Any]) -> None:
         drawn.append(record)
+        if progress is not None:
+            progress(1)
 
     collect()
     seen: set[str] = set()
@@ -205,6 +213,7 @@ def generate_common_records(
     *,
     policy: str | None = None,
     as_of: dt.date | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> GeneratedPopulation:
     """Draw up to ``count`` distinct records that both versions of the policies can decide.
 
@@ -246,7 +255,7 @@ def generate_common_records(
             "no policy of either version has a year that both versions can decide (a policy in force on the "
             f"decision date for its region, year and sector), so there is nothing to draw records for: {listed}"
         )
-    drawn = generate_records(count, seed, chosen, years=years)
+    drawn = generate_records(count, seed, chosen, years=years, progress=progress)
     kept_records: list[dict[str, Any]] = []
     dropped: Counter[LeftOut] = Counter()
     for record in drawn.records:

@@ -13,7 +13,7 @@ from ce_policy.text.messages import Language, message
 from ce_policy.text.render import provisional_description, render_to_complete, share_line, task_key, word
 from ce_policy.text.terminal import printable
 
-__all__ = ["explain", "explain_decision"]
+__all__ = ["explain", "explain_data", "explain_decision"]
 
 _WORDS: dict[str, dict[Language, str]] = {
     "title": {"zh": "决定说明", "en": "How this decision was made"},
@@ -158,3 +158,40 @@ def _message(code: str, lang: Language, policy: Policy) -> str:
 def explain_decision(decision: Decision, lang: Language = "zh", *, registry: PolicyRegistry | None = None) -> str:
     """`Decision.explain`: the account of ``decision`` under the policy that made it, found in ``registry``."""
     return explain(decision, (registry or default_registry()).policy(decision.policy.id), lang)
+
+
+def _step_data(policy: Policy, entry: TraceEntry) -> dict[str, Any]:
+    clause = policy.clauses.get(entry.cite)
+    return {
+        "rule": entry.rule,
+        "cite": entry.cite,
+        "document": clause.document if clause else None,
+        "section": clause.section if clause else None,
+        "text": clause.text if clause else None,
+    }
+
+
+def explain_data(decision: Decision, policy: Policy) -> dict[str, Any]:
+    """The explanation as data, the same in every language.
+
+    For each activity and for the year, the rules that fired in order, each with its clause (document, section
+    and the register's text); the consequences and the provisional values.
+    """
+    return {
+        "person": decision.person,
+        "year": decision.year,
+        "as_of": decision.as_of.isoformat(),
+        "policy": decision.policy.model_dump(mode="json"),
+        "activities": [
+            {
+                "id": outcome.id,
+                "counted": outcome.counted,
+                "reasons": list(outcome.reasons),
+                "steps": [_step_data(policy, e) for e in decision.trace if e.activity == outcome.id],
+            }
+            for outcome in decision.activities
+        ],
+        "year_steps": [_step_data(policy, e) for e in decision.trace if e.activity is None],
+        "consequences": list(decision.consequences),
+        "provisional": list(decision.provisional),
+    }
