@@ -19,7 +19,7 @@ from ce_policy.model.decision import Decision, TitleReviewDecision
 from ce_policy.model.errors import CePolicyError, RecordError, RecordProblem
 from ce_policy.model.json_text import JsonTextError, parse_json
 from ce_policy.model.record import History, Record
-from ce_policy.policy.registry import registry_with
+from ce_policy.policy.registry import PolicyRegistry, registry_with
 from ce_policy.text.render import render_decision, render_title_review
 from ce_policy.text.terminal import printable
 
@@ -65,6 +65,15 @@ def _read_json(source: str) -> Any:
         return parse_json(text)
     except JsonTextError as exc:
         raise RecordError([RecordProblem(exc.path, exc.code, exc.message)]) from None
+
+
+def _decided(
+    source: str, policy_id: str | None, as_of: dt.datetime | None, policy_dirs: tuple[Path, ...]
+) -> tuple[PolicyRegistry, Decision]:
+    """The registry of the shipped policies and ``policy_dirs``, and the decision on the record read from ``source``."""
+    registry = _registry(policy_dirs)
+    day = as_of.date() if as_of else None
+    return registry, evaluate(_read_json(source), policy=policy_id, as_of=day, registry=registry)
 
 
 def _emit(decision: BaseModel, text: str, fmt: str) -> None:
@@ -149,10 +158,7 @@ def evaluate_command(
 ) -> None:
     """Evaluate one record (a JSON file, or - for standard input)."""
     try:
-        registry = _registry(policy_dirs)
-        decision = evaluate(
-            _read_json(source), policy=policy_id, as_of=as_of.date() if as_of else None, registry=registry
-        )
+        registry, decision = _decided(source, policy_id, as_of, policy_dirs)
         _emit(decision, render_decision(decision, registry.policy(decision.policy.id), lang), fmt)  # type: ignore[arg-type]
     except CePolicyError as exc:
         fail(exc, 1)
@@ -243,7 +249,7 @@ def schema_command(which: str, policy_id: str | None, policy_dirs: tuple[Path, .
 @click.option("--policy", "policy_id", help="Evaluate under this policy id instead of the one for the region and year.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date the decision speaks for.")
 @_lang_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_format_option
 @_policies_option
 def explain_command(
     source: str,
@@ -258,10 +264,7 @@ def explain_command(
     With --format json: each activity's and the year's rules in order, each with its clause, as data.
     """
     try:
-        registry = _registry(policy_dirs)
-        decision = evaluate(
-            _read_json(source), policy=policy_id, as_of=as_of.date() if as_of else None, registry=registry
-        )
+        registry, decision = _decided(source, policy_id, as_of, policy_dirs)
         if fmt == "json":
             from ce_policy.text.explain import explain_data  # noqa: PLC0415 - only this format needs it
 

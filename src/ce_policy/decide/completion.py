@@ -142,7 +142,8 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
         if isinstance(part, Condition):
             return []  # alternatives: not a single way
         if part.field in _DATED_FIELDS and part.op != "present":
-            dated.add(part.field)  # the probe is done, and granted, on its day: the engine decides
+            if part.field != "completed_on":  # every probe is completed on its day already
+                dated.add(part.field)  # the probe is granted on its day too: the engine decides
             continue
         allowed = _allowed(part, policy, day)
         if allowed is None:
@@ -154,7 +155,7 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
     kind = kinds.pop()
     vocabulary = policy.vocabulary
     allowed_fields = _way_fields(kind, vocabulary)
-    if not set(choices) <= set(allowed_fields) or not dated - {"completed_on"} <= set(allowed_fields):
+    if not set(choices) <= set(allowed_fields) or not dated <= set(allowed_fields):
         return []
     choices = {name: values & set(_domain(name, vocabulary, kind)) for name, values in choices.items()}
     if any(not values for values in choices.values()):
@@ -172,7 +173,7 @@ def _candidate(rule: Rule, policy: Policy, day: dt.date, registration: str | Non
     found = []
     for values in itertools.product(*(_domain(name, vocabulary, kind) for name in open_fields)):
         chosen = {**fields, **dict(zip(open_fields, values, strict=True))}
-        found.append(_Candidate(kind, tuple(sorted(chosen.items())), tuple(sorted(dated - {"completed_on"}))))
+        found.append(_Candidate(kind, tuple(sorted(chosen.items())), tuple(sorted(dated))))
     return found
 
 

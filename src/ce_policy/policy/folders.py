@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from ce_policy.model.errors import PolicyFileError, PolicyProblem
-from ce_policy.policy.layer_files import shown_path
+from ce_policy.policy.layer_files import listed, shown_path
 from ce_policy.policy.registry import (
     SETTINGS_FILE,
     PolicyRegistry,
@@ -56,14 +56,11 @@ def case_files(folder: Path) -> list[Path]:
     pending = [(folder, True)]
     while pending:
         current, walk = pending.pop()
-        try:
-            with os.scandir(current) as listing:
-                entries = [entry for entry in listing if not entry.name.startswith(".")]
-        except OSError as exc:
-            why = exc.strerror or type(exc).__name__
-            problems.append(PolicyProblem(shown_path(current), None, "folder_unreadable", f"cannot list folder: {why}"))
+        entries = listed(current, shown_path(current))
+        if isinstance(entries, PolicyProblem):
+            problems.append(entries)
             continue
-        for entry in entries:
+        for entry in (entry for entry in entries if not entry.name.startswith(".")):
             path = current / entry.name
             if is_case_file(path):  # even a folder so named: it is refused when read
                 found.append(path)

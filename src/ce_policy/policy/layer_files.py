@@ -20,7 +20,7 @@ from ce_policy.model.errors import PolicyFileError, PolicyProblem
 from ce_policy.policy.safe_yaml import SourceMap, YamlDocument, read_yaml
 from ce_policy.policy.shapes import FILE_MODELS, LAYER_FILES, LayerFile
 
-__all__ = ["RawLayer", "read_layer", "scan_root", "shown_path"]
+__all__ = ["RawLayer", "listed", "read_layer", "scan_root", "shown_path"]
 
 _T = TypeVar("_T", bound=BaseModel)
 
@@ -76,6 +76,16 @@ def shown_path(path: Path | str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(path))
 
 
+def listed(folder: Path, shown: str) -> list[os.DirEntry[str]] | PolicyProblem:
+    """The entries of ``folder`` sorted by name, or the problem (``folder_unreadable``) that it cannot be listed."""
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda entry: entry.name)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        return PolicyProblem(shown, None, "folder_unreadable", f"cannot list folder: {why}")
+
+
 def scan_root(root: Path) -> tuple[dict[str, Path], list[PolicyProblem]]:
     """Every layer folder under ``root``, keyed by folder path, and what keeps the walk from seeing all of them.
 
@@ -95,12 +105,9 @@ def scan_root(root: Path) -> tuple[dict[str, Path], list[PolicyProblem]]:
     pending = [root]
     while pending:
         folder = pending.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
-        except OSError as exc:
-            why = exc.strerror or type(exc).__name__
-            problems.append(PolicyProblem(shown(folder), None, "folder_unreadable", f"cannot list folder: {why}"))
+        entries = listed(folder, shown(folder))
+        if isinstance(entries, PolicyProblem):
+            problems.append(entries)
             continue
         for entry in entries:
             path = folder / entry.name
