@@ -21,6 +21,10 @@ machine is shared and noisy). It reports:
   process evaluates people it holds from its start, new to it, the workers half of each chunk each); and, in
   one process, the CPU a record costs when its chunk is pickled to a worker and back, over what it costs
   evaluated in place;
+* the population section (``bench_population.py``, alone with ``--population-only``): a bare plain-Python
+  reference (dicts in, dicts out, no pydantic) beside ``tests/reference.py``, every ratio against both, on the
+  catalogue population and on one whose people have activities of their own, for a loop of ``evaluate``,
+  ``evaluate_many`` in one process and the population path (``evaluate_population``);
 * peak RSS, and RSS after 10,000 evaluations and after ``--long`` evaluations (default 200,000; the figure
   quoted in ``docs/performance.md`` is from ``--long 1000000``).
 
@@ -492,7 +496,16 @@ def _report(args: argparse.Namespace, people: list[dict[str, Any]], latency: dic
     )
     print(f"peak RSS of this benchmark process: {_peak_mib():,.0f} MiB")
     print(f"decisions that differ from the reference: {one['diff']:.0f} of {len(people):,}")
+    print()
+    print("\n".join(_population_section(args)))
     return 1 if one["diff"] else 0
+
+
+def _population_section(args: argparse.Namespace) -> list[str]:
+    """Both populations (shared catalogue, own activities), every path, against both references."""
+    section = importlib.import_module("bench_population").section
+    size = min(args.records, 4_000 if args.quick else 10_000)
+    return cast(list[str], section(size, args.seed + 100, _view))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -506,11 +519,15 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds", type=int, default=3, help="new populations of that size per throughput measure (default 3)"
     )
     parser.add_argument("--memory-only", type=int, metavar="N", help=argparse.SUPPRESS)
+    parser.add_argument("--population-only", action="store_true", help="only the population section (both references)")
     args = parser.parse_args(argv)
     if args.memory_only:
         print(json.dumps(memory_run(args.memory_only, args.seed)))
         return 0
     args.records = args.records or (2_000 if args.quick else 20_000)
+    if args.population_only:
+        print("\n".join(_population_section(args)))
+        return 0
     args.batch = args.batch or (6_000 if args.quick else 60_000)
     args.long = args.long or (20_000 if args.quick else 200_000)
     calls, cold_calls = (300, 30) if args.quick else (3_000, 200)

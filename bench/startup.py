@@ -8,6 +8,9 @@ machine's noise falls on both sides alike. It reports, as medians over ``--runs`
 
 * ``python -X importtime -c "import ce_policy"``: the whole import (the ``ce_policy`` line's cumulative time)
   and ce_policy's own share (the sum of the self times of ``ce_policy.*`` modules);
+* load as the peer benchmark counts it (``../shared/bench/peers``): in one process, ``import ce_policy``,
+  the policies read and compiled and the first decision made (``ce_policy.evaluate`` on the example record),
+  timed from before the import to the decision;
 * the wall-clock time of a whole process running the ``ce-policy`` entry point of that tree (read from its
   ``pyproject.toml``) as ``ce-policy evaluate EXAMPLE``, on the shipped example record, whose output must be
   the same for both trees (else the benchmark stops: the two trees decide differently).
@@ -62,6 +65,30 @@ def _import_times(tree: Path) -> tuple[float, float]:
     return whole / 1000, own / 1000
 
 
+_FIRST_DECISION = (
+    "import time\n"
+    "start = time.perf_counter()\n"
+    "import ce_policy\n"
+    "import json\n"
+    "with open({example!r}, encoding='utf-8') as f:\n"
+    "    ce_policy.evaluate(json.load(f))\n"
+    "print((time.perf_counter() - start) * 1000)\n"
+)
+
+
+def _first_decision(tree: Path) -> float:
+    """Import, policies loaded and compiled, first decision: in ms, from before the import (one process)."""
+    done = subprocess.run(  # noqa: S603 - this interpreter, the tree's own code
+        [sys.executable, "-c", _FIRST_DECISION.format(example=EXAMPLE)],
+        env=_env(tree),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def _evaluate_process(tree: Path) -> tuple[float, str]:
     """The wall-clock time of ``ce-policy evaluate EXAMPLE`` as a whole process, in ms, and what it printed."""
     module, function = _entry_point(tree)
@@ -88,7 +115,8 @@ def main() -> None:
         trees = {"before": args.before.resolve(), "after": ROOT}
     for tree in trees.values():  # compile every module once, outside the timed runs
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "src")], check=True)  # noqa: S603
-    results: dict[str, dict[str, list[float]]] = {name: {"whole": [], "own": [], "process": []} for name in trees}
+    keys = ("whole", "own", "load", "process")
+    results: dict[str, dict[str, list[float]]] = {name: {key: [] for key in keys} for name in trees}
     outputs: dict[str, set[str]] = {name: set() for name in trees}
     for round_ in range(args.runs):
         order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
@@ -97,21 +125,24 @@ def main() -> None:
             elapsed, printed = _evaluate_process(trees[name])
             results[name]["whole"].append(whole)
             results[name]["own"].append(own)
+            results[name]["load"].append(_first_decision(trees[name]))
             results[name]["process"].append(elapsed)
             outputs[name].add(printed)
     if len({text for texts in outputs.values() for text in texts}) != 1:
         raise SystemExit("the trees print different decisions for the example record")
     print(f"python {sys.version.split()[0]}, {args.runs} rounds, medians (ms); example: {EXAMPLE}")
-    print(f"{'':8} {'import ce_policy':>16} {'ce_policy own':>14} {'ce-policy evaluate':>19}")
+    print(f"{'':12} {'import ce_policy':>16} {'ce_policy own':>14} {'first decision':>15} {'ce-policy evaluate':>19}")
     for name in trees:
         row = {key: statistics.median(values) for key, values in results[name].items()}
-        print(f"{name:8} {row['whole']:16.1f} {row['own']:14.1f} {row['process']:19.1f}")
+        print(f"{name:12} {row['whole']:16.1f} {row['own']:14.1f} {row['load']:15.1f} {row['process']:19.1f}")
     if "before" in trees:
         ratio = {
-            key: statistics.median(results["after"][key]) / statistics.median(results["before"][key])
-            for key in ("whole", "own", "process")
+            key: statistics.median(results["after"][key]) / statistics.median(results["before"][key]) for key in keys
         }
-        print(f"{'after/before':8} {ratio['whole']:15.2f}× {ratio['own']:13.2f}× {ratio['process']:18.2f}×")
+        print(
+            f"{'after/before':12} {ratio['whole']:15.2f}× {ratio['own']:13.2f}× {ratio['load']:14.2f}×"
+            f" {ratio['process']:18.2f}×"
+        )
 
 
 if __name__ == "__main__":

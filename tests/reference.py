@@ -21,7 +21,8 @@ What it encodes, by section of the notice:
   (pending ones are shown in the projection), along the junior/intermediate or the senior route.
 * 六(二) an incomplete year bars an excellent rating and post promotion.
 * Hour standards of 新人社规〔2022〕9号 are not public; the values below are the provisional defaults of
-  the brief (§5): caps (``at most``) or fixed values per way.
+  the brief (§5): caps (``at most``) or fixed values per way. Degree study is a lump sum a year (brief §5:
+  "72–100 h a year"): however many degree-study entries a year has, they count 72 hours together.
 """
 
 from __future__ import annotations
@@ -234,16 +235,21 @@ def reference_evaluate(record: Mapping[str, Any] | Record, as_of: dt.date | None
     day = as_of or DEADLINE
     actual = {"public": Decimal(0), "professional": Decimal(0)}
     projected = {"public": Decimal(0), "professional": Decimal(0)}
+    degree = {"actual": Decimal(0), "projected": Decimal(0)}  # degree study: 72 a year, however many entries
     outcomes = []
     for activity in parsed.activities:
         outcome, standard, waiting = _activity(activity, parsed.person.title_level, day)
         outcomes.append(outcome)
         category = outcome["category"]
-        if outcome["counted"]:
-            actual[category] += standard
-            projected[category] += standard
-        elif waiting:
-            projected[category] += standard
+        for scenario, totals in (("actual", actual), ("projected", projected)):
+            if not (outcome["counted"] or (waiting and scenario == "projected")):
+                continue
+            if activity.kind == "degree_study":
+                added = min(standard, DEGREE_STUDY_FIXED - degree[scenario])
+                degree[scenario] += added
+                totals[category] += added
+            else:
+                totals[category] += standard
     hours = _totals(actual["public"], actual["professional"])
     projected_hours = _totals(projected["public"], projected["professional"])
     compliant = _meets_floors(hours)

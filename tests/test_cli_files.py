@@ -46,6 +46,6 @@ def test_a_file_given_as_a_policy_folder_is_said_to_be_a_file(tmp_path: Path) ->
 def test_replay_refuses_a_file_that_is_not_a_decision_log(tmp_path: Path) -> None:
     records = tmp_path / "records.jsonl"
     records.write_text("".join(json.dumps(complete_record(f"p{i}")) + "\n" for i in range(3)), encoding="utf-8")
-    result = CliRunner().invoke(main, ["replay", str(records)])
+    result = CliRunner().invoke(main, ["replay", str(records), "--lang", "en"])
     assert result.exit_code == 2
     assert "is not a decision log: no line of it is a log entry (3 read)" in result.output

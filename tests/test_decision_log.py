@@ -177,7 +177,7 @@ def test_a_line_that_is_not_json_is_an_invalid_entry(logged: Path, tmp_path: Pat
     assert report.entries[1].where == f"{path}:2"
     assert "not valid JSON" in (report.entries[1].message or "")
     assert not report.confirmed
-    result = CliRunner().invoke(main, ["replay", str(path), "--fail-on-difference"])
+    result = CliRunner().invoke(main, ["replay", str(path), "--fail-on-difference", "--lang", "en"])
     assert result.exit_code == 1
     assert f"{path}:2: invalid entry" in result.output
     assert CliRunner().invoke(main, ["replay", str(path)]).exit_code == 0
@@ -241,6 +241,6 @@ def test_the_process_wide_log(tmp_path: Path) -> None:
 
 
 def test_the_replay_command_reports_an_unreadable_log(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["replay", str(tmp_path / "none.jsonl")])
+    result = CliRunner().invoke(main, ["replay", str(tmp_path / "none.jsonl"), "--lang", "en"])
     assert result.exit_code == 2
     assert "cannot read" in result.output

@@ -1,8 +1,9 @@
 """The example add-on policy folders (examples/policies) lint clean, and docs/new-region.md shows them as they are.
 
-The page shows the files of the league's folder and what the commands print on them; these tests read the
-page and check every file it shows against the folder, and run every command it shows (ce-policy ..., from
-the repository root) to compare the output with the page's. The YAML cases of the folders run through the
+The page, and its Chinese version docs/new-region.zh.md, show the files of the league's folder and what the
+commands print on them (in English with ``--lang en``, in Chinese by default); these tests read each page and
+check every file it shows against the folder, and run every command it shows (ce-policy ..., from the
+repository root) to compare the output with the page's. The YAML cases of the folders run through the
 ce_policy pytest plugin (``examples`` is in ``testpaths``).
 """
 
@@ -21,14 +22,15 @@ from ce_policy.cli.main import main
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "policies"
 FOLDERS = sorted(path.parent for path in EXAMPLES.glob("*/layer.yaml"))
-PAGE = ROOT / "docs" / "new-region.md"
+PAGES = [ROOT / "docs" / "new-region.md", ROOT / "docs" / "new-region.zh.md"]
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 EXCERPT_GAP = "  # …"
+EXCERPT_WORDS = ("excerpt", "节选")
 
 
-def _blocks() -> list[tuple[str, str, str]]:
+def _blocks(page: Path) -> list[tuple[str, str, str]]:
     """(language, body, text between the previous block and this one) of every fenced block of the page."""
-    text = PAGE.read_text(encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
     found = []
     end = 0
     for match in FENCE.finditer(text):
@@ -37,9 +39,9 @@ def _blocks() -> list[tuple[str, str, str]]:
     return found
 
 
-def _commands() -> list[tuple[str, str, str]]:
+def _commands(page: Path) -> list[tuple[str, str, str]]:
     """(command, lead-in, output shown) of every ``ce-policy`` command the page shows with its output."""
-    blocks = _blocks()
+    blocks = _blocks(page)
     found = []
     for (language, body, _), (next_language, output, lead_in) in itertools.pairwise(blocks):
         command = body.strip()
@@ -62,9 +64,10 @@ def test_example_folder_lints_clean(folder: Path) -> None:
     assert report.of("info"), "each example marks its readings as provisional values"
 
 
-def test_page_shows_the_files_as_they_are() -> None:
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_page_shows_the_files_as_they_are(page: Path) -> None:
     shown = 0
-    for language, body, _ in _blocks():
+    for language, body, _ in _blocks(page):
         header, _, rest = body.partition("\n")
         if language == "yaml" and header.startswith("# examples/policies/"):
             name = header.removeprefix("# ").removesuffix(" (excerpt)")
@@ -85,15 +88,24 @@ def test_page_shows_the_files_as_they_are() -> None:
     assert shown >= 10
 
 
-def test_page_runs_every_example_file() -> None:
-    commands = " ".join(command for command, _, _ in _commands())
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
+def test_page_runs_every_example_file(page: Path) -> None:
+    commands = " ".join(command for command, _, _ in _commands(page))
     for example in sorted(EXAMPLES.glob("*/examples/*.json")):
         if example.name != "2025.json":
             assert example.relative_to(ROOT).as_posix() in commands, f"the page does not run {example.name}"
 
 
+def test_the_chinese_new_region_page_runs_the_same_commands() -> None:
+    english, chinese = ([command for command, _, _ in _commands(page)] for page in PAGES)
+    assert [command.replace(" --lang en", "") for command in english] == chinese
+    assert not any("--lang" in command for command in chinese), "Chinese is the default: the page shows it so"
+
+
 @pytest.mark.parametrize(
-    ("command", "lead_in", "output"), _commands(), ids=[f"{i}: {c[0][:70]}" for i, c in enumerate(_commands())]
+    ("command", "lead_in", "output"),
+    [found for page in PAGES for found in _commands(page)],
+    ids=[f"{page.name} {i}: {c[0][:70]}" for page in PAGES for i, c in enumerate(_commands(page))],
 )
 def test_command_prints_what_the_page_shows(
     command: str, lead_in: str, output: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -111,7 +123,7 @@ def test_command_prints_what_the_page_shows(
     result = CliRunner().invoke(main, command.split()[1:])
     got = [line.rstrip() for line in result.output.rstrip().splitlines()]
     want = [line.rstrip() for line in output.rstrip().splitlines()]
-    if "excerpt" in lead_in:
+    if any(word in lead_in for word in EXCERPT_WORDS):
         starts = [i for i in range(len(got)) if got[i : i + len(want)] == want]
         assert starts, f"{command}: the excerpt shown is not in the output:\n{result.output}"
     else:

@@ -433,10 +433,10 @@ def test_a_line_cut_inside_a_utf8_character_is_one_invalid_entry(tmp_path: Path,
     assert damaged.code == "invalid_utf8"
     assert "UTF-8" in (damaged.message or "")
     runner = CliRunner()
-    result = runner.invoke(main, ["replay", str(path)])
+    result = runner.invoke(main, ["replay", str(path), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert f"{path}:2: invalid entry" in result.output
-    failing = runner.invoke(main, ["replay", str(path), "--fail-on-difference"])
+    failing = runner.invoke(main, ["replay", str(path), "--fail-on-difference", "--lang", "en"])
     assert failing.exit_code == 1
 
 
@@ -548,7 +548,7 @@ def test_the_command_names_every_damaged_line_without_a_traceback(tmp_path: Path
     hostile = [value for value, _ in HOSTILE_LINES.values()]
     path = _write_lines(tmp_path / "hostile.jsonl", [lines[0], *hostile, _mutate(lines[1], "outcome.rules", 5)])
     done = subprocess.run(
-        [str(CE_POLICY), "replay", str(path), "--fail-on-difference"],
+        [str(CE_POLICY), "replay", str(path), "--fail-on-difference", "--lang", "en"],
         capture_output=True,
         timeout=120,
         check=False,
@@ -588,7 +588,7 @@ def test_an_edited_entry_with_its_record_digest_recomputed_is_found(tmp_path: Pa
     assert _breaks(report) == [(f"{path}:2", "entry_edited"), (f"{path}:3", "prev_mismatch")]
     assert report.chain == "broken"
     assert not report.confirmed
-    result = CliRunner().invoke(main, ["replay", str(path), "--fail-on-difference"])
+    result = CliRunner().invoke(main, ["replay", str(path), "--fail-on-difference", "--lang", "en"])
     assert result.exit_code == 1
     assert f"{path}:2 p-someone-else 2025: the same under its recorded policy" in result.output
     assert "hash chain broken (entry_edited)" in result.output
@@ -717,7 +717,7 @@ def test_ids_from_the_log_reach_the_terminal_escaped(tmp_path: Path) -> None:
         text = render_replay(report, lang)
         _escapes_only_shown(text)
         assert "p\\x1b[31mred" in text
-    result = CliRunner().invoke(main, ["replay", str(path)])
+    result = CliRunner().invoke(main, ["replay", str(path), "--lang", "en"])
     _escapes_only_shown(result.output)
 
 

@@ -41,6 +41,7 @@ CASES = [
     ("dominated_floor", "t.min/rules.yaml", 32, "- id: t.floor.actual", "t.floor.actual"),
     ("unused_grant", "t.min/layer.yaml", 16, "- sectors: [health]", "t.min.overridable.1"),
     ("shadowed_exception", "t.health/overrides.yaml", 4, "- id: t.health.training", "t.health.training"),
+    ("reading", "t.min/layer.yaml", 16, "- id: floor_total", "floor_total"),
 ]
 
 # Clauses of the shipped layers that nothing cites: context kept in the register (the notice's scope, its
@@ -79,6 +80,7 @@ MESSAGES = {
     ],
     "unused_grant": ["grant 1 (basis 's1', for health)", "(rules t.floor)"],
     "shadowed_exception": ["never sets t.public (shadowed_exception/t.min/rules.yaml:3) aside: its tests of kind"],
+    "reading": ["reading 'floor_total' of t.min:s1: ", "carried by t.floor; if corrected: a floor per subject"],
 }
 
 
@@ -112,9 +114,12 @@ def test_every_provisional_value_of_the_shipped_policies_is_listed_once() -> Non
         for w in default_registry().policy(layer_id).declared_words
         if w.provisional
     }
-    assert expected
-    assert infos == expected
-    assert all(f.code == "provisional_value" for f in report.of("info"))
+    readings = {
+        (r.file, r.line, r.id) for layer_id in report.layers for r in default_registry().policy(layer_id).readings
+    }
+    assert expected and readings
+    assert infos == expected | readings
+    assert {f.code for f in report.of("info")} == {"provisional_value", "reading"}
 
 
 def test_findings_are_sorted_and_unique() -> None:
@@ -276,13 +281,14 @@ def test_a_rule_and_its_exception_do_not_conflict() -> None:
     ],
 )
 def test_cli_exit_codes(folder: str, strict: bool, exit_code: int) -> None:
-    args = ["lint", str(LINT / folder), *(["--strict"] if strict else [])]
+    args = ["lint", "--lang", "en", str(LINT / folder), *(["--strict"] if strict else [])]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == exit_code, result.output
 
 
-def test_cli_text_output() -> None:
-    result = CliRunner().invoke(main, ["lint", str(LINT / "unused_parameter")])
+def test_cli_text_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(LINT)  # files are shown relative to the current folder
+    result = CliRunner().invoke(main, ["lint", "--lang", "en", "unused_parameter"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("unused_parameter/t.min/parameters.yaml:11: warning unused_parameter: ")
@@ -290,7 +296,7 @@ def test_cli_text_output() -> None:
 
 
 def test_cli_json_output_parses() -> None:
-    result = CliRunner().invoke(main, ["lint", "--format", "json"])
+    result = CliRunner().invoke(main, ["lint", "--lang", "en", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["counts"]["error"] == 0
@@ -301,7 +307,7 @@ def test_cli_json_output_parses() -> None:
 
 
 def test_cli_folder_without_layers_fails(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["lint", str(tmp_path)])
+    result = CliRunner().invoke(main, ["lint", "--lang", "en", str(tmp_path)])
     assert result.exit_code == 1
     assert "no_layers" in result.output
 
@@ -528,3 +534,24 @@ def test_share_floors_are_compared_with_share_floors_of_the_same_unit(
         ("t.min/rules.yaml", "      require: {category: total, at_least: {param: min_hours}}", f"      {share}"),
     ]
     assert _found(_variant(tmp_path, "dominated_floor", edits), "dominated_floor") == found
+
+
+PAGES_OF_READINGS = [("readings.md", "## The readings"), ("readings.zh.md", "## 各项解读")]
+
+
+@pytest.mark.parametrize(("page_name", "heading"), PAGES_OF_READINGS)
+def test_the_readings_page_tables_every_shipped_reading(page_name: str, heading: str) -> None:
+    # docs/readings.md (and its Chinese page) is the officer's list: every reading the shipped layers declare,
+    # with what carries it.
+    page = (Path(__file__).resolve().parents[1] / "docs" / page_name).read_text(encoding="utf-8")
+    table = page.split(heading, 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]  # the header row left out
+    readings = {r for layer_id in default_registry().layer_ids() for r in default_registry().policy(layer_id).readings}
+    assert readings
+    for reading in readings:
+        (row,) = [row for row in rows if f"(`{reading.id}`)" in row]
+        for name in reading.where:
+            assert f"`{name}`" in row, (reading.id, name)
+            parameter = default_registry().policy(reading.layer).parameters.get(name)
+            assert parameter is None or parameter.provisional
+    assert len(rows) == len({r.id for r in readings})

@@ -121,7 +121,7 @@ def test_load_policies_refuses_a_folder_without_a_layer(tmp_path: Path) -> None:
 def test_commands_refuse_policies_without_a_layer(tmp_path: Path, args: list[str]) -> None:
     folder = _empty(tmp_path, with_cases=True)
     args = [str(tmp_path / "out.jsonl") if a == "OUT" else a for a in args]
-    result = CliRunner().invoke(main, [*args, "--policies", str(folder)])
+    result = CliRunner().invoke(main, [*args, "--policies", str(folder), "--lang", "en"])
     assert result.exit_code in (1, 2), result.output
     assert f"{folder}: {NO_LAYERS}" in result.output
     assert "Traceback" not in result.output
@@ -142,7 +142,7 @@ def test_diff_and_replay_refuse_a_version_without_a_layer(tmp_path: Path) -> Non
         ["replay", str(log), "--policies", str(folder)],
     ]
     for args in runs:
-        result = CliRunner().invoke(main, args)
+        result = CliRunner().invoke(main, [*args, "--lang", "en"])
         assert result.exit_code == 2, (args, result.output)
         assert NO_LAYERS in result.output, args
 
@@ -186,7 +186,7 @@ def test_load_policies_changes_the_default_region_only_when_asked(
 
 def test_policies_option_refuses_a_folder_changing_the_default_region(tmp_path: Path) -> None:
     folder = _kuqa(tmp_path, "default_region: xj.aksu.kuqa\n")
-    result = CliRunner().invoke(main, ["evaluate", str(EXAMPLE), "--policies", str(folder)])
+    result = CliRunner().invoke(main, ["evaluate", str(EXAMPLE), "--policies", str(folder), "--lang", "en"])
     assert result.exit_code == 1
     assert "kq/registry.yaml:1: default_region 'xj.aksu.kuqa' would replace" in result.output
     assert "[default_region_change]" in result.output
@@ -210,12 +210,12 @@ def test_check_and_test_take_a_complete_policy_folder(tmp_path: Path) -> None:
     registry = registry_for(policy_root(copy / "xj" / "aksu-2025-12-health"))
     assert registry is not ce_policy.default_registry()
     assert registry.roots == (copy.resolve(),)
-    checked = CliRunner().invoke(main, ["check", str(copy)])
+    checked = CliRunner().invoke(main, ["check", "--lang", "en", str(copy)])
     assert checked.exit_code == 0, checked.output
     assert checked.output.startswith("ok: 6 layer(s) valid: cn.mohrss-25, xj.aksu.2025,")
-    one = CliRunner().invoke(main, ["check", str(copy / "xj" / "aksu-2025-12-health")])
+    one = CliRunner().invoke(main, ["check", "--lang", "en", str(copy / "xj" / "aksu-2025-12-health")])
     assert one.output == "ok: 1 layer(s) valid: xj.aksu.2025.health\n"
-    tested = CliRunner().invoke(main, ["test", str(copy / "xj" / "aksu-2025-12-education")])
+    tested = CliRunner().invoke(main, ["test", "--lang", "en", str(copy / "xj" / "aksu-2025-12-education")])
     assert tested.exit_code == 0, tested.output
     assert tested.output.endswith(" passed, 0 failed\n")
     assert not tested.output.startswith("0 passed")
@@ -224,10 +224,10 @@ def test_check_and_test_take_a_complete_policy_folder(tmp_path: Path) -> None:
 def test_a_layer_folder_is_loaded_with_its_sibling_base_layers(tmp_path: Path) -> None:
     folder = _siblings(tmp_path)
     assert policy_root(folder / "t.a") == folder.resolve()
-    checked = CliRunner().invoke(main, ["check", str(folder / "t.a")])
+    checked = CliRunner().invoke(main, ["check", "--lang", "en", str(folder / "t.a")])
     assert checked.exit_code == 0, checked.output
     assert checked.output == "ok: 1 layer(s) valid: t.a\n"  # t.min is loaded, but reported on only in its own
-    tested = CliRunner().invoke(main, ["test", str(folder / "t.a"), "--coverage"])
+    tested = CliRunner().invoke(main, ["test", "--lang", "en", str(folder / "t.a"), "--coverage"])
     assert tested.exit_code == 0, tested.output
     assert "  t.a: 0/0 rules" in tested.output
     assert "t.min:" not in tested.output

@@ -1,5 +1,6 @@
 """Sector overrides from a department's own folder: what they may change, and the guardrails on the rest."""
 
+import datetime as dt
 import json
 import shutil
 import textwrap
@@ -403,3 +404,35 @@ def test_a_rule_pattern_grant_covers_the_rules_below_it(tmp_path: Path) -> None:
     assert outcome.hours == 90
     general = {**record, "person": {"id": "p", "title_level": "junior"}}
     assert ce_policy.evaluate(general, registry=registry).activities[0].hours == 40
+
+
+def test_an_overridden_choice_no_record_can_carry_is_refused_with_file_and_line() -> None:
+    # tests/data/override_policies/choice_no_record_carries: t.min tests seminar_levels on organiser_level, and
+    # the health layer overrides it with "hospital", which no activity's organiser_level can be.
+    root = Path(__file__).parent / "data" / "override_policies" / "choice_no_record_carries"
+    registry = ce_policy.PolicyRegistry([shipped_policy_root()])
+    with pytest.raises(ce_policy.PolicyFileError) as info:
+        registry.add_root(root, strict=True)
+    (problem,) = info.value.problems
+    assert (problem.code, Path(problem.file).as_posix().endswith("t.health/overrides.yaml")) == (
+        "invalid_parameter_value",
+        True,
+    )
+    assert problem.line == 9
+    lines = (root / "t.health" / "overrides.yaml").read_text(encoding="utf-8").splitlines()
+    assert "hospital" in lines[problem.line - 1]
+    assert "'hospital'" in problem.message and "organiser_level" in problem.message and "t.seminar" in problem.message
+
+
+def test_an_overridden_choice_records_can_carry_is_accepted(tmp_path: Path) -> None:
+    source = Path(__file__).parent / "data" / "override_policies" / "choice_no_record_carries"
+    root = tmp_path / "ok"
+    shutil.copytree(source, root)
+    overrides = root / "t.health" / "overrides.yaml"
+    overrides.write_text(overrides.read_text(encoding="utf-8").replace("hospital", "county"), encoding="utf-8")
+    registry = ce_policy.PolicyRegistry([shipped_policy_root()])
+    registry.add_root(root, strict=True)
+    assert registry.policy("t.health").parameters["seminar_levels"].value_at(dt.date(2025, 6, 1)) == (
+        "national",
+        "county",
+    )

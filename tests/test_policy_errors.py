@@ -938,3 +938,28 @@ def test_in_force_of_a_single_day_is_accepted(tmp_path: Path, file: str, old: st
     root = _copy_minimal(tmp_path)
     _replace(root / LAYER_ID / file, old, new)
     assert PolicyRegistry([root]).policy(LAYER_ID).id == LAYER_ID
+
+
+@pytest.mark.parametrize(
+    ("where", "code", "says"),
+    [
+        ("[t.flor]", "unknown_reading_target", "reading names 't.flor', which is no parameter or rule"),
+        ("[min_hours]", "reading_not_provisional", "parameter 'min_hours', whose provenance is N, not P"),
+    ],
+)
+def test_a_reading_names_rules_and_provisional_parameters_only(
+    tmp_path: Path, where: str, code: str, says: str
+) -> None:
+    # tests/data/lint_policies/reading declares one reading, carried by t.floor.
+    root = tmp_path / "reading"
+    shutil.copytree(DATA / "lint_policies" / "reading", root)
+    layer = root / LAYER_ID / "layer.yaml"
+    layer.write_text(layer.read_text(encoding="utf-8").replace("where: [t.floor]", f"where: {where}"), "utf-8")
+    registry = PolicyRegistry([root])
+    with pytest.raises(PolicyFileError) as info:
+        registry.policy(LAYER_ID)
+    (problem,) = info.value.problems
+    assert problem.code == code and says in problem.message
+    assert problem.file.endswith("t.min/layer.yaml")
+    assert problem.line is not None
+    assert f"where: {where}" in layer.read_text(encoding="utf-8").splitlines()[problem.line - 1]

@@ -1,7 +1,9 @@
 """What would make an incomplete year complete (``Decision.to_complete``): needs, deadline, ways and plan."""
 
 import datetime as dt
+import importlib
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 
 import ce_policy
 from ce_policy import invariants, strategies
+from tests.layers import registry_with
 from tests.records import activity, record
 
 POLICIES = [p.id for p in ce_policy.default_registry().policies()]
@@ -133,3 +136,107 @@ def test_a_patent_granted_in_the_year_is_offered_and_counts_when_done() -> None:
     done = activity("pat", "patent", 60, patent_type="invention", approval="approved", granted_on="2025-06-01")
     with_patent = ce_policy.evaluate(record(activity("pub", "public_course", 30), done), as_of=dt.date(2025, 6, 1))
     assert with_patent.hours.professional > 0
+
+
+_LATE_WAY = {
+    "lw/layer.yaml": """\
+        id: t.lw.2025
+        version: 1.0.0
+        title: A notice whose professional way opens in October, with no rule on dates after as_of
+        extends: cn.mohrss-25
+        document: {number: T-LW, title: Late way test notice, issuer: ce_policy tests}
+        in_force: {from: 2025-01-01}
+        applies_to: {regions: [t.lw], years: [2025]}
+        """,
+    "lw/clauses.yaml": """\
+        clauses:
+          s1: {section: 一, text: 公需科目不少于30学时；10月1日起的培训计入专业科目，不少于60学时。}
+        """,
+    "lw/rules.yaml": """\
+        rules:
+          - id: t.lw.public
+            cite: s1
+            stage: activity
+            when: {kind: public_course}
+            then: {category: public, registration: automatic}
+          - id: t.lw.training
+            cite: s1
+            stage: activity
+            when: {kind: training, completed_on: {on_or_after: 2025-10-01}}
+            then: {category: professional, registration: automatic}
+          - id: t.lw.quota.public
+            cite: s1
+            stage: year
+            then: {require: {category: public, at_least: 30}}
+          - id: t.lw.quota.professional
+            cite: s1
+            stage: year
+            then: {require: {category: professional, at_least: 60}}
+        """,
+}
+
+
+def _plan_checks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...], dt.date]]:
+    """Spy on the evaluations of completed records (the plan's check): the ids of their activities and the day."""
+    module = importlib.import_module("ce_policy.decide.evaluate")
+    real = module._evaluator
+    seen: list[tuple[tuple[str, ...], dt.date]] = []
+
+    def spying(*args: Any) -> Any:
+        run = real(*args)
+
+        def spy(checked: Any, day: dt.date) -> Any:
+            ids = tuple(a.id for a in checked.activities)
+            if any(i.startswith("to-complete-") for i in ids):
+                seen.append((ids, day))
+            return run(checked, day)
+
+        return spy
+
+    monkeypatch.setattr(module, "_evaluator", spying)
+    return seen
+
+
+def test_a_future_dated_activity_that_did_not_count_is_left_out_of_the_plan_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checks = _plan_checks(monkeypatch)
+    day = dt.date(2025, 6, 30)
+    data = record(
+        activity("p", "public_course", 20),
+        activity("t", "training", 30),
+        activity("later", "training", 60, completed_on="2025-09-01"),  # after as_of: not_yet_completed
+    )
+    decision = ce_policy.evaluate(data, as_of=day)
+    later = next(a for a in decision.activities if a.id == "later")
+    assert not later.counted and "not_yet_completed" in later.reasons
+    needs = decision.to_complete
+    assert needs is not None and needs.plan
+    ((ids, checked_on),) = checks
+    assert "later" not in ids and {"p", "t"} <= set(ids)
+    assert checked_on == needs.plan_as_of
+
+
+def test_a_future_dated_activity_that_counted_on_the_decision_date_stays_in_the_plan_check(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    registry = registry_with(tmp_path, _LATE_WAY)
+    checks = _plan_checks(monkeypatch)
+    person = {"id": "p1", "title_level": "intermediate", "region": "t.lw"}
+    data = {
+        "person": person,
+        "year": 2025,
+        "activities": [
+            activity("p", "public_course", 10),
+            # Dated after as_of, and counted all the same: this layer has no rule on dates after as_of.
+            activity("ahead", "training", 10, completed_on="2025-11-01"),
+            activity("early", "training", 10, completed_on="2025-03-01"),  # no way before October: never counts
+        ],
+    }
+    decision = ce_policy.evaluate(data, registry=registry, as_of=dt.date(2025, 6, 30))
+    counted = {a.id for a in decision.activities if a.counted}
+    assert counted == {"p", "ahead"}
+    needs = decision.to_complete
+    assert needs is not None and needs.plan and needs.plan_as_of == dt.date(2025, 10, 1)
+    ((ids, _),) = checks
+    assert {"p", "ahead", "early"} <= set(ids)  # counted, or dated on or before as_of

@@ -29,6 +29,7 @@ from ce_policy.analysis.diff_model import (
 )
 from ce_policy.analysis.diff_policies import clause_texts, policy_changes
 from ce_policy.decide.evaluate import evaluate
+from ce_policy.decide.sink import UNLOGGED
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import PolicyNotFoundError, RecordError, RecordProblem
 from ce_policy.model.record import DEFERRED, Record, parse_model
@@ -71,8 +72,10 @@ def load_version(version: str | Path | PolicyRegistry) -> tuple[PolicyRegistry, 
 
 
 def _decide(record: Record, registry: PolicyRegistry, policy: str | None, as_of: dt.date | None) -> Decision | str:
+    """One side's decision. What would complete the year is advice, not an outcome (`diff_compare`): not worked out."""
     try:
-        return evaluate(record, policy=policy, as_of=as_of, registry=registry)
+        # A what-if: not logged; and without to_complete, which costs most of a decision and is never compared.
+        return evaluate(record, policy=policy, as_of=as_of, registry=registry, log=UNLOGGED, to_complete=False)
     except PolicyNotFoundError as exc:
         return str(exc)
 

@@ -14,7 +14,8 @@ described in ``docs/lint.md``:
 * ``provisional_value`` (info): each provisional value, with the rules that read it and what they decide;
 * ``dominated_floor`` (warning): a floor that another floor, never lower, covers wherever it applies;
 * ``unused_grant`` (info): an ``overridable:`` grant that no sector layer uses;
-* ``shadowed_exception`` (warning): a sector exception that sets its rule aside nowhere, or changes nothing.
+* ``shadowed_exception`` (warning): a sector exception that sets its rule aside nowhere, or changes nothing;
+* ``reading`` (info): each reading a layer declares (``readings:``), with what carries it and what would change.
 
 Every policy built on a layer linted is analysed, so that a base layer's clause cited only by a sector layer
 counts as cited; a finding is reported once, at the layer it belongs to, and only for the layers linted.
@@ -53,6 +54,7 @@ SEVERITIES: dict[str, Severity] = {
     "dominated_floor": "warning",
     "unused_grant": "info",
     "shadowed_exception": "warning",
+    "reading": "info",
 }
 """Every finding code and its severity."""
 
@@ -148,6 +150,7 @@ class _Linter:
         self.case_citations()
         self.parameters()
         self.grants()
+        self.readings()
         analysis = RuleAnalysis(self.add, self.linted)
         for policy in self.policies:
             analysis.policy(policy)
@@ -224,6 +227,16 @@ class _Linter:
                 clause = case.get("clause") if isinstance(case, dict) else None
                 if isinstance(clause, str):
                     yield clause, case.get("name"), shown, doc.source.line_of(("cases", i, "clause"))
+
+    def readings(self) -> None:
+        """``reading``: each reading a layer declares, for an officer to confirm or correct (docs/readings.md)."""
+        for policy in self.policies:
+            for reading in policy.readings:
+                message = (
+                    f"reading {reading.id!r} of {reading.cite}: {reading.text}; carried by "
+                    f"{', '.join(reading.where)}; if corrected: {reading.if_corrected}"
+                )
+                self.add("reading", reading.file, reading.line, " ".join(message.split()), reading.layer, reading.id)
 
     # --- parameters ----------------------------------------------------------------------------------
 

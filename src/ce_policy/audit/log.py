@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
-import io
 import json
 import os
 import stat
@@ -21,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Any, NotRequired, TextIO
+from typing import Annotated, Any, Final, NotRequired, TextIO
 
 import pydantic_core
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainValidator, TypeAdapter, with_config
@@ -29,6 +28,7 @@ from pydantic import StringConstraints as Text
 from typing_extensions import TypedDict  # pydantic reads a TypedDict from typing only on Python 3.12+
 
 from ce_policy.audit.chain import GENESIS, MAX_LINE_BYTES, is_link, line_digest, sealed
+from ce_policy.decide.sink import UNLOGGED
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import CePolicyError
 from ce_policy.model.hours import hours_to_json, plain_hours
@@ -443,16 +443,7 @@ class DecisionLog:
         self.close()
 
 
-class _NoLog(DecisionLog):
-    """A log that keeps nothing: what replays pass, so that a process-wide log does not log them."""
+NO_LOG: Final = UNLOGGED
+"""Pass as ``evaluate(..., log=NO_LOG)`` to leave a decision unlogged whatever the process-wide log.
 
-    def __init__(self) -> None:
-        super().__init__(io.StringIO())
-
-    def write(self, record: Record, decision: Decision, *, prior: Mapping[int, Decimal] | None = None) -> str:
-        """Keep nothing; returns an empty id."""
-        return ""
-
-
-NO_LOG: DecisionLog = _NoLog()
-"""Pass as ``evaluate(..., log=NO_LOG)`` to leave a decision unlogged whatever the process-wide log."""
+The same object as ``ce_policy.decide.sink.UNLOGGED``; a replay's decisions are what-ifs, never logged."""

@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ce_policy.analysis.diff_compare import field_changes
 from ce_policy.analysis.diff_model import FieldChange
 from ce_policy.audit.chain import MAX_LINE_BYTES, ChainBreak, ChainCheck, ChainState, is_link
-from ce_policy.audit.log import NO_LOG, LogEntry, LoggedPolicy, decision_outcome, record_digest
+from ce_policy.audit.log import LogEntry, LoggedPolicy, decision_outcome, record_digest
 from ce_policy.decide.evaluate import evaluate
+from ce_policy.decide.sink import UNLOGGED
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError
 from ce_policy.model.hours import hours_to_json
@@ -322,7 +323,7 @@ def _decide(
     entry: LogEntry, record: Record, prior: list[CycleYear], policy: Policy, registry: PolicyRegistry
 ) -> Decision:
     return evaluate(
-        record, policy=policy, as_of=entry.as_of, prior=prior, registry=registry, to_complete=False, log=NO_LOG
+        record, policy=policy, as_of=entry.as_of, prior=prior, registry=registry, to_complete=False, log=UNLOGGED
     )
 
 

@@ -39,9 +39,12 @@ from ce_policy.cli.batch_io import (
     Writer,
     error_row,
     output_format,
+    population_outcomes,
     write_parquet,
 )
 from ce_policy.cli.exit import fail
+from ce_policy.cli.options import lang_option
+from ce_policy.decide.bulk import evaluate_population
 from ce_policy.decide.many import BatchError, evaluate_many
 from ce_policy.model.errors import CePolicyError
 from ce_policy.model.record import GENERAL_SECTOR
@@ -55,6 +58,8 @@ __all__ = ["batch_command"]
 EXIT_SOME_ERRORS = 1
 EXIT_INTERRUPTED = 130
 COMMIT_INTERVAL = 1.0
+_POPULATION_CHUNK = 1000
+"""Records the population path decides together (``decide/bulk``), when the batch runs in one process."""
 """Seconds between two commits at least: a commit costs a few disk flushes (~20 ms here), a crash at most this
 much work besides the chunks in flight."""
 
@@ -186,7 +191,7 @@ def _count_lines(path: Path) -> int | None:
         "it must hold a layer, and may not change the default region."
     ),
 )
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@lang_option
 @click.option("--total", type=click.IntRange(min=0), help="Records expected, for the progress bar's ETA.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (there is none when stderr is not a terminal).")
 @click.option(
@@ -382,20 +387,12 @@ def _decide(
         run.summary, run.done = BatchSummary.from_json(state["summary"]), state["done"]
         run.committed = run.done
         bar.update(run.done)
-    results = evaluate_many(
-        run.feed(itertools.islice(inputs, run.done, None)),
-        workers=job.workers,
-        chunk_size=job.chunk_size,
-        policy=job.policy_id,
-        as_of=job.as_of,
-        registry=job.registry,
-    )
+    results = _outcomes(job, run.feed(itertools.islice(inputs, run.done, None)))
     try:
         if state is None:
             run.commit()
-        for result in results:
-            # The decision's JSON, parsed as plain data: a worker sends JSON, and models are not needed here.
-            run.result(json.loads(result.decision_json) if result.decision_json else None, result.error)
+        for decision, error in results:
+            run.result(decision, error)
             if run.due(job.chunk_size):
                 run.commit()
         run.finish()
@@ -418,6 +415,40 @@ def _decide(
         outputs.remove_parts()
         fail(printable(str(exc)))
     return run.summary, writer.count
+
+
+def _outcomes(job: _Job, records: Iterable[Any]) -> Iterator[tuple[dict[str, Any] | None, BatchError | None]]:
+    """Each record's decision (as JSON data) or error, in input order.
+
+    In one process, for CSV or Parquet (a flat row per decision), by the population path (``decide/bulk``),
+    which makes no `Decision` for a record it looks up by situation; otherwise by `evaluate_many`.
+    """
+    if job.workers == 1 and job.format_out != "jsonl":
+        chunks = evaluate_population(
+            records,
+            chunk_size=max(job.chunk_size, _POPULATION_CHUNK),
+            policy=job.policy_id,
+            as_of=job.as_of,
+            registry=job.registry,
+        )
+        yield from population_outcomes(chunks)
+        return
+    results = evaluate_many(
+        records,
+        workers=job.workers,
+        chunk_size=job.chunk_size,
+        policy=job.policy_id,
+        as_of=job.as_of,
+        registry=job.registry,
+    )
+    try:
+        for result in results:
+            # The decision's JSON, parsed as plain data: a worker sends JSON, and models are not needed here.
+            yield (json.loads(result.decision_json) if result.decision_json else None), result.error
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # stops the workers at once when the batch stops early
 
 
 def _complete(job: _Job, summary: BatchSummary) -> None:

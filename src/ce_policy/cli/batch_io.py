@@ -14,9 +14,12 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from ce_policy.decide.bulk import PopulationColumns
+from ce_policy.decide.many import BatchError
 from ce_policy.model.decision import Decision
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "error_row",
     "neutral_cell",
     "output_format",
+    "population_outcomes",
     "summary_row",
     "write_parquet",
 ]
@@ -228,3 +232,51 @@ def output_format(path: Path, fmt: OutputFormat | None) -> OutputFormat:
         endings = ", ".join(SUFFIXES)
         raise ValueError(f"{path}: cannot tell the output format: give --format-out or a name ending in {endings}")
     return chosen
+
+
+def _number(centi: int) -> int | float:
+    """Whole hundredths as the decision's JSON has hours: a whole number, or the decimal as a float."""
+    return centi // 100 if centi % 100 == 0 else centi / 100
+
+
+def population_outcomes(
+    chunks: Iterable[PopulationColumns],
+) -> Iterator[tuple[dict[str, Any] | None, BatchError | None]]:
+    """Each row of the population path's chunks as what a CSV or Parquet row and the summary read of a decision.
+
+    A row decided by `evaluate` gives its whole decision's JSON data; a row looked up by situation gives the
+    fields `summary_row` and the report's summary read (its activities with their reasons only; no credits:
+    a record earning credits is decided by `evaluate`), each as ``Decision.model_dump(mode="json")`` has it.
+    """
+    for chunk in chunks:
+        hours = {c: chunk.hours[c].tolist() for c in chunk.hours}
+        required = {c: chunk.required[c].tolist() for c in chunk.required}
+        shortfall = {c: chunk.shortfall[c].tolist() for c in chunk.shortfall}
+        compliant = chunk.compliant.tolist()
+        reasons: list[list[dict[str, Any]]] = [[] for _ in range(len(chunk))]
+        for owner, why in zip(chunk.activity_row.tolist(), chunk.activity_reasons, strict=True):
+            reasons[owner].append({"reasons": list(why)})
+        for row in range(len(chunk)):
+            error, decision = chunk.error[row], chunk.decisions.get(row)
+            if error is not None:
+                yield None, error
+            elif decision is not None:
+                yield decision_data(decision), None
+            else:
+                day = chunk.as_of[row]
+                yield (
+                    {
+                        "person": chunk.person[row],
+                        "year": chunk.year[row],
+                        "as_of": day.isoformat() if day is not None else None,
+                        "compliant": compliant[row],
+                        "hours": {c: _number(values[row]) for c, values in hours.items()},
+                        "required": {c: _number(values[row]) for c, values in required.items()},
+                        "shortfall": {c: _number(values[row]) for c, values in shortfall.items()},
+                        "credits": None,
+                        "consequences": list(chunk.consequences[row]),
+                        "policy": {"id": chunk.policy[row], "version": chunk.policy_version[row]},
+                        "activities": reasons[row],
+                    },
+                    None,
+                )

@@ -44,7 +44,7 @@ def _generated(count: int, seed: int, drawn: GeneratedPopulation) -> dict[str, A
 @click.option(
     "--generate",
     type=click.IntRange(1, MAX_GENERATED),
-    help="The population: this many records drawn from ce_policy.strategies (needs hypothesis).",
+    help="The population: this many records drawn as ce_policy.strategies draws them (seeded by --seed).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="The seed of --generate.")
 @click.option("--policy", "policy_id", help="Decide every record under this policy id, on both sides.")
@@ -93,13 +93,15 @@ def diff_command(
                     generate, seed, old_registry, new_registry, policy=policy_id, as_of=day, progress=bar.update
                 )
             records, population = drawn.records, _generated(generate, seed, drawn)
-        result = diff_policies(
-            old_registry, new_registry, records, policy=policy_id, as_of=as_of.date() if as_of else None
-        )
+        deciding: tqdm[RecordInput | dict[str, Any]] = tqdm(
+            records, unit=" records decided", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False
+        )  # counted against the total for a generated population; a file's is not known ahead
+        with deciding:
+            result = diff_policies(
+                old_registry, new_registry, deciding, policy=policy_id, as_of=as_of.date() if as_of else None
+            )
     except CePolicyError as exc:
         fail(str(exc))
-    except ImportError as exc:
-        fail(f"--generate needs hypothesis (pip install hypothesis): {exc}")
     result = result.model_copy(update={"old": old_label, "new": new_label, "population": population})
     if fmt == "json":
         report = result.model_dump_json(indent=2)

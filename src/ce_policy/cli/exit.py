@@ -13,7 +13,7 @@ EXIT_UNUSABLE = 2
 """The input, the options or the policies cannot be used (the commands that report findings exit 1 for those)."""
 
 
-def fail(message: object, status: int = EXIT_UNUSABLE) -> NoReturn:
-    """Print ``error: <message>`` on standard error and exit with ``status``."""
-    click.echo(f"error: {message}", err=True)
+def fail(message: object, status: int = EXIT_UNUSABLE, *, lang: str = "en") -> NoReturn:
+    """Print ``error: <message>`` (``错误：<message>`` for ``lang`` zh) on standard error and exit with ``status``."""
+    click.echo(f"{'错误：' if lang == 'zh' else 'error: '}{message}", err=True)
     sys.exit(status)

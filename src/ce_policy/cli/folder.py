@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Literal
 
 import click
 
-from ce_policy.cli.exit import fail
+from ce_policy.cli.options import lang_option
+from ce_policy.cli.problems import fail_in, placer
 from ce_policy.engine.compiler import compile_policy
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyProblem
 from ce_policy.policy.folders import layers_in, policy_root, registry_for
 from ce_policy.policy.registry import shipped_policy_root
-from ce_policy.testing.case_suite import run_suite
+from ce_policy.testing.case_suite import SuiteResult, run_suite
+from ce_policy.text.problem_text import Place, cli_line, mismatch_text
 
 __all__ = ["check_command", "test_command"]
 
@@ -21,20 +24,25 @@ _FOLDER = click.argument("folder", required=False, type=click.Path(exists=True, 
 """FOLDER, as `lint` takes it: optional, the shipped policies by default."""
 
 
+Language = Literal["zh", "en"]
+
+
 @click.command("check")
 @_FOLDER
-def check_command(folder: Path | None) -> None:
+@lang_option
+def check_command(folder: Path | None, lang: Language) -> None:
     """Validate every policy layer in FOLDER strictly, and compile it for every period it defines.
 
     Every problem is listed with file and line. FOLDER (default: the shipped policies) may be a complete policy
     folder (holding registry.yaml, checked on its own), a folder of layers that extend the shipped ones, or a
-    layer folder whose base layers are its siblings; only the layers in FOLDER are reported.
+    layer folder whose base layers are its siblings; only the layers in FOLDER are reported. Files are shown
+    relative to the current folder.
     """
     try:
         ids = _check(folder or shipped_policy_root())
     except CePolicyError as exc:
-        fail(exc, 1)
-    click.echo(f"ok: {len(ids)} layer(s) valid: {', '.join(ids)}")
+        fail_in(exc, lang, placer(folder))
+    click.echo(cli_line("check_ok", lang, n=str(len(ids)), ids=", ".join(ids)))
 
 
 def _check(folder: Path) -> list[str]:
@@ -61,34 +69,52 @@ def _check(folder: Path) -> list[str]:
     type=click.FloatRange(0, 100),
     help="Fail when the cases make fewer than this percentage of the folder's rules fire.",
 )
-def test_command(folder: Path | None, coverage: bool, min_coverage: float | None) -> None:
+@lang_option
+def test_command(folder: Path | None, coverage: bool, min_coverage: float | None, lang: Language) -> None:
     """Run the YAML cases of the policy layers in FOLDER (without pytest); exit 1 on any failure.
 
     FOLDER (default: the shipped policies) is loaded as for `check`: a complete policy folder on its own, other
-    layers next to the shipped ones and to their sibling layers.
+    layers next to the shipped ones and to their sibling layers. Files are shown relative to the current folder.
     """
+    place = placer(folder)
     try:
         suite = run_suite(folder or shipped_policy_root())
     except CePolicyError as exc:
-        fail(exc, 1)
-    for result in suite.failed:
-        click.echo(f"FAILED {result.case.file}:{result.case.line}: {result.case.name}")
-        for mismatch in result.mismatches:
-            click.echo(f"    {mismatch}")
-    if coverage or min_coverage is not None:
-        click.echo("coverage (rules fired by the cases):")
-        for layer in suite.coverage:
-            click.echo(
-                f"  {layer.layer}: {len(layer.fired)}/{len(layer.rules)} rules ({layer.rule_percent:.1f}%), "
-                f"{len(layer.cited)}/{len(layer.clauses)} clauses"
-            )
-            for rule in layer.missed:
-                click.echo(f"      never fired: {rule}")
-        click.echo(f"  total: {suite.rule_percent:.1f}% of rules")
-    passed = len(suite.results) - len(suite.failed)
-    click.echo(f"{passed} passed, {len(suite.failed)} failed")
+        fail_in(exc, lang, place)
+    _report(suite, lang, place, coverage=coverage or min_coverage is not None)
+    click.echo(
+        cli_line(
+            "test_summary", lang, passed=str(len(suite.results) - len(suite.failed)), failed=str(len(suite.failed))
+        )
+    )
     if suite.failed:
         sys.exit(1)
     if min_coverage is not None and suite.rule_percent < min_coverage:
-        click.echo(f"error: rule coverage {suite.rule_percent:.1f}% is below {min_coverage:g}%", err=True)
+        line = cli_line("below_coverage", lang, percent=f"{suite.rule_percent:.1f}", wanted=f"{min_coverage:g}")
+        click.echo(cli_line("error", lang, message=line), err=True)
         sys.exit(1)
+
+
+def _report(suite: SuiteResult, lang: Language, place: Place, *, coverage: bool) -> None:
+    """The failed cases with their mismatches, then (with ``coverage``) what the cases exercised, per layer."""
+    for result in suite.failed:
+        where = f"{place(result.case.file)}:{result.case.line}"
+        click.echo(cli_line("case_failed", lang, where=where, name=result.case.name))
+        for mismatch in result.mismatches:
+            click.echo(f"    {mismatch_text(mismatch, lang)}")
+    if not coverage:
+        return
+    click.echo(cli_line("coverage_head", lang))
+    for layer in suite.coverage:
+        fields = {
+            "layer": layer.layer,
+            "fired": str(len(layer.fired)),
+            "rules": str(len(layer.rules)),
+            "percent": f"{layer.rule_percent:.1f}",
+            "cited": str(len(layer.cited)),
+            "clauses": str(len(layer.clauses)),
+        }
+        click.echo("  " + cli_line("coverage_layer", lang, **fields))
+        for rule in layer.missed:
+            click.echo("      " + cli_line("never_fired", lang, rule=rule))
+    click.echo("  " + cli_line("coverage_total", lang, percent=f"{suite.rule_percent:.1f}"))

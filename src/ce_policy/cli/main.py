@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 import click
 from pydantic import BaseModel, TypeAdapter
 
-from ce_policy.cli.exit import fail
+from ce_policy.cli.exit import EXIT_UNUSABLE
+from ce_policy.cli.options import format_option, lang_option
+from ce_policy.cli.usage import worded_usage
 from ce_policy.decide.evaluate import evaluate
 from ce_policy.decide.title_review import evaluate_title_review
 from ce_policy.model.decision import Decision, TitleReviewDecision
@@ -20,6 +23,9 @@ from ce_policy.model.errors import CePolicyError, RecordError, RecordProblem
 from ce_policy.model.json_text import JsonTextError, parse_json
 from ce_policy.model.record import History, Record
 from ce_policy.policy.registry import PolicyRegistry, registry_with
+from ce_policy.text.error_text import error_text, read_failure
+from ce_policy.text.glossary import sector_term
+from ce_policy.text.problem_text import cli_line
 from ce_policy.text.render import render_decision, render_title_review
 from ce_policy.text.terminal import printable
 
@@ -35,6 +41,19 @@ _SCHEMAS: dict[str, type[Any]] = {
 
 _registry = registry_with
 
+Language = Literal["zh", "en"]
+
+
+def fail(error: CePolicyError | str, lang: Language, status: int = EXIT_UNUSABLE) -> NoReturn:
+    """Print ``error: …`` (``错误：…``) in ``lang`` on standard error, and exit with ``status``.
+
+    An error of ce_policy is worded by `error_text` (a record's problems each in ``lang``); a string is said
+    as given, already in ``lang``.
+    """
+    text = error if isinstance(error, str) else error_text(error, lang)
+    click.echo(cli_line("error", lang, message=printable(text) if isinstance(error, str) else text), err=True)
+    sys.exit(status)
+
 
 MAX_INPUT_CHARS = 16 * 2**20
 """The most characters a record or history read by ``evaluate``, ``explain`` or ``title-review`` may have: four
@@ -42,7 +61,7 @@ times the longest line of a batch (`ce_policy.model.record_files.MAX_LINE_CHARS`
 history of several years."""
 
 
-def _read_json(source: str) -> Any:
+def _read_json(source: str, lang: Language) -> Any:
     """The JSON value of a file (or standard input, ``-``), read strictly (`parse_json`), with or without a BOM."""
     try:
         if source == "-":
@@ -50,10 +69,8 @@ def _read_json(source: str) -> Any:
         else:
             with Path(source).open(encoding="utf-8-sig") as stream:
                 text = stream.read(MAX_INPUT_CHARS + 1)
-    except OSError as exc:
-        fail(printable(f"cannot read {source}: {exc.strerror or exc}"))
-    except UnicodeDecodeError:
-        fail(printable(f"cannot read {source}: not UTF-8 text"))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(read_failure(source, exc, lang), lang)
     text = text.removeprefix("\ufeff")  # standard input may bring one too
     name = "standard input" if source == "-" else source
     if len(text) > MAX_INPUT_CHARS:
@@ -68,12 +85,12 @@ def _read_json(source: str) -> Any:
 
 
 def _decided(
-    source: str, policy_id: str | None, as_of: dt.datetime | None, policy_dirs: tuple[Path, ...]
+    source: str, policy_id: str | None, as_of: dt.datetime | None, policy_dirs: tuple[Path, ...], lang: Language
 ) -> tuple[PolicyRegistry, Decision]:
     """The registry of the shipped policies and ``policy_dirs``, and the decision on the record read from ``source``."""
     registry = _registry(policy_dirs)
     day = as_of.date() if as_of else None
-    return registry, evaluate(_read_json(source), policy=policy_id, as_of=day, registry=registry)
+    return registry, evaluate(_read_json(source, lang), policy=policy_id, as_of=day, registry=registry)
 
 
 def _emit(decision: BaseModel, text: str, fmt: str) -> None:
@@ -90,14 +107,8 @@ _policies_option = click.option(
         "it must hold a layer, and may not change the default region."
     ),
 )
-_lang_option = click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="The language of the text output; --format json is the same in every language (codes, not words).",
-)
-_format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+_lang_option = lang_option
+_format_option = format_option()
 
 
 class _LazyGroup(click.Group):
@@ -124,6 +135,26 @@ class _LazyGroup(click.Group):
         assert isinstance(command, click.Command)  # noqa: S101 - a wrong table entry is a bug of ours
         return command
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        """The group's context; a usage error in the language the command line asks for (`worded_usage`)."""
+        given = list(args)
+        try:
+            ctx = super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise worded_usage(exc, given) from None
+        ctx.meta["ce_policy.args"] = given
+        return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; a usage error of its command line in the language it asks for."""
+        args: Sequence[str] = ctx.meta.get("ce_policy.args", ())
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise worded_usage(exc, args) from None
+
 
 _LAZY_COMMANDS = {
     "batch": "ce_policy.cli.batch:batch_command",
@@ -131,6 +162,7 @@ _LAZY_COMMANDS = {
     "diff": "ce_policy.cli.diff:diff_command",
     "lint": "ce_policy.cli.lint:lint_command",
     "replay": "ce_policy.cli.replay:replay_command",
+    "serve": "ce_policy.cli.serve:serve_command",
     "test": "ce_policy.cli.folder:test_command",
 }
 
@@ -152,16 +184,16 @@ def evaluate_command(
     source: str,
     policy_id: str | None,
     as_of: dt.datetime | None,
-    lang: str,
+    lang: Language,
     fmt: str,
     policy_dirs: tuple[Path, ...],
 ) -> None:
     """Evaluate one record (a JSON file, or - for standard input)."""
     try:
-        registry, decision = _decided(source, policy_id, as_of, policy_dirs)
-        _emit(decision, render_decision(decision, registry.policy(decision.policy.id), lang), fmt)  # type: ignore[arg-type]
+        registry, decision = _decided(source, policy_id, as_of, policy_dirs, lang)
+        _emit(decision, render_decision(decision, registry.policy(decision.policy.id), lang), fmt)
     except CePolicyError as exc:
-        fail(exc, 1)
+        fail(exc, lang, 1)
 
 
 @main.command("title-review")
@@ -172,24 +204,28 @@ def evaluate_command(
 @_format_option
 @_policies_option
 def title_review_command(
-    source: str, review_year: int, applied_on: dt.datetime, lang: str, fmt: str, policy_dirs: tuple[Path, ...]
+    source: str, review_year: int, applied_on: dt.datetime, lang: Language, fmt: str, policy_dirs: tuple[Path, ...]
 ) -> None:
     """Decide whether a history (JSON) allows applying for a title review (六(一))."""
     try:
         registry = _registry(policy_dirs)
         decision = evaluate_title_review(
-            _read_json(source), review_year=review_year, applied_on=applied_on.date(), registry=registry
+            _read_json(source, lang),
+            review_year=review_year,
+            applied_on=applied_on.date(),
+            registry=registry,
         )
-        text = render_title_review(decision, registry.policy(decision.policy.id), lang)  # type: ignore[arg-type]
+        text = render_title_review(decision, registry.policy(decision.policy.id), lang)
         _emit(decision, text, fmt)
     except CePolicyError as exc:
-        fail(exc, 1)
+        fail(exc, lang, 1)
 
 
 @main.command("policies")
+@_lang_option
 @_format_option
 @_policies_option
-def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
+def policies_command(lang: Language, fmt: str, policy_dirs: tuple[Path, ...]) -> None:
     """List the policies that can evaluate records: id, version, digest, regions, years and layer chain."""
     try:
         rows: list[dict[str, Any]] = [
@@ -208,26 +244,31 @@ def policies_command(fmt: str, policy_dirs: tuple[Path, ...]) -> None:
             for p in _registry(policy_dirs).policies()
         ]
     except CePolicyError as exc:
-        fail(exc, 1)
+        fail(exc, lang, 1)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
         click.echo(f"{row['id']}  {row['version']}  {row['digest']}")
-        sector = row["sector"] or "general"
-        if row["sector_name"] is not None:
-            sector = f"{sector} ({row['sector_name']['zh']} / {row['sector_name']['en']})"
-        click.echo(
-            f"    regions: {', '.join(row['regions'])}  years: {', '.join(map(str, row['years']))}  sector: {sector}"
-        )
-        click.echo(f"    chain: {' → '.join(row['chain'])}")
+        names = row["sector_name"]
+        code = row["sector"] or "general"
+        term = sector_term(code, lang, None if names is None else (names["zh"], names["en"]))
+        sector = code if term == code else f"{term} ({code})"
+        fields = {
+            "regions": ", ".join(row["regions"]),
+            "years": ", ".join(map(str, row["years"])),
+            "sector": sector,
+            "chain": " → ".join(row["chain"]),
+        }
+        click.echo(cli_line("policy_row", lang, **fields))
 
 
 @main.command("schema")
 @click.argument("which", type=click.Choice(sorted(_SCHEMAS)), default="record")
 @click.option("--policy", "policy_id", help="A record or history as this policy reads it (its values and attributes).")
+@_lang_option
 @_policies_option
-def schema_command(which: str, policy_id: str | None, policy_dirs: tuple[Path, ...]) -> None:
+def schema_command(which: str, policy_id: str | None, lang: Language, policy_dirs: tuple[Path, ...]) -> None:
     """Print the JSON Schema of a record, decision, history or title-review decision."""
     if which in ("record", "history"):
         from ce_policy.policy.schema import record_schema  # noqa: PLC0415 - only this command needs it
@@ -235,7 +276,7 @@ def schema_command(which: str, policy_id: str | None, policy_dirs: tuple[Path, .
         try:
             policy = _registry(policy_dirs).policy(policy_id) if policy_id else None
         except CePolicyError as exc:
-            fail(exc, 1)
+            fail(exc, lang, 1)
         schema = record_schema("record" if which == "record" else "history", policy)
     else:
         if policy_id:
@@ -255,7 +296,7 @@ def explain_command(
     source: str,
     policy_id: str | None,
     as_of: dt.datetime | None,
-    lang: str,
+    lang: Language,
     fmt: str,
     policy_dirs: tuple[Path, ...],
 ) -> None:
@@ -264,13 +305,13 @@ def explain_command(
     With --format json: each activity's and the year's rules in order, each with its clause, as data.
     """
     try:
-        registry, decision = _decided(source, policy_id, as_of, policy_dirs)
+        registry, decision = _decided(source, policy_id, as_of, policy_dirs, lang)
         if fmt == "json":
             from ce_policy.text.explain import explain_data  # noqa: PLC0415 - only this format needs it
 
             data = explain_data(decision, registry.policy(decision.policy.id))
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
             return
-        click.echo(decision.explain(lang, registry=registry))  # type: ignore[arg-type]
+        click.echo(decision.explain(lang, registry=registry))
     except CePolicyError as exc:
-        fail(exc, 1)
+        fail(exc, lang, 1)

@@ -11,7 +11,9 @@ import click
 from ce_policy.analysis.diff import load_version
 from ce_policy.audit.replay import replay
 from ce_policy.cli.exit import fail
+from ce_policy.cli.options import format_option, lang_option
 from ce_policy.model.errors import CePolicyError
+from ce_policy.text.error_text import error_text, not_a_log, read_failure
 from ce_policy.text.replay_report import render_replay
 from ce_policy.text.terminal import printable
 
@@ -42,10 +44,8 @@ EXIT_DIFFERS = 1
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A JSON Lines or CSV file of records, for entries logged without their record (repeatable).",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option(
-    "--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="The text report's language."
-)
+@format_option()
+@lang_option
 @click.option(
     "--fail-on-difference",
     is_flag=True,
@@ -73,11 +73,11 @@ def replay_command(
         archives = [load_version(folder)[0] for folder in policy_dirs]
         report = replay(log, registry=registry, policies=archives, records=record_files)
     except CePolicyError as exc:
-        fail(str(exc))
+        fail(error_text(exc, lang), lang=lang)
     except OSError as exc:
-        fail(printable(f"cannot read {log}: {exc.strerror or exc}"))
+        fail(printable(read_failure(str(log), exc, lang)), lang=lang)
     if report.entries and all(e.code == "not_an_entry" for e in report.entries):
-        fail(printable(f"{log} is not a decision log: no line of it is a log entry ({len(report.entries):,} read)"))
+        fail(printable(not_a_log(str(log), len(report.entries), lang)), lang=lang)
     click.echo(report.model_dump_json(indent=2) if fmt == "json" else render_replay(report, lang))
     if fail_on_difference and not report.confirmed:
         sys.exit(EXIT_DIFFERS)

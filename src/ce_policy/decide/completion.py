@@ -238,7 +238,7 @@ def _probe(policy: Policy, person: Person, year: int, days: list[dt.date], evalu
                 continue
             known = decided.get(candidate)
             if known is not None:
-                decided[candidate] = _with_day(known, day)
+                decided[candidate] = dataclasses.replace(known, days=(*known.days, day))
                 continue
             mode, amount = state.hours_rule or ("claimed", None)
             credits_mode, per_hours, cap = state.credits_rule or (None, None, None)
@@ -269,10 +269,6 @@ def _provisional(policy: Policy, decision: Decision, activity: str) -> tuple[str
     fired = {entry.rule for entry in decision.trace if entry.activity == activity}
     read = {name for rule_id in fired if rule_id in rules for name in rules[rule_id].params}
     return tuple(sorted(name for name in read if policy.parameters[name].provisional))
-
-
-def _with_day(way: _Way, day: dt.date) -> _Way:
-    return dataclasses.replace(way, days=(*way.days, day))
 
 
 def _ways(policy: Policy, person: Person, year: int, evaluator: Evaluator) -> tuple[tuple[_Way, ...], list[dt.date]]:
@@ -315,13 +311,10 @@ def _per_activity(way: _Way) -> Decimal | None:
 def _hours_for(way: _Way, need: Decimal) -> list[Decimal]:
     """The claimed hours of the fewest activities of ``way`` that count at least ``need`` hours."""
     most = _per_activity(way)
-    if need <= 0:
+    if need <= 0 or (most is not None and most <= 0):
         return []
     if most is None:
-        parts = math.ceil(need / MAX_HOURS)
-        return [min(MAX_HOURS, need - MAX_HOURS * i) for i in range(parts)]
-    if most <= 0:
-        return []
+        return [min(MAX_HOURS, need - MAX_HOURS * i) for i in range(math.ceil(need / MAX_HOURS))]
     count = math.ceil(need / most)
     if way.hours_mode == "fixed":
         return [most] * count
@@ -457,20 +450,28 @@ def to_complete(record: Record, decision: Decision, policy: Policy, evaluator: E
     found = _plan(open_ways, need, taken, credit_category)
     if found is not None:
         added, day = found
-        completed = record.model_copy(update={"activities": (*record.activities, *added)})
+        kept = _as_decided(record, decision)
+        completed = record.model_copy(update={"activities": (*kept, *added)})
         result, _ = evaluator(completed, max(day, decision.as_of))
         if result.compliant:
             plan, checked_on = tuple(added), max(day, decision.as_of)
             provisional = result.provisional
-    return ToComplete(
-        hours=hours,
-        credits=credits,
-        deadline=deadline,
-        ways=tuple(_way_to_complete(way, day) for way, day in open_ways),
-        plan=plan,
-        plan_as_of=checked_on,
-        provisional=provisional,
-    )
+    ways_open = tuple(_way_to_complete(way, day) for way, day in open_ways)
+    fields: dict[str, object] = {"hours": hours, "credits": credits, "deadline": deadline, "ways": ways_open}
+    fields.update(plan=plan, plan_as_of=checked_on, provisional=provisional)
+    # The plan's activities may carry the policy's own attributes (e.g. an accountant's `subject`).
+    return ToComplete.model_validate(fields, context={VOCABULARY_CONTEXT: policy.vocabulary})
+
+
+def _as_decided(record: Record, decision: Decision) -> tuple[Activity, ...]:
+    """The record's activities a plan is checked with: as the year's decision judged them.
+
+    Checked as of its own day, the plan leaves out an activity dated after the decision's ``as_of`` (completed
+    or granted) that the decision did not count: it counts in the plan only if it did on that date.
+    """
+    counted, as_of = {outcome.id for outcome in decision.activities if outcome.counted}, decision.as_of
+    later = {a.id for a in record.activities if any((getattr(a, f, None) or as_of) > as_of for f in _DATED_FIELDS)}
+    return tuple(a for a in record.activities if a.id in counted or a.id not in later)
 
 
 def _way_to_complete(way: _Way, day: dt.date) -> WayToComplete:

@@ -17,17 +17,27 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ce_policy.decide.activity_result import ActivityResult
+from ce_policy.decide.facts import check_attributes
 from ce_policy.engine.compiler import compile_policy
 from ce_policy.engine.memo import FiringMemo
 from ce_policy.engine.rules_engine import RulesEngine
 from ce_policy.model.decision import PolicyInfo
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError, RecordError
-from ce_policy.model.record import DEFERRED, GENERAL_SECTOR, Person, parse_model
+from ce_policy.model.fast_record import valid_record
+from ce_policy.model.record import DEFERRED, GENERAL_SECTOR, Person, Record, parse_model
 from ce_policy.model.ways import ANY_POLICY, Vocabulary
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 
-__all__ = ["decision_date", "engine_for", "memo_of", "parse_for_policy", "policy_info", "resolve_policy"]
+__all__ = [
+    "decision_date",
+    "engine_for",
+    "memo_of",
+    "parse_for_policy",
+    "policy_info",
+    "resolve_policy",
+    "valid_record_and_policy",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -85,6 +95,45 @@ def parse_for_policy(
     return parse_model(model, data, vocabulary)  # raises, with the vocabulary's problems too
 
 
+def valid_record_and_policy(
+    data: Any, policy: str | Policy | None, registry: PolicyRegistry | None
+) -> tuple[Record, Policy] | None:
+    """A valid record (plain JSON data) and the policy that decides it, checked by pydantic-core alone.
+
+    The fast path of `evaluate` (``model.fast_record``): the policy is found from the data's own person and
+    year, and the record checked against its vocabulary (`valid_record`) and the person's attributes against
+    those the policy declares. ``None`` when the data is not a plain dict, the
+    policy cannot be told from it, or any check fails: `parse_for_policy` and `check_vocabulary` then decide
+    and name every problem, in the same order as ever.
+    """
+    if type(data) is not dict:
+        return None
+    try:
+        if isinstance(policy, Policy):
+            chosen = policy
+        elif policy is not None:
+            chosen = (registry or default_registry()).policy(policy)
+        else:
+            person, year = data.get("person"), data.get("year")
+            if type(person) is not dict or type(year) is not int:
+                return None
+            region, sector = person.get("region"), person.get("sector", GENERAL_SECTOR)
+            if not (region is None or type(region) is str) or type(sector) is not str:
+                return None
+            chosen = (registry or default_registry()).resolve(region, year, sector)
+    except CePolicyError:
+        return None
+    record = valid_record(data, chosen.vocabulary)
+    if record is None:
+        return None
+    if record.person.attributes:
+        try:
+            check_attributes(record.person, chosen)
+        except RecordError:
+            return None
+    return record, chosen
+
+
 def _vocabulary_for(
     data: Any, policy: str | Policy | None, registry: PolicyRegistry | None, year: int | None
 ) -> Vocabulary:
@@ -123,8 +172,17 @@ def decision_date(policy: Policy, year: int, as_of: dt.date | None) -> dt.date:
     if not policy.in_force_on(as_of):
         top = policy.top
         span = f"from {top.in_force_from}" + (f" to {top.in_force_to}" if top.in_force_to else "")
+        details = {
+            "id": policy.id,
+            "from": top.in_force_from,
+            "to": top.in_force_to or "",
+            "year": year,
+            "as_of": as_of,
+        }
         raise PolicyNotFoundError(
-            f"policy {policy.id!r} is in force {span}; it does not decide a record of {year} as of {as_of}"
+            f"policy {policy.id!r} is in force {span}; it does not decide a record of {year} as of {as_of}",
+            code="not_in_force",
+            details=details,
         )
     return as_of
 

@@ -10,19 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ce_policy.decide.completion import Evaluator
-from ce_policy.decide.completion import to_complete as _to_complete
-from ce_policy.decide.engines import decision_date, engine_for, memo_of, parse_for_policy, resolve_policy
+from ce_policy.decide.engines import (
+    decision_date,
+    engine_for,
+    memo_of,
+    parse_for_policy,
+    resolve_policy,
+    valid_record_and_policy,
+)
 from ce_policy.decide.facts import check_vocabulary, claimed_once
-from ce_policy.decide.sink import DecisionSink, active_decision_log
+from ce_policy.decide.sink import UNLOGGED, DecisionSink, active_decision_log
 from ce_policy.decide.year import YearEvaluation
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import PolicyNotFoundError, RecordError, RecordProblem
 from ce_policy.model.record import DEFERRED, MAX_PRIOR_YEARS, CycleYear, Record, parse_model
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
+
+if TYPE_CHECKING:
+    from ce_policy.decide.completion import Evaluator
 
 __all__ = ["evaluate"]
 
@@ -60,7 +68,8 @@ def evaluate(
             test its rules make) earlier in this process; ``False`` has the engine decide every fact afresh.
             Both give the same decision.
         log: append the decision to this `DecisionLog` (or any `DecisionSink`; default: the process-wide
-            log of `set_decision_log`, if any).
+            log of `set_decision_log`, if any); ``UNLOGGED`` (``ce_policy.decide.sink``) logs it nowhere. The
+            earlier records of ``prior`` are evaluated unlogged: this decision's entry keeps their hours.
 
     Returns:
         The `Decision`, made by the policy's rules firing in durable-rules.
@@ -75,12 +84,18 @@ def evaluate(
     """
     if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
         raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
-    parsed = parse_for_policy(Record, record, policy, registry)  # its vocabulary is checked once the policy is known
-    chosen = resolve_policy(policy, parsed.person, parsed.year, registry)
+    valid = valid_record_and_policy(record, policy, registry)  # a valid record, checked natively
+    if valid is not None:
+        parsed, chosen = valid
+    else:  # checked in Python, every problem named: the structure first, its vocabulary once the policy is known
+        parsed = parse_for_policy(Record, record, policy, registry)
+        chosen = resolve_policy(policy, parsed.person, parsed.year, registry)
     if not chosen.evaluable:
-        raise PolicyNotFoundError(f"policy {chosen.id!r} is a base layer; it does not say where and when it applies")
+        message = f"policy {chosen.id!r} is a base layer; it does not say where and when it applies"
+        raise PolicyNotFoundError(message, code="base_layer", details={"id": chosen.id})
     day = decision_date(chosen, parsed.year, as_of)
-    check_vocabulary(parsed, chosen)
+    if valid is None:
+        check_vocabulary(parsed, chosen)
     region = parsed.person.region
     if region is None:
         region = (registry or default_registry()).default_region or ""
@@ -92,6 +107,9 @@ def evaluate(
         # What follows sees the record as decided: in the region it was decided for.
         parsed = parsed.model_copy(update={"person": parsed.person.model_copy(update={"region": region})})
     if to_complete and not decision.compliant:
+        # Loaded the first time a year is incomplete: a decision that is complete never needs it.
+        from ce_policy.decide.completion import to_complete as _to_complete  # noqa: PLC0415
+
         needs = _to_complete(parsed, decision, chosen, _evaluator(chosen, earlier, cache))
         decision = decision.model_copy(update={"to_complete": needs})
     if sink is not None:
@@ -114,6 +132,8 @@ def _prior_hours(
     prior: Sequence[CycleYear | Record | dict[str, Any]], record: Record, registry: PolicyRegistry | None
 ) -> dict[int, Decimal]:
     """The hours counted in each earlier year given, checked: one entry a year, each before the record's."""
+    if not prior:
+        return {}  # one record alone claims each of its activities once (`Record` refuses an id given twice)
     if len(prior) > MAX_PRIOR_YEARS:  # each may be a record to evaluate: refused before any is checked
         message = f"prior should have at most {MAX_PRIOR_YEARS} items, not {len(prior)} (none of them was checked)"
         raise RecordError([RecordProblem("$prior", "too_many_items", message)])
@@ -126,7 +146,8 @@ def _prior_hours(
             if is_record:
                 earlier = parse_model(Record, item, DEFERRED)  # checked by its own policy
                 records.append((f"$prior[{i}]", earlier))
-                year, counted = earlier.year, evaluate(earlier, registry=registry, to_complete=False).hours.total
+                decided = evaluate(earlier, registry=registry, to_complete=False, log=UNLOGGED)  # counted, not given
+                year, counted = earlier.year, decided.hours.total
             else:
                 summary = parse_model(CycleYear, item)
                 year, counted = summary.year, summary.hours

@@ -22,6 +22,7 @@ there (by an executor's initializer: the local pool's workers start with none).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import multiprocessing
@@ -41,14 +42,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ce_policy.decide.evaluate import evaluate
-from ce_policy.decide.sink import DecisionSink, active_decision_log
+from ce_policy.decide.sink import UNLOGGED, DecisionSink, Unlogged, active_decision_log
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError, RecordError
 from ce_policy.model.record import DEFERRED, Record, parse_model
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry, shipped_policy_root
 
-__all__ = ["BatchError", "BatchResult", "evaluate_many"]
+__all__ = ["BatchError", "BatchResult", "batch_error", "evaluate_many"]
 
 _DEFAULT_CHUNK = 100
 _IN_FLIGHT_PER_WORKER = 3
@@ -171,14 +172,8 @@ class _Options:
     cache: bool
     capture: bool = False
     """Send back the record as evaluated with each decision, for the calling process to log."""
-
-
-class _Unlogged:
-    """A sink that keeps nothing: what a batch with no log passes, whatever the process-wide log."""
-
-    def write(self, record: Record, decision: Decision, *, prior: Mapping[int, Decimal] | None = None) -> str:
-        """Keep nothing."""
-        return ""
+    unlogged: bool = False
+    """Log nothing, not even to a worker's own process-wide log (``log=UNLOGGED`` was given)."""
 
 
 class _Captured:
@@ -192,8 +187,6 @@ class _Captured:
         self.entry = (record.model_dump_json(), dict(prior or {}))
         return ""
 
-
-_UNLOGGED = _Unlogged()
 
 _registries: dict[tuple[str, ...], PolicyRegistry] = {}
 
@@ -210,7 +203,8 @@ def _registry(roots: tuple[str, ...] | None) -> PolicyRegistry:
     return registry
 
 
-def _error(exc: CePolicyError) -> BatchError:
+def batch_error(exc: CePolicyError) -> BatchError:
+    """The `BatchError` entry for a record that ``exc`` stopped."""
     if isinstance(exc, RecordError):
         problems = tuple({"path": p.path, "code": p.code, "message": p.message} for p in exc.problems)
         return BatchError(kind="record", message=str(exc), problems=problems)
@@ -246,7 +240,7 @@ def _evaluate_one(
         made = getattr(exc, "decision", None)  # a DecisionLogError (audit/, which this package may not import)
         if isinstance(made, Decision):
             return BatchResult(index=index, decision=made, log_error=BatchError(kind="log", message=str(exc)))
-        return BatchResult(index=index, error=_error(exc))
+        return BatchResult(index=index, error=batch_error(exc))
     return BatchResult(index=index, decision=decision)
 
 
@@ -254,14 +248,15 @@ def _evaluate_chunk(chunk: Sequence[tuple[int, Any]], options: _Options) -> list
     """Evaluate one chunk of ``(index, record)`` in a worker (the function sent to workers).
 
     With ``options.capture`` (the calling process logs), nothing is logged here: each result carries the
-    record as evaluated, for the calling process to log. Otherwise the worker's own process-wide log, if one
-    was set in it, logs each decision, as `evaluate` does.
+    record as evaluated, for the calling process to log. With ``options.unlogged``, nothing is logged at all.
+    Otherwise the worker's own process-wide log, if one was set in it, logs each decision, as `evaluate` does.
     """
     registry = _registry(options.roots)
     results = []
     for index, record in chunk:
         captured = _Captured() if options.capture else None
-        result = _evaluate_one(index, record, options, registry, captured)
+        log: DecisionSink | None = captured if captured is not None else UNLOGGED if options.unlogged else None
+        result = _evaluate_one(index, record, options, registry, log)
         if captured is not None and result.ok:
             result._logged = captured.entry
         result._keep_json_only()  # what is sent back; the model is let go at once rather than held with the chunk
@@ -374,8 +369,9 @@ def evaluate_many(
             `set_decision_log` in effect when the batch starts, if any). This process writes every entry, in
             input order, as results are yielded, whatever the workers, and the workers log nothing. With no
             log here, a worker logs to its own process-wide log if one was set in it (e.g. by the initializer
-            of the ``executor`` given; the local pool's workers have none). A decision that cannot be logged
-            is yielded all the same, with ``log_error`` set.
+            of the ``executor`` given; the local pool's workers have none); with ``UNLOGGED``
+            (``ce_policy.decide.sink``), nothing is logged anywhere. Each decision is logged once at most. A
+            decision that cannot be logged is yielded all the same, with ``log_error`` set.
 
     Yields:
         One `BatchResult` per record, in input order: its decision, or the error that stopped it.
@@ -393,9 +389,10 @@ def evaluate_many(
         # In this process, one record at a time: nothing is held but the result being yielded.
         local = _Options(None, policy, as_of, to_complete, cache)
         for index, record in enumerate(records):
-            yield _evaluate_one(index, record, local, chosen, sink or _UNLOGGED)
+            yield _evaluate_one(index, record, local, chosen, sink or UNLOGGED)
         return
-    options = _Options(_roots(chosen), _portable(policy, chosen), as_of, to_complete, cache, sink is not None)
+    unlogged = isinstance(log, Unlogged)
+    options = _Options(_roots(chosen), _portable(policy, chosen), as_of, to_complete, cache, sink is not None, unlogged)
     if executor is not None:
         in_flight = _IN_FLIGHT_PER_WORKER * (os.cpu_count() or 1)
         yield from _run(executor, records, chunk_size, options, in_flight, sink)
@@ -427,8 +424,9 @@ def _run(
             if not _unsendable(exc):
                 raise
             # The chunk could not be sent to a worker (a record nested too deep to pickle): decide it here,
-            # where each record is refused or decided on its own.
-            results = _evaluate_chunk(chunk, options)
+            # where each record is refused or decided on its own. This process logs only what it captures.
+            here = options if options.capture else dataclasses.replace(options, unlogged=True)
+            results = _evaluate_chunk(chunk, here)
         for result in results:
             yield result if log is None else _log_result(result, log)
 

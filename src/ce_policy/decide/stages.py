@@ -13,12 +13,14 @@ from typing import Any
 
 from ce_policy.decide.activity_result import ActivityResult, ActivityState
 from ce_policy.engine.compiler import Action, ShareFloor
+from ce_policy.engine.depends import depended_on
 from ce_policy.engine.firings import Firings
 from ce_policy.engine.memo import FiringMemo
 from ce_policy.engine.rules_engine import RulesEngine, Session
 from ce_policy.model.errors import EngineError
 from ce_policy.model.record import Record
 from ce_policy.policy.loaded import Policy
+from ce_policy.policy.vocabulary import OUTCOMES
 
 __all__ = ["StageRunner"]
 
@@ -62,8 +64,11 @@ class StageRunner:
         # Each rule that acted, as (stage call, priority, position, rule, activity index or -1): sorted, the trace.
         self.traced: list[tuple[int, int, int, str, int]] = []
         self.provisional: set[str] = set()
+        # By activity index: the provisional values that alone kept a rule from firing on its facts.
+        self.depended: dict[int, set[str]] = {}
+        self.watches = engine.compiled.watches or {}
         self.firings = Firings()
-        self.caps: dict[tuple[str, str], Decimal] = {}
+        self.caps: dict[tuple[str, str, str], Decimal] = {}  # (scenario, pool, credits or hours) → the cap
         self.memo = memo
         self._stack: contextlib.ExitStack | None = None
         self._session: Session | None = None
@@ -111,12 +116,49 @@ class StageRunner:
                     memo.put(situation, names)
                 fired += [(priority, position, name, fact) for priority, name in names]
         fired.sort(key=_firing_order)
+        self._depended(facts, fired)
         call = self._call
         try:
             for priority, position, name, fact in fired:
                 self.fire(name, fact, call, priority, position)
         except Exception as exc:
             raise EngineError(f"a rule action failed: {exc!r}") from exc
+
+    def _depended(self, facts: list[dict[str, Any]], fired: list[tuple[int, int, str, dict[str, Any]]]) -> None:
+        """Note the provisional values that alone kept a rule from firing on one of ``facts``.
+
+        A rule that fired and acted lists what it reads when it acts (`fire`); one that did not fire depended on
+        a provisional value when only tests of provisional values failed on the fact (`depended_on`) and its
+        firing would have changed something: some outcome of it collects, or was not already given to the fact
+        by a rule that fired before it (first rule wins).
+        """
+        watches = self.watches
+        if not watches:
+            return
+        hits = {(fact["id"], name) for _, _, name, fact in fired}
+        given: dict[str, set[tuple[int, str]]] = {}  # by fact: (priority, outcome) of the rules that fired on it
+        for priority, _, name, fact in fired:
+            given.setdefault(fact["id"], set()).update(
+                (priority, outcome) for outcome, _ in self.actions[name].outcomes
+            )
+        for fact in facts:
+            stage_watches = watches.get(fact["stage"])
+            if not stage_watches:
+                continue
+            fact_id = fact["id"]
+            for watch in stage_watches:
+                if (fact_id, watch.rule) in hits or any((fact_id, e) in hits for e in watch.excepted_by):
+                    continue
+                before = self.priority[watch.rule]
+                settled = {outcome for priority, outcome in given.get(fact_id, ()) if priority < before}
+                if all(o in _SINGLE and o in settled for o, _ in self.actions[watch.rule].outcomes):
+                    continue  # had it fired, an earlier rule's outcomes would have stood: nothing would change
+                found = depended_on(watch, fact)
+                if found:
+                    self.provisional |= found
+                    index = fact.get("idx", -1)
+                    if fact["stage"] in ("activity", "recognition") and index in self._building:
+                        self.depended.setdefault(index, set()).update(found)
 
     def _collect(self, name: str, facts: list[dict[str, Any]]) -> None:
         self._fired.append((name, facts))
@@ -168,8 +210,9 @@ class StageRunner:
     def _on_pool(self, fact: dict[str, Any], action: Action) -> None:
         for outcome, value in action.outcomes:
             if outcome == "cap":
-                key = (fact["scenario"], fact["pool"])
-                self.caps[key] = min(value[1], self.caps.get(key, value[1]))
+                unit, amount = value
+                key = (fact["scenario"], fact["pool"], unit)
+                self.caps[key] = min(amount, self.caps.get(key, amount))
 
     def _on_activity(self, state: ActivityState, action: Action) -> None:
         for outcome, value in action.outcomes:
@@ -205,6 +248,10 @@ class StageRunner:
             elif outcome == "require_share" and value[2] is not None:
                 category, of, share, unit = value
                 self.shares_required[scenario].add(ShareFloor(unit, category, of, share))
+
+
+_SINGLE = frozenset(name for name, spec in OUTCOMES.items() if spec.single)
+"""The outcomes of which the first rule to fire on a fact gives the one value."""
 
 
 def _firing_order(firing: tuple[int, int, str, dict[str, Any]]) -> tuple[int, int]:

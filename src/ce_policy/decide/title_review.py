@@ -16,7 +16,9 @@ from ce_policy.decide.engines import decision_date, engine_for, parse_for_policy
 from ce_policy.decide.evaluate import evaluate
 from ce_policy.decide.facts import check_attributes, check_vocabulary, claimed_once
 from ce_policy.engine.compiler import Action
+from ce_policy.engine.depends import depended_on
 from ce_policy.engine.firings import Firings
+from ce_policy.engine.rules_engine import RulesEngine
 from ce_policy.model.decision import Decision, ReviewYear, TitleReviewDecision, TraceEntry
 from ce_policy.model.errors import RecordError, RecordProblem
 from ce_policy.model.record import History, IntegrityFlag
@@ -65,6 +67,21 @@ class _Review:
         self.acted: list[tuple[TraceEntry, int | None, bool]] = []
         self.provisional: set[str] = set()
         self.firings = Firings()
+        self.hits: set[tuple[str, str]] = set()  # (rule, fact id) of every firing
+
+    def run(self, engine: RulesEngine, facts: list[dict[str, Any]]) -> None:
+        """Decide ``facts`` in one session, then note what they depended on (docs/decision.md#provisional).
+
+        Besides what the rules that acted read: the provisional values that alone kept a rule from firing.
+        """
+        with engine.session(self.fire) as session:
+            session.assert_facts(facts)
+        watches = engine.compiled.watches or {}
+        for fact in facts:
+            for watch in watches.get(fact["stage"], ()):
+                fired = {(name, fact["id"]) for name in (watch.rule, *watch.excepted_by)} & self.hits
+                if not fired:
+                    self.provisional |= depended_on(watch, fact)
 
     @property
     def trace(self) -> tuple[TraceEntry, ...]:
@@ -77,6 +94,7 @@ class _Review:
     def fire(self, name: str, facts: list[dict[str, Any]]) -> None:
         action = self.actions[name]
         rule = action.rule
+        self.hits.update((name, fact["id"]) for fact in facts)
         facts = [fact for fact in facts if self.firings.applies(action, fact)]
         if rule is None or not facts:
             return
@@ -184,8 +202,7 @@ def evaluate_title_review(
         review_fact["flag_age_years"] = age
     engine = engine_for(chosen, applied_on)
     review = _Review(chosen, engine.compiled.actions)
-    with engine.session(review.fire) as session:
-        session.assert_facts([*facts, review_fact])
+    review.run(engine, [*facts, review_fact])
     years = []
     for year in sorted(review.required):
         shown_by, public, professional = shown[year]

@@ -147,7 +147,8 @@ class YearEvaluation(StageRunner):
         actions = self.actions
         for index, key in fresh:
             state = building[index]
-            result = state.result(frozenset(p for _, _, name in state.acted for p in actions[name].provisional))
+            read = {p for _, _, name in state.acted for p in actions[name].provisional}
+            result = state.result(frozenset(read | self.depended.get(index, set())))
             results[index] = result
             if memo is not None and key is not None:
                 memo.keep_activity(key, result)
@@ -203,16 +204,25 @@ class YearEvaluation(StageRunner):
     def _totals(
         self, pools: dict[tuple[str, str], tuple[Decimal, Decimal]]
     ) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-        """The year's counted hours and credits, in all and by category, for each scenario (pool caps applied)."""
+        """The year's counted hours and credits, in all and by category, for each scenario (pool caps applied).
+
+        A pooled activity's hours and credits count only through its pool: each capped (``cap: {hours: H}``,
+        ``cap: {credits: H}``) and shared among the categories of the pool's activities (`_apportion`).
+        """
         result: dict[str, dict[str, Decimal]] = {}
         for scenario in ("actual", "projected"):
             totals = dict.fromkeys((*CATEGORIES, "credits", *_CREDITS_BY_CATEGORY), Decimal(0))
             pooled: dict[str, dict[str, Decimal]] = {}  # pool → category → credits, before the pool's cap
+            pooled_hours: dict[str, dict[str, Decimal]] = {}  # pool → category → hours, before the pool's cap
             actual = scenario == "actual"
             for state in self.activities:
                 if state.counted if actual else state.in_projection:
                     category: str = state.category  # type: ignore[assignment]
-                    totals[category] += state.standard_hours
+                    if state.pool is None:
+                        totals[category] += state.standard_hours
+                    else:
+                        shares = pooled_hours.setdefault(state.pool, {})
+                        shares[category] = shares.get(category, Decimal(0)) + state.standard_hours
                     if state.standard_credits is None:
                         continue
                     if state.pool is None:
@@ -221,12 +231,16 @@ class YearEvaluation(StageRunner):
                     else:
                         parts = pooled.setdefault(state.pool, {})
                         parts[category] = parts.get(category, Decimal(0)) + state.standard_credits
-            for (pool_scenario, pool), (credits, _) in pools.items():
-                if pool_scenario == scenario:
-                    counted = min(credits, self.caps.get((scenario, pool), credits))
-                    totals["credits"] += counted
-                    for category, amount in _apportion(counted, pooled.get(pool, {})).items():
-                        totals[f"{category}_credits"] += amount
+            for (pool_scenario, pool), (credits, hours) in pools.items():
+                if pool_scenario != scenario:
+                    continue
+                counted = min(credits, self.caps.get((scenario, pool, "credits"), credits))
+                totals["credits"] += counted
+                for category, amount in _apportion(counted, pooled.get(pool, {})).items():
+                    totals[f"{category}_credits"] += amount
+                counted = min(hours, self.caps.get((scenario, pool, "hours"), hours))
+                for category, amount in _apportion(counted, pooled_hours.get(pool, {})).items():
+                    totals[category] += amount
             totals["total"] = totals["public"] + totals["professional"]
             result[scenario] = totals
         return result["actual"], result["projected"]
@@ -244,7 +258,7 @@ class YearEvaluation(StageRunner):
 
 
 def _apportion(counted: Decimal, parts: dict[str, Decimal]) -> dict[str, Decimal]:
-    """A pool's counted credits shared among the categories of its activities, in proportion (to hundredths).
+    """A pool's counted credits (or hours) shared among the categories of its activities, in proportion (to hundredths).
 
     When the cap cut the pool, each category keeps its share of what counts, rounded down, and what the
     rounding leaves goes to the category with the most.

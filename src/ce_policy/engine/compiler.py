@@ -4,10 +4,12 @@
 rules in force on the date are included and every ``{param: ...}`` is replaced by its value on that date, so
 the engine compares facts with constants only. Hours become whole centi-hours and dates ``yyyymmdd`` integers,
 which the engine compares exactly. The shapes emitted are single-fact (alpha) tests combined with ``$and`` and
-``$or``; no rule refers to another fact (joins crash the engine) and none tests the session state. What the
-engine could not run is refused here with file and line, before it is loaded: too many tests in a stage
-(``stage_test_limit``), and the limits of ``ce_policy.policy.engine_limits`` (tests one fact meets at once,
-ways one fact matches, groups in one rule), which the loader checks rule by rule and this module stage by stage.
+``$or`` (the engine runs a rule's action once per alternative of an ``any`` a fact meets;
+`ce_policy.engine.rules_engine` hands each rule each fact once); no rule refers to another fact (joins crash
+the engine) and none tests the session state. What the engine could not run is refused here with file and
+line, before it is loaded: too many tests in a stage (``stage_test_limit``), and the limits of
+``ce_policy.policy.engine_limits`` (tests one fact meets at once, ways one fact matches, groups in one rule),
+which the loader checks rule by rule and this module stage by stage.
 
 Each engine rule's ``run`` names an `Action`: the rule it came from and the outcomes it gives, with
 parameter values resolved, so that the work done when it fires is a lookup and a few assignments.
@@ -21,6 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ce_policy.engine.depends import Branch, Leaf, Node, Watch
 from ce_policy.model.errors import PolicyFileError, PolicyProblem
 from ce_policy.model.hours import to_centi
 from ce_policy.model.record import MAX_ACTIVITIES
@@ -132,6 +135,8 @@ class CompiledPolicy:
     actions: dict[str, Action]
     shares: tuple[ShareFloor, ...] = ()
     """The share floors the rules set: the year facts carry a field for each (`ShareFloor.field`)."""
+    watches: dict[str, tuple[Watch, ...]] | None = None
+    """By stage, the rules whose conditions test a provisional parameter (`ce_policy.engine.depends`)."""
 
 
 def date_number(day: dt.date) -> int:
@@ -229,6 +234,19 @@ class _Compiler:
             return (mode, self.resolve(per, rule), self.resolve(cap, rule))
         return value
 
+    def watch(self, condition: Condition, stage: str, rule: Rule) -> Node:
+        """``condition`` as compiled, each test marked with the provisional parameters it reads."""
+        parts: list[Node] = []
+        for part in condition.parts:
+            if isinstance(part, Condition):
+                parts.append(self.watch(part, stage, rule))
+                continue
+            operand = part.operand
+            read = operand.id if isinstance(operand, ParamRef) else None
+            params = frozenset({read}) if read is not None and self.policy.parameters[read].provisional else frozenset()
+            parts.append(Leaf(self.test(part, stage, rule), params))
+        return Branch(condition.mode == "all", tuple(parts))
+
     def emit(self, rule: Rule, ruleset: dict[str, Any], actions: dict[str, Action]) -> None:
         """Emit ``rule`` after its exceptions, which fire first and set it aside where they apply.
 
@@ -245,6 +263,9 @@ class _Compiler:
         match = _all([stage_test, when]) if when is not None else stage_test
         outcomes = tuple((name, self.outcome(name, value, rule)) for name, value in rule.then)
         excepted_by = tuple(exception.id for exception in exceptions)
+        if any(isinstance(t.operand, ParamRef) and t.operand.id in provisional for t in rule.when.tests()):
+            watch = Watch(rule.id, self.watch(rule.when, rule.stage, rule), excepted_by)
+            self.watches.setdefault(rule.stage, []).append(watch)
         self.pri += 1
         ruleset[rule.id] = {"all": [{"m": match}], "pri": self.pri, "cap": MAX_ACTIVITIES, "run": rule.id}
         actions[rule.id] = Action(rule.id, rule, outcomes, None, provisional, excepted_by)
@@ -279,6 +300,7 @@ class _Compiler:
                 self.exceptions.setdefault(rule.exception_to, []).append(rule)
         self.pri = 0
         self.shares: set[ShareFloor] = set()
+        self.watches: dict[str, list[Watch]] = {}
         for stage in STAGES:
             for rule in in_force:
                 if rule.stage == stage and rule.exception_to is None:
@@ -298,8 +320,9 @@ class _Compiler:
             raise PolicyFileError(self.problems)
         epoch = self.policy.epoch(self.day)
         ruleset_name = f"ce.{self.policy.id}.e{epoch}"
+        watches = {stage: tuple(found) for stage, found in self.watches.items()}
         return CompiledPolicy(
-            self.policy, epoch, ruleset_name, {ruleset_name: ruleset}, actions, tuple(sorted(self.shares))
+            self.policy, epoch, ruleset_name, {ruleset_name: ruleset}, actions, tuple(sorted(self.shares)), watches
         )
 
     def check_size(self, ruleset: dict[str, Any], actions: dict[str, Action]) -> None:

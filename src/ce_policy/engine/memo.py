@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import count, islice
 from math import isnan
 from typing import Any, Generic, Protocol, TypeVar
 
 from ce_policy.engine.compiler import CompiledPolicy
 
-__all__ = ["Firing", "FiringMemo", "Recallable", "priorities"]
+__all__ = ["ABSENT", "Firing", "FiringMemo", "Recallable", "priorities"]
 
 _ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 _VALUE_OPS = frozenset({"$neq", *_ORDER_OPS})
 _PRESENCE_OPS = frozenset({"$ex", "$nex"})
-_ABSENT = ("~absent",)
+ABSENT = ("~absent",)
+"""A field a fact does not have, in a situation."""
 _DEFAULT_SIZE = 10_000
 _Bounds = tuple[tuple[Any, ...], tuple[Any, ...]]
 _NO_FIELDS: tuple[tuple[str, ...], tuple[tuple[str, _Bounds], ...]] = ((), ())
@@ -143,14 +144,61 @@ class FiringMemo(Generic[_Result]):
         stage = fact["stage"]
         plain, ordered = self._fields.get(stage, _NO_FIELDS)
         get = fact.get
-        key = [stage, *[get(name, _ABSENT) for name in plain]]
+        key = [stage, *[get(name, ABSENT) for name in plain]]
         for name, (low, high) in ordered:
-            value = get(name, _ABSENT)
+            value = get(name, ABSENT)
             if value.__class__ is int or (value.__class__ is float and not isnan(value)):
                 key.append((bisect_right(low, value), bisect_left(high, value)))
             else:
                 key.append(value)  # not a number (absent, a string, NaN): the value itself
         return tuple(key)
+
+    def situations(self, stage: str, facts: list[dict[str, Any]]) -> list[tuple[Any, ...]] | None:
+        """The situations of many facts of one ``stage`` at once, column by column; ``None`` when the memo is off.
+
+        Each is what `situation` gives for the fact.
+        """
+        return self.situations_of_columns(stage, len(facts), lambda name: [fact.get(name, ABSENT) for fact in facts])
+
+    def tested(self, stage: str) -> tuple[str, ...]:
+        """The fields some rule of ``stage`` tests (those a situation of the stage is made of)."""
+        plain, ordered = self._fields.get(stage, _NO_FIELDS)
+        return (*plain, *(name for name, _ in ordered))
+
+    def situations_of_columns(
+        self, stage: str, count: int, column: Callable[[str], list[Any]]
+    ) -> list[tuple[Any, ...]] | None:
+        """The situations of ``count`` facts of one ``stage``, given each field as a column (``column(name)``).
+
+        A column holds each fact's value of the field, `ABSENT` where the fact has none. Each situation is what
+        `situation` gives for the fact: a field's bounds are found for the whole column with numpy when every
+        value in it is a whole number, and one value at a time otherwise. ``None`` when the memo is off.
+        """
+        if not self.enabled:
+            return None
+        if not count:
+            return []
+        import numpy as np  # noqa: PLC0415 - only the population path needs it: `evaluate` never loads numpy
+
+        plain, ordered = self._fields.get(stage, _NO_FIELDS)
+        columns: list[list[Any]] = [[stage] * count]
+        columns += [column(name) for name in plain]
+        for name, (low, high) in ordered:
+            values = column(name)
+            if all(value.__class__ is int for value in values):
+                numbers = np.asarray(values, dtype=np.int64)
+                reached = np.searchsorted(np.asarray(low), numbers, side="right").tolist() if low else [0] * count
+                passed = np.searchsorted(np.asarray(high), numbers, side="left").tolist() if high else [0] * count
+                columns.append(list(zip(reached, passed, strict=True)))
+            else:
+                columns.append([self._ordered(value, low, high) for value in values])
+        return list(zip(*columns, strict=True))
+
+    @staticmethod
+    def _ordered(value: Any, low: tuple[Any, ...], high: tuple[Any, ...]) -> Any:
+        if value.__class__ is int or (value.__class__ is float and not isnan(value)):
+            return (bisect_right(low, value), bisect_left(high, value))
+        return value
 
     def get(self, situation: tuple[Any, ...]) -> Firing | None:
         """The rules fired on ``situation`` (each with its priority), if the engine decided it before."""

@@ -11,6 +11,9 @@ guards below come from measurements of durable-rules 2.0.28 (``shared/engine/DUR
   action ran in the session, so before deleting a session in which nothing fired, an opening fact that always
   fires is asserted.
 * Engine failures are translated into `ce_policy.EngineError` at this boundary.
+* durable-rules expands an ``$or`` (a policy's ``any:``) into one path per alternative and runs the rule's
+  action once per path a fact matches, so a fact that meets two alternatives reaches the action twice. A
+  session hands each engine rule each fact once (`Session.first_firings`): a rule fires once per fact.
 * From Python 3.12 the engine's Python half calls ``datetime.utcfromtimestamp`` (deprecated) once per action:
   that one warning, from that one module, is filtered here, so a caller running with ``-W error`` still gets
   decisions. On 3.13 the C module must be built with ``CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject``.
@@ -35,7 +38,7 @@ from ce_policy.model.errors import EngineError
 __all__ = ["FireHandler", "RulesEngine", "Session"]
 
 FireHandler = Callable[[str, list[dict[str, Any]]], None]
-"""Called for every firing with the engine rule's name and the facts it matched."""
+"""Called for every firing with the engine rule's name and the facts it matched (each fact once per rule)."""
 
 _sids = itertools.count(1)
 
@@ -75,6 +78,23 @@ class Session:
         self.handler = handler
         self.fired = False
         self.errors: list[BaseException] = []
+        self._handed: set[tuple[str, str]] = set()
+
+    def first_firings(self, name: str, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The facts of ``facts`` that engine rule ``name`` has not yet been handed in this session.
+
+        Fact ids are unique in a session (the engine refuses a second fact with the same id), so
+        ``(rule, fact id)`` names one firing; what the engine delivers again, for another alternative of an
+        ``$or`` the fact also meets, is left out.
+        """
+        handed = self._handed
+        first = []
+        for fact in facts:
+            key = (name, fact["id"])
+            if key not in handed:
+                handed.add(key)
+                first.append(fact)
+        return first
 
     def assert_facts(self, facts: list[dict[str, Any]]) -> None:
         """Assert facts (each with its own short ``id``) and run every action they cause.
@@ -125,7 +145,9 @@ class RulesEngine:
         try:
             matched = closure.m
             facts = [m._d for m in matched] if isinstance(matched, list) else [closure._m]
-            session.handler(name, facts)
+            facts = session.first_firings(name, facts)
+            if facts:
+                session.handler(name, facts)
         except BaseException as exc:
             session.errors.append(exc)
 

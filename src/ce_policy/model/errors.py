@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -95,7 +96,23 @@ class PolicyProblem:
 
 
 class CePolicyError(Exception):
-    """Base class of every error ce_policy raises on purpose."""
+    """Base class of every error ce_policy raises on purpose.
+
+    Attributes:
+        code: a stable machine-readable code of what went wrong (``docs/errors.md``); each subclass has its
+            own default, and a raise site may give a more precise one.
+        details: the named values the message speaks of (a policy id, a year, a date), for a view to word the
+            error in another language without reading the English message back.
+    """
+
+    code: str = "ce_policy_error"
+    details: Mapping[str, str] = MappingProxyType({})
+
+    def _detailed(self, code: str | None, details: Mapping[str, object] | None) -> None:
+        if code is not None:
+            self.code = code
+        if details:
+            self.details = {name: str(value) for name, value in details.items()}
 
 
 def shown_value(value: object, limit: int = 40) -> str:
@@ -194,6 +211,8 @@ class RecordError(CePolicyError, ValueError):
         omitted: how many problems were found beyond those listed.
     """
 
+    code = "invalid_record"
+
     def __init__(self, problems: Iterable[RecordProblem], *, omitted: int = 0) -> None:
         """Build the error from its problems (at least one), and ``omitted`` more found but not given.
 
@@ -234,6 +253,8 @@ class PolicyFileError(CePolicyError, ValueError):
         problems: every problem found, each with its file and line.
     """
 
+    code = "invalid_policy"
+
     def __init__(self, problems: list[PolicyProblem]) -> None:
         """Build the error from its problems (at least one)."""
         self.problems: tuple[PolicyProblem, ...] = tuple(problems)
@@ -252,11 +273,30 @@ class PolicyFileError(CePolicyError, ValueError):
 
 
 class PolicyNotFoundError(CePolicyError, LookupError):
-    """No policy matches the id, or the region and year, that was asked for."""
+    """No policy matches the id, or the region and year, that was asked for.
+
+    ``code`` says which (``docs/errors.md``): ``no_policy``, ``no_layer``, ``no_region``, ``no_policy_for_region``,
+    ``base_layer``, ``not_in_force``, ``no_shipped_policies``; ``policy_not_found`` when the raise site gives
+    none. ``details`` holds the values the message names.
+    """
+
+    code = "policy_not_found"
+
+    def __init__(self, message: str, *, code: str | None = None, details: Mapping[str, object] | None = None) -> None:
+        """Build the error from its English ``message``, and its ``code`` and ``details`` for other languages."""
+        super().__init__(message)
+        self._detailed(code, details)
 
 
 class EngineError(CePolicyError, RuntimeError):
     """The rules engine failed while evaluating; no decision was produced and no session was left behind."""
+
+    code = "engine_failed"
+
+    def __init__(self, message: str, *, code: str | None = None, details: Mapping[str, object] | None = None) -> None:
+        """Build the error from its English ``message``, and its ``code`` and ``details`` for other languages."""
+        super().__init__(message)
+        self._detailed(code, details)
 
 
 class AmbiguousMessageError(CePolicyError, LookupError):
@@ -271,6 +311,7 @@ class AmbiguousMessageError(CePolicyError, LookupError):
         """Build the error for ``code``, declared with different wordings by ``policies``."""
         self.code = code
         self.policies = tuple(sorted(policies))
+        self.details = {"code": code, "policies": ", ".join(self.policies)}
         super().__init__(
             f"code {code!r} is worded differently by the policies {', '.join(self.policies)}; "
             "pass policy= (the policy that gave the code) to choose its wording"

@@ -70,6 +70,7 @@ __all__ = [
     "Vocabulary",
     "parse_model",
     "vocabulary_problems",
+    "within_limits",
 ]
 
 MAX_ACTIVITIES = 1_000
@@ -459,6 +460,13 @@ def _within_limits(data: Any, where: str, history: bool, problems: list[RecordPr
             pass
         within = [_cut(item, _ATTRIBUTES, f"{where}.activities[{i}]", problems) for i, item in enumerate(items)]
     return {**data, name: within} if any(a is not b for a, b in zip(within, items, strict=True)) else data
+
+
+def within_limits(data: Mapping[str, Any]) -> bool:
+    """Whether no list or object of a record's JSON data is over its limit (none that `_within_limits` cuts)."""
+    problems: list[RecordProblem] = []
+    _within_limits(data, "$", False, problems)
+    return not problems
 
 
 _MANY_ERRORS = 1_000

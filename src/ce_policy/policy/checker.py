@@ -310,11 +310,12 @@ class RuleChecker:
                 return INVALID
             return value
         if kind == "cap":
-            if not isinstance(value, Mapping) or set(value) != {"credits"}:
-                self.problem(path, "invalid_outcome", "cap takes {credits: ...}")
+            if not isinstance(value, Mapping) or len(value) != 1 or next(iter(value)) not in ("credits", "hours"):
+                self.problem(path, "invalid_outcome", "cap takes {credits: ...} or {hours: ...}")
                 return INVALID
-            amount = self.hours_amount(value["credits"], (*path, "credits"))
-            return INVALID if amount is INVALID else ("credits", amount)
+            unit = next(iter(value))
+            amount = self.hours_amount(value[unit], (*path, unit))
+            return INVALID if amount is INVALID else (unit, amount)
         if kind == "share":
             return self.share_floor(value, path)
         # require

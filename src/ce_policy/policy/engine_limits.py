@@ -12,8 +12,9 @@ reproduced, and this model checked against the engine, by ``tests/test_hostile_p
   ``any`` that can hold together with the others is one more entry; equalities of one field (an ``in``
   list) never hold together.
 * **ways to match** (`MAX_WAYS_TO_MATCH`): the alternatives of an ``any`` meet again after it, and the
-  engine walks every way through them separately, firing the rule once for each. Nested in ``all``, the
-  ``any`` multiply: ``all`` of six ``any`` of six alternatives is 6**6 = 46,656 firings for one fact, and a
+  engine walks every way through them separately, running the rule's action once for each (the session
+  passes one firing on per rule and fact, so the decision names the rule once). Nested in ``all``, the ``any``
+  multiply: ``all`` of six ``any`` of six alternatives is 6**6 = 46,656 firings for one fact, and a
   record has up to 1,000 activities.
 * **groups in one rule** (`MAX_GROUPS_PER_RULE`): each ``all`` and ``any`` of the compiled condition, and
   each ``in`` or ``not_in`` list of more than one value, takes two of the 32 places of the rule's

@@ -9,7 +9,7 @@ layer with those it extends is ``loader``'s.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar, cast
@@ -20,7 +20,7 @@ from ce_policy.model.errors import PolicyFileError, PolicyProblem
 from ce_policy.policy.safe_yaml import SourceMap, YamlDocument, read_yaml
 from ce_policy.policy.shapes import FILE_MODELS, LAYER_FILES, LayerFile
 
-__all__ = ["RawLayer", "listed", "read_layer", "scan_root", "shown_path"]
+__all__ = ["RawLayer", "listed", "read_layer", "scan_root", "shown_here", "shown_path"]
 
 _T = TypeVar("_T", bound=BaseModel)
 
@@ -74,6 +74,30 @@ def shown_path(path: Path | str) -> str:
     of a report.
     """
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(path))
+
+
+def shown_here(file: str, roots: Sequence[Path], *, as_named: Sequence[Path] = ()) -> str:
+    """A problem's file as the command line shows it: relative to the current directory when under it, else absolute.
+
+    Problems name a file relative to its policy root's parent (``edu-policies/kuqa-2025/overrides.yaml``);
+    ``roots`` are the roots the problems may come from, the first that holds the file (or its folder) wins. A
+    file that none of them holds, and that is not absolute, is shown as it is: the user gave it so. So is a
+    file of a root in ``as_named`` that is not under the current directory: the shipped policies, which the
+    user did not name, are called ``policies/…`` wherever they are installed.
+    """
+    path = Path(file)
+    if not path.is_absolute():
+        candidates = [root.parent / path for root in roots if root.parent != root and path.parts[:1] == (root.name,)]
+        found = [c for c in candidates if os.path.lexists(c)] or [c for c in candidates if c.parent.is_dir()]
+        if not found:
+            return file
+        path = found[0]
+    full = Path(os.path.normpath(path.absolute()))
+    here = Path.cwd()
+    if full.is_relative_to(here) and full != here:
+        return shown_path(full.relative_to(here))
+    named = any(full.is_relative_to(root) for root in as_named)
+    return file if named and not Path(file).is_absolute() else shown_path(full)
 
 
 def listed(folder: Path, shown: str) -> list[os.DirEntry[str]] | PolicyProblem:

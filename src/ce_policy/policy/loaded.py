@@ -224,6 +224,30 @@ class Layer:
 
 
 @dataclass(frozen=True, slots=True)
+class LayerReading:
+    """A reading a layer makes of text that does not settle it (``readings:`` of its ``layer.yaml``).
+
+    Attributes:
+        id: its id, unique in the layer.
+        layer: the layer that makes it.
+        cite: the qualified clause it reads.
+        text: what is read, and why.
+        where: the parameters (all provisional) and rules that carry it.
+        if_corrected: what would change if it were corrected.
+        file, line: where it is declared.
+    """
+
+    id: str
+    layer: str
+    cite: str
+    text: str
+    where: tuple[str, ...]
+    if_corrected: str
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyRef:
     """How a decision names the policy that made it."""
 
@@ -262,6 +286,8 @@ class Policy:
     """What a record decided under this policy may say: ce_policy's vocabulary and what the layers add."""
     declared_words: tuple[DeclaredWords, ...] = ()
     """The layers' ``activity_values:`` and ``activity_attributes:``, most general layer first."""
+    readings: tuple[LayerReading, ...] = ()
+    """The readings the chain's layers declare (``readings:``), most general layer first."""
 
     @property
     def ref(self) -> PolicyRef:

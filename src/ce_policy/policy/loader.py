@@ -30,6 +30,7 @@ from ce_policy.policy.loaded import (
     Rule,
 )
 from ce_policy.policy.overrides import apply_overrides, check_grants
+from ce_policy.policy.readings import check_readings
 from ce_policy.policy.safe_yaml import SourceMap
 from ce_policy.policy.shapes import (
     MAX_RULES_PER_STAGE,
@@ -98,6 +99,7 @@ class _Builder:
         for index, raw in enumerate(self.chain):
             self.check_sector_layer(raw, list(self.chain[:index]))
             apply_overrides(self, raw, list(self.chain[:index]))
+        readings = check_readings(self, self.chain, self.rules)
         self.check_stage_sizes()
         if not self.problems:
             self.check_covered_years()
@@ -130,6 +132,7 @@ class _Builder:
             texts=self.texts,
             vocabulary=self.vocabulary,
             declared_words=tuple(self.declared_words),
+            readings=tuple(readings),
         )
 
     def check_sector_layer(self, raw: RawLayer, below: list[RawLayer]) -> None:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Protocol
+from typing import Any, Protocol
 
 from ce_policy.policy.checker import Registers, RuleChecker, parameter_value
 from ce_policy.policy.layer_files import RawLayer
-from ce_policy.policy.loaded import Parameter, Rule
+from ce_policy.policy.loaded import Parameter, ParamRef, Rule
 from ce_policy.policy.safe_yaml import SourceMap
 from ce_policy.policy.shapes import Grant, LayerFile, OverridesFile, did_you_mean
 
@@ -185,6 +185,8 @@ def apply_overrides(builder: Merge, raw: RawLayer, below: list[RawLayer]) -> Non
             checked_on=entry.checked_on,
             overrides=base.layer,
         )
+        if base.type == "choices":
+            _check_choices(builder, pid, values, source, path)
     rules = {rule.id: rule for rule in builder.rules}
     for i, rule_entry in enumerate(model.exceptions):
         path = ("exceptions", i)
@@ -224,3 +226,31 @@ def apply_overrides(builder: Merge, raw: RawLayer, below: list[RawLayer]) -> Non
                 basis=granted.basis,
             )
         )
+
+
+def _check_choices(
+    builder: Merge, pid: str, values: list[tuple[dt.date, Any]], source: SourceMap, path: tuple[str | int, ...]
+) -> None:
+    """Refuse an overridden choices-parameter holding a word no record can carry in a field a rule tests with it.
+
+    The layer that defined the parameter checked its own values against the fields its rules test them on; new
+    values are checked in the same way, against the vocabulary of the whole chain (the sector's own words too).
+    """
+    reported: set[tuple[str, str]] = set()
+    for rule in builder.rules:
+        if pid not in rule.params:
+            continue
+        fields = RuleChecker(builder, source, rule.stage).fields
+        for test in rule.when.tests():
+            spec = fields.get(test.field)
+            if not isinstance(test.operand, ParamRef) or test.operand.id != pid or spec is None:
+                continue
+            if spec.type != "choice":
+                continue
+            for i, (_, held) in enumerate(values):
+                for choice in held:
+                    if choice in spec.choices or (test.field, choice) in reported:
+                        continue
+                    reported.add((test.field, choice))
+                    message = f"{pid}: {choice!r} is no {test.field} a record can carry (rule {rule.id!r} tests it)"
+                    builder.problem(source, (*path, "values", i, "value"), "invalid_parameter_value", message)

@@ -57,7 +57,7 @@ def shipped_policy_root() -> Path:
     source_tree = here.parents[1] / "policies"
     if (source_tree / SETTINGS_FILE).is_file():
         return source_tree
-    raise PolicyNotFoundError("the shipped policies are missing from this installation")
+    raise PolicyNotFoundError("the shipped policies are missing from this installation", code="no_shipped_policies")
 
 
 class PolicyRegistry:
@@ -223,7 +223,7 @@ class PolicyRegistry:
         """
         with self._lock:
             if layer_id not in self._ids:
-                raise PolicyNotFoundError(f"no layer with id {layer_id!r}")
+                raise PolicyNotFoundError(f"no layer with id {layer_id!r}", code="no_layer", details={"id": layer_id})
             return self._ids[layer_id]
 
     def raw_layer(self, layer_id: str) -> RawLayer:
@@ -264,7 +264,11 @@ class PolicyRegistry:
                 return cached
             index = self._ids
             if policy_id not in index:
-                raise PolicyNotFoundError(f"no policy with id {policy_id!r}; known: {', '.join(sorted(index))}")
+                known = ", ".join(sorted(index))
+                details = {"id": policy_id, "known": known}
+                raise PolicyNotFoundError(
+                    f"no policy with id {policy_id!r}; known: {known}", code="no_policy", details=details
+                )
             chain: list[RawLayer] = []
             current: str | None = policy_id
             while current is not None:
@@ -321,7 +325,9 @@ class PolicyRegistry:
         with self._lock:
             wanted = region or self.default_region
             if wanted is None:
-                raise PolicyNotFoundError("the person has no region and no default region is configured")
+                raise PolicyNotFoundError(
+                    "the person has no region and no default region is configured", code="no_region"
+                )
             known = self._resolved.get((wanted, year, sector))
             if known is not None:
                 return self.policy(known)
@@ -336,7 +342,10 @@ class PolicyRegistry:
                         if best is None or rank[:2] > best[:2]:
                             best = rank
             if best is None:
-                raise PolicyNotFoundError(f"no policy covers region {wanted!r} in {year}")
+                details = {"region": wanted, "year": year}
+                raise PolicyNotFoundError(
+                    f"no policy covers region {wanted!r} in {year}", code="no_policy_for_region", details=details
+                )
             policy = self.policy(best[2])
             self._resolved[(wanted, year, sector)] = best[2]
             return policy

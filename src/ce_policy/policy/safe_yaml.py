@@ -54,6 +54,16 @@ class _Loader(yaml.SafeLoader):
         return _AUTO_TAG
 
 
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """`_Loader` on libyaml's parser when PyYAML has it: the same events and nodes, twenty times faster.
+
+    A file it finds any problem in is read again by `_Loader`, whose messages the errors quote.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return _AUTO_TAG
+
+
 @dataclass(frozen=True)
 class SourceMap:
     """Where each value of a YAML document sits: JSON-style path -> 1-based line."""
@@ -121,7 +131,7 @@ class _Converter:
     @staticmethod
     def _scalar(node: yaml.ScalarNode) -> Any:
         text: str = node.value
-        if node.style is not None:  # quoted or block scalar: always a string
+        if node.style:  # quoted or block scalar: always a string (a plain one's style is None, or "" from libyaml)
             return text
         if text in _NULL:
             return None
@@ -134,7 +144,7 @@ class _Converter:
         return text
 
 
-def _check_events(text: str, name: str) -> None:
+def _check_events(text: str, name: str, loader: type[yaml.SafeLoader] = _Loader) -> None:
     """Refuse anchors, aliases and deep nesting from the event stream, before anything is built.
 
     Parsing events is iterative, so even a hostile file cannot exhaust the stack here; composing it into nodes
@@ -142,7 +152,7 @@ def _check_events(text: str, name: str) -> None:
     """
     problems: list[PolicyProblem] = []
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         line = event.start_mark.line + 1 if event.start_mark is not None else None
         if isinstance(event, yaml.AliasEvent):
             problems.append(PolicyProblem(name, line, "yaml_alias", "aliases are not allowed in policy files"))
@@ -300,14 +310,10 @@ def read_yaml(path: Path, *, display: str | None = None, within: Path | None = N
         line = raw[: exc.start].count(b"\n") + 1
         raise PolicyFileError.single(name, line, "not_utf8", "file is not valid UTF-8") from None
     try:
-        _check_events(text, name)
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = mark.line + 1 if mark is not None else None
-        raise PolicyFileError.single(name, where, "yaml_syntax", f"YAML syntax error: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise PolicyFileError.single(name, None, "yaml_syntax", f"YAML error: {exc}") from None
+        _check_events(text, name, _FastLoader)
+        node = yaml.compose(text, Loader=_FastLoader)
+    except (yaml.YAMLError, PolicyFileError):
+        node = _composed_slowly(text, name)  # the problems as `_Loader` words them
     if node is None:
         return YamlDocument(None, SourceMap(name, {}), digest)
     converter = _Converter(name)
@@ -315,3 +321,15 @@ def read_yaml(path: Path, *, display: str | None = None, within: Path | None = N
     if converter.problems:
         raise PolicyFileError(converter.problems)
     return YamlDocument(data, SourceMap(name, converter.lines), digest)
+
+
+def _composed_slowly(text: str, name: str) -> yaml.Node | None:
+    try:
+        _check_events(text, name)
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = mark.line + 1 if mark is not None else None
+        raise PolicyFileError.single(name, where, "yaml_syntax", f"YAML syntax error: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise PolicyFileError.single(name, None, "yaml_syntax", f"YAML error: {exc}") from None

@@ -223,6 +223,21 @@ class ActivityAttributeEntry(BaseModel):
     provenance: Literal["N", "R", "S", "P"] = "N"
 
 
+class Reading(BaseModel):
+    """A reading the layer makes of text that does not settle it (a ``readings:`` entry of ``layer.yaml``).
+
+    ``where`` names what carries it in the data: parameters (each must be provisional, ``P``) and rules of the
+    layer's chain; ``if_corrected`` says what would change if the reading were corrected.
+    """
+
+    model_config = STRICT
+    id: Key
+    cite: Cite
+    text: Text
+    where: tuple[Key, ...] = Field(min_length=1)
+    if_corrected: Text
+
+
 class LayerFile(BaseModel):
     """The shape of ``layer.yaml``: the layer's id, version, what it extends, covers and grants."""
 
@@ -241,6 +256,7 @@ class LayerFile(BaseModel):
     activity_values: dict[Key, ValuesEntry] = Field(default_factory=dict)
     activity_attributes: dict[AttributeName, ActivityAttributeEntry] = Field(default_factory=dict)
     overridable: tuple[Grant, ...] = ()
+    readings: tuple[Reading, ...] = ()
 
     @model_validator(mode="after")
     def _named_sector(self) -> LayerFile:

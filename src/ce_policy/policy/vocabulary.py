@@ -266,8 +266,12 @@ OUTCOMES: dict[str, OutcomeSpec] = {
         True,
         "claimed | {per_hours: value, at_most: value} | {fixed: value}: the credits (学分) it earns",
     ),
-    "pool": OutcomeSpec(("activity",), "pool", (), True, "a pool whose credits are capped together (e.g. self_study)"),
-    "cap": OutcomeSpec(("pool",), "cap", (), False, "{credits: value}: the most credits the pool counts"),
+    "pool": OutcomeSpec(
+        ("activity",), "pool", (), True, "a pool whose credits or hours are capped together (e.g. self_study)"
+    ),
+    "cap": OutcomeSpec(
+        ("pool",), "cap", (), False, "{credits: value} or {hours: value}: the most credits or hours the pool counts"
+    ),
     "reject": OutcomeSpec(("activity", "recognition"), "code", (), False, "the activity does not count: reason"),
     "defer": OutcomeSpec(
         ("activity", "recognition"), "code", (), False, "the activity does not count yet (awaiting): reason"

@@ -1,11 +1,11 @@
-"""A reproducible population of records drawn from the shipped hypothesis strategies (`ce_policy.strategies`).
+"""A reproducible population of records, drawn as the shipped hypothesis strategies draw them (`sampler`).
 
-Hypothesis has no public "draw N examples with this seed" call, so the strategy is drawn the documented way:
-a function decorated with ``@given``, run once under ``@seed(seed)`` and ``settings(database=None,
-phases=[Phase.generate], max_examples=N)``, collects the examples it is called with. With the seed fixed, no
-example database and no shrinking, the same seed gives the same records (for a given version of hypothesis
-and of the policies). Hypothesis may call the function with the same record more than once, and may stop
-before N when it finds no new examples: the records are de-duplicated, and the counts are reported.
+A population is drawn by `ce_policy.testing.sampler.RecordSampler` from one seeded random: each record for one
+of the policies (chosen alike), one of its years (alike), and a person, activities and floor groups as
+`ce_policy.strategies.records` draws them. Each policy and year is read once, so a record costs a fraction of a
+millisecond, not the tens of milliseconds a draw through hypothesis's engine costs (``bench/bench_generate.py``
+measures both). The same seed gives the same records for a given version of ce_policy and of the policies.
+Two draws may give the same record: the records are de-duplicated, and the counts are reported.
 
 A population for comparing two versions of the policies (`generate_common_records`, ``ce-policy diff
 --generate``) holds only records both versions can decide: a record of a year, region or sector one version
@@ -28,6 +28,7 @@ from ce_policy.model.record import GENERAL_SECTOR
 from ce_policy.policy.edges import year_dates
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry
+from ce_policy.testing.sampler import RecordSampler, Seeded
 
 __all__ = ["GeneratedPopulation", "LeftOut", "decision_day_in_force", "generate_common_records", "generate_records"]
 
@@ -79,11 +80,11 @@ class LeftOut:
 
 @dataclass(frozen=True)
 class GeneratedPopulation:
-    """Records drawn from the strategies.
+    """Records drawn as the strategies draw them.
 
     Attributes:
         records: the distinct records, persons renamed ``gen-00001``, ``gen-00002`` … in drawing order.
-        drawn: how many records hypothesis drew (duplicates included).
+        drawn: how many records were drawn (duplicates included).
         seed: the seed used.
         policies: the ids of the policies the records were drawn for.
         left_out: what was left out because one version cannot decide it (`generate_common_records`).
@@ -109,9 +110,10 @@ def generate_records(
     years: Mapping[str, Sequence[int]] | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> GeneratedPopulation:
-    """Draw up to ``count`` distinct records for ``policies`` with `ce_policy.strategies.records`.
+    """Draw ``count`` records for ``policies`` as `ce_policy.strategies.records` draws them; keep the distinct ones.
 
-    Each record is drawn for one of the policies (`hypothesis.strategies.one_of`), so it evaluates under it.
+    Each record is drawn for one of the policies (chosen alike) and one of its years (alike), so it evaluates
+    under it.
 
     Args:
         count: how many records to draw (1 to 100,000).
@@ -123,54 +125,25 @@ def generate_records(
 
     Raises:
         ValueError: ``count`` is out of range, or no policy is given.
-        ImportError: hypothesis, a test dependency, is not installed.
     """
     if not 1 <= count <= MAX_GENERATED:
         raise ValueError(f"the number of records to generate must be between 1 and {MAX_GENERATED}")
     if not policies:
         raise ValueError("no policy to generate records for")
-    from hypothesis import HealthCheck, Phase, given, settings  # noqa: PLC0415 - a test dependency
-    from hypothesis import seed as hypothesis_seed  # noqa: PLC0415
-    from hypothesis import strategies as st  # noqa: PLC0415
-
-    from ce_policy.testing import strategies  # noqa: PLC0415 - imports hypothesis
-
-    def for_policy(policy: Policy) -> st.SearchStrategy[dict[str, Any]]:
-        wanted = tuple((years or {}).get(policy.id, policy.years))
-        if set(wanted) == set(policy.years):
-            return strategies.records(policy=policy)
-        return st.one_of(*(strategies.records(policy=policy, year=year) for year in wanted))
-
-    drawn: list[dict[str, Any]] = []
-    strategy = st.one_of(*(for_policy(policy) for policy in policies))
-
-    @hypothesis_seed(seed)
-    @settings(
-        database=None,
-        max_examples=count,
-        phases=[Phase.generate],
-        deadline=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-        print_blob=False,
-    )
-    @given(strategy)
-    def collect(record: dict[str, Any]) -> None:
-        drawn.append(record)
-        if progress is not None:
-            progress(1)
-
-    collect()
+    samplers = [RecordSampler(p, tuple((years or {}).get(p.id, p.years))) for p in policies]
+    choose = Seeded(seed)
     seen: set[str] = set()
     distinct: list[dict[str, Any]] = []
-    for record in drawn:
+    for _ in range(count):
+        record = choose.choice(samplers).record(choose)
         person = {k: v for k, v in record["person"].items() if k != "id"}
-        key = json.dumps({**record, "person": person}, sort_keys=True, default=str)
-        if key in seen:
-            continue
-        seen.add(key)
-        distinct.append({**record, "person": {"id": f"gen-{len(distinct) + 1:05d}", **person}})
-    return GeneratedPopulation(tuple(distinct[:count]), len(drawn), seed, tuple(p.id for p in policies))
+        key = json.dumps({**record, "person": person}, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            distinct.append({**record, "person": {"id": f"gen-{len(distinct) + 1:05d}", **person}})
+        if progress is not None:
+            progress(1)
+    return GeneratedPopulation(tuple(distinct), count, seed, tuple(p.id for p in policies))
 
 
 def _undecided(
@@ -227,7 +200,6 @@ def generate_common_records(
         PolicyNotFoundError: no year of any policy is decided by both versions; or ``policy`` is unknown to one.
         PolicyFileError: a version's policy is invalid.
         ValueError: ``count`` is out of range.
-        ImportError: hypothesis, a test dependency, is not installed.
     """
     sides: tuple[tuple[Literal["old", "new"], PolicyRegistry], ...] = (("old", old), ("new", new))
     candidates = _candidates(old, new, policy)

@@ -19,6 +19,7 @@ from typing import Any
 
 from ce_policy.model.errors import CePolicyError
 from ce_policy.policy.registry import PolicyRegistry
+from ce_policy.text.glossary import sector_term
 from ce_policy.text.html_charts import bar_chart, histogram, page
 from ce_policy.text.messages import Language, message
 from ce_policy.text.terminal import printable
@@ -57,6 +58,11 @@ _WORDS: dict[str, dict[Language, str]] = {
     "no_reasons": {"zh": "所有学习活动均已计入。", "en": "Every activity counts."},
     "shown": {"zh": "显示前", "en": "showing the largest"},
     "of": {"zh": "组，共", "en": "groups of"},
+    "kind_record": {"zh": "记录无效", "en": "record"},
+    "kind_policy": {"zh": "政策无效", "en": "policy"},
+    "kind_policy_not_found": {"zh": "无适用政策", "en": "policy_not_found"},
+    "kind_engine": {"zh": "规则引擎", "en": "engine"},
+    "kind_log": {"zh": "日志", "en": "log"},
     "resumed": {
         "zh": "续跑：前 {n} 条记录已在中断的运行中完成",
         "en": "resumed: the first {n} records were done by the interrupted run",
@@ -209,6 +215,17 @@ def _dimension(name: str, lang: Language) -> str:
     return _WORDS["sector"][lang] if name == "sector" else name
 
 
+def _value(dimension: str, value: str, lang: Language) -> str:
+    """A group's value as shown: a sector by its glossary name in ``lang`` (`sector_term`), a label's as given."""
+    return sector_term(value, lang) if dimension == "sector" else value
+
+
+def _kind(kind: str, lang: Language) -> str:
+    """A kind of batch error (``record``, ``policy``, …) in ``lang``; its code if it has no words."""
+    words = _WORDS.get(f"kind_{kind}")
+    return kind if words is None else words[lang]
+
+
 def resumed_line(done: int, lang: Language = "en") -> str:
     """The line that says a batch was resumed after ``done`` records."""
     return _WORDS["resumed"][lang].format(n=done)
@@ -225,7 +242,9 @@ def render_text(summary: BatchSummary, lang: Language = "en") -> str:
         return _WORDS[key][lang]
 
     total = summary.total
-    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.errors.items()))
+    kinds = ("、" if lang == "zh" else ", ").join(
+        f"{_kind(kind, lang)} {n}" for kind, n in sorted(summary.errors.items())
+    )
     lines = [
         f"{w('read')} {summary.read} = {w('decided')} {summary.decided} + {w('errors')} {total.errors}"
         + (f" ({kinds})" if kinds else ""),
@@ -235,7 +254,7 @@ def render_text(summary: BatchSummary, lang: Language = "en") -> str:
     for dimension, values in summary.groups.items():
         if not values:
             continue
-        rows = [(printable(value), c) for value, c in _top(values)]
+        rows = [(printable(_value(dimension, value, lang)), c) for value, c in _top(values)]
         title = f"{w('by')} {printable(_dimension(dimension, lang))}"
         width = max(_width(title), *(_width(value) for value, _ in rows))
         lines += ["", _pad(title, width) + _cells(heads)]
@@ -280,7 +299,7 @@ def _counts_table(summary: BatchSummary, lang: Language) -> list[str]:
 
     rows = [(w("read"), summary.read), (w("decided"), summary.decided), (w("complete"), summary.total.complete)]
     rows += [(w("incomplete"), summary.total.incomplete), (w("errors"), summary.total.errors)]
-    rows += [(f"{w('errors')}: {escape(kind)}", n) for kind, n in sorted(summary.errors.items())]
+    rows += [(f"{w('errors')}: {escape(_kind(kind, lang))}", n) for kind, n in sorted(summary.errors.items())]
     out = [f"<h2>{w('counts')}</h2><table>"]
     out += [f"<tr><th>{name}</th><td class='num'>{n}</td></tr>" for name, n in rows]
     out.append(f"<tr><th>{w('rate')}</th><td class='num'>{_rate(summary.total)}</td></tr></table>")
@@ -292,14 +311,14 @@ def _group_section(dimension: str, values: dict[str, GroupCount], lang: Language
         return escape(_WORDS[key][lang])
 
     rows = _top(values)
-    bars = [(f"{value} (n={c.records})", 100 * (c.rate or 0), _rate(c)) for value, c in rows]
+    bars = [(f"{_value(dimension, value, lang)} (n={c.records})", 100 * (c.rate or 0), _rate(c)) for value, c in rows]
     name = _dimension(dimension, lang)
     out = [f"<h2>{w('rate_by')} {escape(name)}</h2>", bar_chart(bars, f"{_WORDS['rate_by'][lang]} {name}", maximum=100)]
     heads = "".join(f"<th>{w(k)}</th>" for k in ("records", "complete", "incomplete", "errors", "rate"))
     out.append(f"<table><tr><th>{escape(name)}</th>{heads}</tr>")
     for value, c in rows:
         cells = "".join(f"<td class='num'>{v}</td>" for v in (c.records, c.complete, c.incomplete, c.errors, _rate(c)))
-        out.append(f"<tr><td>{escape(value)}</td>{cells}</tr>")
+        out.append(f"<tr><td>{escape(_value(dimension, value, lang))}</td>{cells}</tr>")
     out.append("</table>")
     if len(values) > len(rows):
         out.append(f"<p class='muted'>{w('shown')} {len(rows)} {w('of')} {len(values)}</p>")

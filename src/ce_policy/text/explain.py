@@ -9,6 +9,7 @@ from ce_policy.model.decision import Decision, TraceEntry
 from ce_policy.model.hours import hours_to_json
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
+from ce_policy.text.glossary import clause_text, in_language, policy_sector
 from ce_policy.text.messages import Language, message
 from ce_policy.text.render import provisional_description, render_to_complete, share_line, task_key, word
 from ce_policy.text.terminal import printable
@@ -57,7 +58,7 @@ def _clause(policy: Policy, entry: TraceEntry, lang: Language) -> str:
     clause = policy.clauses.get(entry.cite)
     if clause is None:
         return entry.cite
-    return f"{clause.document} {clause.section}{'：' if lang == 'zh' else ': '}{clause.text}"
+    return f"{clause.document} {clause.section}{'：' if lang == 'zh' else ': '}{clause_text(clause.text, lang)}"
 
 
 def _steps(policy: Policy, entries: list[TraceEntry], lang: Language, day: dt.date) -> list[str]:
@@ -99,7 +100,7 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
         f"{w('title')}: {printable(decision.person)} · {decision.year} · {decision.as_of}",
         f"{w('under')}: {decision.policy.id} {decision.policy.version} ({' → '.join(decision.policy.chain)})",
     ]
-    sector = policy.sector_title(lang)
+    sector = policy_sector(policy, lang)
     if sector is not None:
         lines.append(f"{w('sector')}: {sector}")
     lines.append("")
@@ -140,11 +141,11 @@ def explain(decision: Decision, policy: Policy, lang: Language = "zh") -> str:
         for pid in decision.provisional:
             parameter = policy.parameters.get(pid)
             if parameter is None:  # a provisional calendar entry or declared word
-                lines.append(f"    · {pid} — {provisional_description(policy, pid)}")
+                lines.append(f"    · {pid} — {provisional_description(policy, pid, lang)}")
                 continue
             value = parameter.value_at(decision.as_of)
             shown = _shown(value, parameter.type)
-            lines.append(f"    · {pid} = {shown} — {parameter.description}")
+            lines.append(f"    · {pid} = {shown} — {in_language(parameter.description, lang)}")
     return "\n".join(lines)
 
 

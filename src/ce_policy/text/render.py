@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal
+from itertools import groupby
 
 from ce_policy.model.decision import Decision, ShareResult, TitleReviewDecision, ToComplete, WayToComplete
 from ce_policy.model.hours import hours_to_json
 from ce_policy.model.record import WAY_FIELDS, Activity
 from ce_policy.policy.loaded import Policy
-from ce_policy.text.glossary import kind_term, value_term
+from ce_policy.text.glossary import calendar_term, in_language, kind_term, policy_sector, value_term
 from ce_policy.text.messages import Language, message
 from ce_policy.text.terminal import printable
 
@@ -159,7 +160,7 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         lines.append(_left(t("credits"), 14) + "".join(_right(_h(v), 10) for v in values))
     lines += [share_line(share, lang) for share in decision.shares]
     if decision.policy.sector is not None:
-        lines.insert(3, f"{t('sector')}: {policy.sector_title(lang) or decision.policy.sector}")
+        lines.insert(3, f"{t('sector')}: {policy_sector(policy, lang) or decision.policy.sector}")
     elif decision.policy.fallback:
         lines.insert(3, f"{t('sector')}: {t('fallback')}")
     cycle = decision.cycle
@@ -199,7 +200,7 @@ def render_decision(decision: Decision, policy: Policy, lang: Language = "zh") -
         lines += ["", *render_to_complete(decision.to_complete, lang, policy)]
     if decision.provisional:
         lines += ["", f"{t('provisional')}:"]
-        lines += [f"  - {pid}: {provisional_description(policy, pid)}" for pid in decision.provisional]
+        lines += [f"  - {pid}: {provisional_description(policy, pid, lang)}" for pid in decision.provisional]
     lines += ["", f"{t('trace')}:"]
     seen: set[str] = set()
     for entry in decision.trace:
@@ -239,27 +240,26 @@ def share_line(share: ShareResult, lang: Language) -> str:
     return line + ("" if share.met else _t("share_short", lang).format(shortfall=_h(share.shortfall)))
 
 
-def provisional_description(policy: Policy, pid: str) -> str:
-    """What a provisional value of a decision is.
+def provisional_description(policy: Policy, pid: str, lang: Language = "zh") -> str:
+    """What a provisional value of a decision is, in ``lang``.
 
-    A parameter's description, which dates a calendar entry sets, or what a layer's declaration adds to the
-    record's vocabulary.
+    A parameter's description (its half in ``lang``, `in_language`), which dates a calendar entry sets, or what
+    a layer's declaration adds to the record's vocabulary.
     """
     parameter = policy.parameters.get(pid)
     if parameter is not None:
-        return parameter.description
+        return in_language(parameter.description, lang)
     words = next((w for w in policy.declared_words if w.label == pid), None)
     if words is not None:
         said = ", ".join(words.values) or "—"
         kinds = f" ({', '.join(words.kinds)})" if words.kinds else ""
-        text = words.description or f"{words.name}: {said}"
+        text = in_language(words.description, lang) if words.description else f"{words.name}: {said}"
         return f"{text}{kinds} [{words.cite}]"
     entry = next((rule for rule in policy.calendar_rules if rule.label == pid), None)
     if entry is None:
         return pid
-    years = ", ".join(map(str, entry.years)) or "*"
     given = [name for name in ("study", "make_up", "decide_on") if getattr(entry, name) is not None]
-    return f"calendar {years}: {', '.join(given)} ({entry.cite})"
+    return calendar_term(tuple(entry.years), given, entry.cite, lang)
 
 
 def render_to_complete(needs: ToComplete, lang: Language = "zh", policy: Policy | None = None) -> list[str]:
@@ -289,6 +289,8 @@ def render_to_complete(needs: ToComplete, lang: Language = "zh", policy: Policy 
             + (f" ({', '.join(value_term(k, v, lang) for k, v in _fields(a))})" if _fields(a) else "")
             for a in needs.plan
         ]
+        runs = [(step, len(list(same))) for step, same in groupby(steps)]  # 206 alike: shown once, "× 206"
+        steps = [f"{step} × {count}" if count > 1 else step for step, count in runs]
         lines.append(f"  {t('plan')}: {'; '.join(steps)} ({t('checked').format(day=needs.plan_as_of)})")
     for category in ("public", "professional"):
         names = [_way_name(w, lang) for w in needs.ways if w.category == category]

@@ -10,13 +10,14 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from ce_policy.model.hours import hours_to_json
-from ce_policy.model.record import WAY_FIELDS, Activity
+from ce_policy.model.record import Activity
 from ce_policy.policy.edges import PolicyEdges, policy_edges
 from ce_policy.policy.loaded import Policy
+from ce_policy.testing.sampler import WAY_FIELD_NAMES
 from ce_policy.testing.strategies._args import _DEFAULT_YEAR, Json, _overrides, _resolve, _valid, _year_of
 from ce_policy.testing.strategies._values import _dates, _hours, _identifiers
 
-_WAY_FIELD_NAMES = tuple(dict.fromkeys(name for fields in WAY_FIELDS.values() for name in fields))
+_WAY_FIELD_NAMES = WAY_FIELD_NAMES
 
 
 def _way_value(name: str, edges: PolicyEdges, kind: str) -> st.SearchStrategy[Any]:

@@ -16,11 +16,11 @@ from ce_policy.model.record import ACTIVITY_KINDS, MAX_ACTIVITIES, MAX_ID_LENGTH
 from ce_policy.policy.edges import PolicyEdges, policy_edges
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.shapes import did_you_mean
+from ce_policy.testing.sampler import centi as _centi
 from ce_policy.testing.strategies._activities import _WAY_FIELD_NAMES, _activity_strategy, _way_value
 from ce_policy.testing.strategies._args import _DEFAULT_YEAR, _MAX_YEAR, _MIN_YEAR, Json, _resolve
 from ce_policy.testing.strategies._persons import _CODES, _TITLE_LEVELS
 from ce_policy.testing.strategies._records import _records
-from ce_policy.testing.strategies._values import _centi
 
 INVALID_RECORD_CODES: tuple[str, ...] = (
     "missing_field",

@@ -3,37 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any
 
 from hypothesis import strategies as st
 
 from ce_policy.model.record import DEGREE_LEVELS, GENERAL_SECTOR, Person
 from ce_policy.policy.loaded import Policy
-from ce_policy.policy.registry import default_registry
+from ce_policy.testing.sampler import TITLE_LEVELS, region_options, sector_options
 from ce_policy.testing.strategies._args import _DEFAULT_YEAR, Json, _overrides, _resolve
 from ce_policy.testing.strategies._values import _identifiers
 
 _CODES = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
-_TITLE_LEVELS: tuple[str, ...] = get_args(Person.model_fields["title_level"].annotation)
+_TITLE_LEVELS = TITLE_LEVELS
 
 
 def _regions(policy: Policy | None) -> st.SearchStrategy[str | None]:
     if policy is None:
         dotted = st.lists(_CODES, min_size=1, max_size=3).map(".".join)
         return st.one_of(st.none(), dotted)
-    options: list[str | None] = list(policy.regions)
-    default = default_registry().default_region
-    if default is not None and any(default == r or default.startswith(r + ".") for r in policy.regions):
-        options.append(None)  # a person without a region is evaluated in the default one
-    return st.sampled_from(options)
+    return st.sampled_from(region_options(policy))
 
 
 def _sectors(policy: Policy | None) -> st.SearchStrategy[str | None]:
     if policy is None:
         return st.one_of(st.none(), st.just(GENERAL_SECTOR), _CODES)
-    if policy.sector is None:
-        return st.sampled_from((None, GENERAL_SECTOR))  # left out, the sector is the general one
-    return st.just(policy.sector)
+    options = sector_options(policy)  # a general policy's: left out (the general one) or general
+    return st.just(options[0]) if len(options) == 1 else st.sampled_from(options)
 
 
 def _attributes(policy: Policy | None) -> st.SearchStrategy[dict[str, str] | None]:

@@ -2,132 +2,60 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ce_policy.model.hours import MAX_HOURS, hours_to_json
 from ce_policy.model.record import MAX_ACTIVITIES, Record
-from ce_policy.policy.edges import CENT, Filler, PolicyEdges, policy_edges
+from ce_policy.policy.edges import PolicyEdges, policy_edges
 from ce_policy.policy.loaded import Policy
+from ce_policy.testing.sampler import floor_groups, near_floors
 from ce_policy.testing.strategies._activities import _activity_strategy
 from ce_policy.testing.strategies._args import _DEFAULT_YEAR, Json, _check_int, _overrides, _resolve, _valid, _year_of
 from ce_policy.testing.strategies._persons import _persons
-from ce_policy.testing.strategies._values import _centi, _days, _hours, _split
+from ce_policy.testing.strategies._values import _days, _hours
+
+T = TypeVar("T")
 
 
-def _clean(way: Filler, edges: PolicyEdges, hours: Decimal, draw: st.DrawFn, credits: Decimal | None = None) -> Json:
-    """An activity of ``way`` that counts with exactly ``hours`` (and, if given, claims ``credits``)."""
-    data: Json = {
-        "id": "a",
-        "kind": way.kind,
-        "hours": hours_to_json(hours),
-        "on_platform": True,
-        "passed": True,
-        "completed_on": draw(_days(*way.window)).isoformat(),
-    }
-    attributes = {name: value for name, value in way.fields if name in edges.vocabulary.attributes}
-    data.update((name, value) for name, value in way.fields if name not in attributes)
-    if attributes:
-        data["attributes"] = attributes
-    if credits is not None:
-        data["credits"] = hours_to_json(credits)
-    return data
+class _Drawn:
+    """The choices of `floor_groups`, drawn by hypothesis (as the strategies drew them before they were shared)."""
 
+    def __init__(self, draw: st.DrawFn) -> None:
+        self._draw = draw
 
-def _fill_hours(draw: st.DrawFn, edges: PolicyEdges, category: str, target: Decimal) -> list[Json]:
-    """Activities of one clean way of ``category`` whose hours add up to ``target``."""
-    way = draw(st.sampled_from(edges.fillers[category]))
-    amounts = _split(draw, target, draw(st.integers(1, 3)))
-    if any(amount > MAX_HOURS for amount in amounts):
-        return []
-    return [_clean(way, edges, amount, draw) for amount in amounts]
+    def boolean(self) -> bool:
+        """``st.booleans()``."""
+        return self._draw(st.booleans())
 
+    def integer(self, low: int, high: int) -> int:
+        """``st.integers(low, high)``."""
+        return self._draw(st.integers(low, high))
 
-def _fill_credits(draw: st.DrawFn, edges: PolicyEdges, target: Decimal, category: str | None = None) -> list[Json]:
-    """Activities of one clean way that earns credits (of ``category``, if given), whose credits add up to ``target``.
+    def choice(self, options: Sequence[T]) -> T:
+        """``st.sampled_from(options)``."""
+        return self._draw(st.sampled_from(options))
 
-    A way with a fixed number of credits lands on the multiple of it just under or over ``target``.
-    """
-    ways = [w for w in edges.fillers.get("credits", ()) if category is None or w.category == category]
-    if not ways:
-        return []
-    way = draw(st.sampled_from(ways))
-    if way.fixed_credits:
-        count = int(target // way.fixed_credits) + draw(st.integers(0, 1))
-        return [_clean(way, edges, draw(_hours(edges)), draw) for _ in range(min(count, 20))]
-    parts = draw(st.integers(1, 3))
-    if way.credits_cap:
-        parts = max(parts, math.ceil(target / way.credits_cap))
-    centi = int(target * 100)
-    shares = [_centi(centi // parts + (1 if i < centi % parts else 0)) for i in range(parts)]
-    found = []
-    for share in shares:
-        if way.claims_credits:
-            found.append(_clean(way, edges, draw(_hours(edges)), draw, credits=share))
-            continue
-        assert way.per_hours  # noqa: S101 - a way earns credits by claim or by hours
-        hours = share * way.per_hours
-        if hours != hours.quantize(CENT) or hours > MAX_HOURS:
-            return []
-        found.append(_clean(way, edges, hours, draw))
-    return found
+    def hours(self, edges: PolicyEdges) -> Decimal:
+        """``_hours(edges)``."""
+        return self._draw(_hours(edges))
+
+    def day(self, first: dt.date, last: dt.date) -> dt.date:
+        """``_days(first, last)``."""
+        return self._draw(_days(first, last))
+
+    def cuts(self, high: int, count: int) -> list[int]:
+        """A sorted list of ``count`` ``st.integers(0, high)``."""
+        return sorted(self._draw(st.lists(st.integers(0, high), min_size=count, max_size=count)))
 
 
 def _targets(floors: Iterable[Decimal]) -> st.SearchStrategy[Decimal]:
-    near = sorted({f + d for f in floors for d in (Decimal("-0.5"), -CENT, Decimal(0), CENT) if f + d >= 0})
-    return st.sampled_from(near)
-
-
-def _fillers(draw: st.DrawFn, edges: PolicyEdges, budget: int) -> list[Json]:
-    """Activities whose sums land just under, on or just over the floors (each group drawn or not)."""
-    found: list[Json] = []
-    for category in ("public", "professional", "total", "credits"):
-        floors = edges.floors.get(category)
-        ways = ("public", "professional") if category == "total" else (category,)
-        usable = [w for w in ways if edges.fillers.get(w)]
-        if not floors or not usable or not draw(st.booleans()):
-            continue
-        target = draw(_targets(floors))
-        if category == "credits":
-            group = _fill_credits(draw, edges, target)
-        elif len(usable) == 1:
-            group = _fill_hours(draw, edges, usable[0], target)
-        else:
-            first = _centi(draw(st.integers(0, int(target * 100))))
-            group = _fill_hours(draw, edges, usable[0], first) + _fill_hours(draw, edges, usable[1], target - first)
-        if group and len(found) + len(group) <= budget:
-            found += group
-    for category, unit, share in edges.shares:
-        group = _near_share(draw, edges, category, unit, share) if draw(st.booleans()) else []
-        if group and len(found) + len(group) <= budget:
-            found += group
-    return found
-
-
-def _near_share(draw: st.DrawFn, edges: PolicyEdges, category: str, unit: str, share: Fraction) -> list[Json]:
-    """Activities whose ``category`` comes just under, on or just over ``share`` of a total near the floors."""
-    floors = edges.floors.get("credits" if unit == "credits" else "total")
-    other = "public" if category == "professional" else "professional"
-    if not floors:
-        return []
-    total = draw(_targets(floors))
-    on = (share * Fraction(total) * 100).__ceil__()  # the least hundredths of the category that meet it
-    part = _centi(max(0, on + draw(st.sampled_from((-1, 0, 1)))))
-    rest = total - part
-    if rest < 0:
-        return []
-    if unit == "credits":
-        return _fill_credits(draw, edges, part, category) + _fill_credits(draw, edges, rest, other)
-    if not (edges.fillers.get(category) and edges.fillers.get(other)):
-        return []
-    return _fill_hours(draw, edges, category, part) + _fill_hours(draw, edges, other, rest)
+    return st.sampled_from(near_floors(floors))
 
 
 def _unique_ids(items: list[Json]) -> list[Json]:
@@ -169,7 +97,7 @@ def _records(
         if "activities" in fields:
             chosen = _unique_ids(list(draw(fields["activities"])))
         else:
-            filled = _fillers(draw, edges_by_year[year], max_activities)
+            filled = floor_groups(_Drawn(draw), edges_by_year[year], max_activities)
             free = draw(
                 st.lists(
                     free_by_year[year],

@@ -10,14 +10,11 @@ from hypothesis import strategies as st
 
 from ce_policy.model.hours import MAX_HOURS
 from ce_policy.policy.edges import PolicyEdges
+from ce_policy.testing.sampler import QUARTER as _QUARTER
+from ce_policy.testing.sampler import SMALL_CENTI as _SMALL_CENTI
+from ce_policy.testing.sampler import centi as _centi
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-_."
-_SMALL_CENTI = 100 * 100
-"""Generic hours are mostly up to 100 学时 (in hundredths), at times anywhere up to the contract's limit."""
-
-
-def _centi(value: int) -> Decimal:
-    return Decimal(value) / 100
 
 
 def _hours(edges: PolicyEdges) -> st.SearchStrategy[Decimal]:
@@ -35,7 +32,7 @@ def _days(first: dt.date, last: dt.date) -> st.SearchStrategy[dt.date]:
 
 def _dates(edges: PolicyEdges) -> st.SearchStrategy[dt.date]:
     """Days of the year, at the policy's dates or up to a quarter either side; shrinking towards 1 January."""
-    quarter = dt.timedelta(days=92)
+    quarter = dt.timedelta(days=_QUARTER)
     in_year = _days(edges.first_day, edges.last_day)
     around = st.integers(-quarter.days, (edges.last_day - edges.first_day + quarter).days).map(
         lambda n: edges.first_day + dt.timedelta(days=n)

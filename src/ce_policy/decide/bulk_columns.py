@@ -1,0 +1,342 @@
+"""The columns of the population path (``bulk``): one row per record, one per activity, hours in hundredths.
+
+Hours are summed per person and category with numpy over a whole chunk (whole hundredths, exact); the year of
+a record decided by situation comes from the tables of ``bulk``, that of a record decided by `evaluate` from its
+`Decision` (Aksu 2025 §一: the public, professional and total floors; §二: the hours of each way).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ce_policy.decide.activity_result import ActivityResult
+from ce_policy.decide.evaluate import evaluate
+from ce_policy.decide.many import BatchError
+from ce_policy.decide.sink import UNLOGGED
+from ce_policy.engine.compiler import AS_OF_SUFFIX, date_number
+from ce_policy.engine.memo import ABSENT, FiringMemo
+from ce_policy.model.decision import Decision
+from ce_policy.model.hours import to_centi
+from ce_policy.model.record import Record
+from ce_policy.policy.loaded import Policy
+from ce_policy.policy.vocabulary import CATEGORIES, OPTIONAL_CHOICE_FIELDS
+
+__all__ = ["SUMMED", "ActivityColumns", "PopulationColumns", "Row", "build_columns", "gather_activities", "sum_hours"]
+
+SUMMED = (*CATEGORIES, "total")
+"""The hour totals a decision reports."""
+
+_DATE_WINDOWS = (("completed_on", "completed_in"), ("granted_on", "granted_in"))
+"""The activity's dates, each with the name of the window of the year it falls in (as in `activity_fact`)."""
+
+IntColumn = npt.NDArray[np.int64]
+BoolColumn = npt.NDArray[np.bool_]
+
+
+@dataclass
+class PopulationColumns:
+    """The results of one chunk of records, as columns (one row per record, in input order).
+
+    Hours are whole hundredths of an hour (``int64``). Rows with an error have ``error`` set and zeros
+    elsewhere. The activity columns (``activity_*``) have one row per activity of the decided records, with
+    ``activity_row`` the row of its record.
+
+    Attributes:
+        index: each record's position in the input.
+        decided_by: ``"bulk"`` (looked up by situation) or ``"evaluate"`` (decided by `evaluate`); ``""`` on error.
+    """
+
+    index: list[int]
+    person: list[str]
+    year: list[int]
+    as_of: list[dt.date | None]
+    policy: list[str]
+    policy_version: list[str]
+    error: list[BatchError | None]
+    decided_by: list[str]
+    compliant: BoolColumn
+    hours: dict[str, IntColumn]
+    required: dict[str, IntColumn]
+    shortfall: dict[str, IntColumn]
+    projected_compliant: BoolColumn
+    consequences: list[tuple[str, ...]]
+    activity_row: IntColumn
+    activity_id: list[str]
+    activity_counted: BoolColumn
+    activity_category: list[str | None]
+    activity_hours: IntColumn
+    activity_registration: list[str | None]
+    activity_route: list[tuple[tuple[str, str], ...]]
+    activity_reasons: list[tuple[str, ...]]
+    decisions: dict[int, Decision] = field(repr=False, default_factory=dict)
+    """The `Decision` of each row decided by `evaluate`, by row."""
+    _records: list[Any] = field(repr=False, default_factory=list)
+    _options: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def __len__(self) -> int:
+        """The number of records (rows)."""
+        return len(self.index)
+
+    def decision(self, row: int) -> Decision:
+        """The full `Decision` of ``row`` (trace and provisional values included), made by `evaluate`.
+
+        Raises:
+            CePolicyError: the row's record cannot be decided (its ``error``).
+        """
+        made = self.decisions.get(row)
+        return made if made is not None else evaluate(self._records[row], log=UNLOGGED, **self._options)
+
+    def row(self, row: int) -> dict[str, Any]:
+        """Row ``row`` as plain data: what the decision says of the year and of each activity (hours as decimals)."""
+        activities = [
+            {
+                "id": self.activity_id[i],
+                "counted": bool(self.activity_counted[i]),
+                "category": self.activity_category[i],
+                "hours": Decimal(int(self.activity_hours[i])) / 100,
+                "registration": self.activity_registration[i],
+                "route": self.activity_route[i],
+                "reasons": self.activity_reasons[i],
+            }
+            for i in np.flatnonzero(self.activity_row == row)
+        ]
+        return {
+            "person": self.person[row],
+            "year": self.year[row],
+            "as_of": self.as_of[row],
+            "compliant": bool(self.compliant[row]),
+            "hours": {c: Decimal(int(self.hours[c][row])) / 100 for c in SUMMED},
+            "required": {c: Decimal(int(self.required[c][row])) / 100 for c in SUMMED},
+            "shortfall": {c: Decimal(int(self.shortfall[c][row])) / 100 for c in SUMMED},
+            "projected_compliant": bool(self.projected_compliant[row]),
+            "consequences": self.consequences[row],
+            "activities": activities,
+        }
+
+
+@dataclass
+class Row:
+    """One record while its chunk is decided."""
+
+    raw: Any
+    record: Record | None = None
+    policy: Policy | None = None
+    day: dt.date | None = None
+    error: BatchError | None = None
+    decision: Decision | None = None
+    common: dict[str, Any] = field(default_factory=dict)
+    outcomes: list[Any] = field(default_factory=list)  # per activity: (standard centi, outcome)
+    bulk: bool = False
+    memo: FiringMemo[ActivityResult] | None = None
+    year: Any = None
+    consequences: tuple[str, ...] = ()
+
+
+@dataclass
+class _Activities:
+    """The activities of a chunk's decided records, one entry each (the columns before numpy)."""
+
+    owner: list[int] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    hours: list[int] = field(default_factory=list)
+    counted: list[bool] = field(default_factory=list)
+    projected: list[bool] = field(default_factory=list)
+    category: list[str | None] = field(default_factory=list)
+    registration: list[str | None] = field(default_factory=list)
+    route: list[tuple[tuple[str, str], ...]] = field(default_factory=list)
+    reasons: list[tuple[str, ...]] = field(default_factory=list)
+
+    def add(self, row: int, ids: list[str], hours: Sequence[int], outcomes: Sequence[tuple[Any, ...]]) -> None:
+        """The activities of record ``row``: their ids, standard hours and outcomes (as `_outcome` gives them)."""
+        if not ids:
+            return
+        self.owner += [row] * len(ids)
+        self.ids += ids
+        self.hours += hours
+        category, registration, route, reasons, counted, projected = zip(*outcomes, strict=True)
+        self.category += category
+        self.registration += registration
+        self.route += route
+        self.reasons += reasons
+        self.counted += counted
+        self.projected += projected
+
+
+def gather_activities(rows: Sequence[Row]) -> _Activities:
+    """The activities of the chunk's decided records: from the decision, or as looked up by situation."""
+    found = _Activities()
+    for r, row in enumerate(rows):
+        if row.decision is not None:
+            made = row.decision.activities
+            outcomes = [
+                (
+                    a.category,
+                    a.registration,
+                    tuple((step.actor, step.action) for step in a.route),
+                    tuple(a.reasons),
+                    a.counted,
+                    False,
+                )
+                for a in made
+            ]
+            found.add(r, [a.id for a in made], [to_centi(a.hours) for a in made], outcomes)
+        elif row.bulk and row.record is not None and row.outcomes:
+            standards, looked_up = zip(*row.outcomes, strict=True)
+            found.add(r, [a.id for a in row.record.activities], standards, looked_up)
+    return found
+
+
+def sum_hours(found: _Activities, n: int) -> tuple[dict[str, IntColumn], dict[str, IntColumn]]:
+    """Each record's counted hours by category, now and as projected, summed with numpy (whole hundredths)."""
+    owners = np.asarray(found.owner, dtype=np.int64)
+    standard = np.asarray(found.hours, dtype=np.int64)
+    counts = np.asarray(found.counted, dtype=np.bool_)
+    projects = np.asarray(found.projected, dtype=np.bool_)
+    kinds = np.asarray([c if c is not None else "" for c in found.category], dtype=object)
+    result = []
+    for mask in (counts, projects):
+        sums: dict[str, IntColumn] = {}
+        for c in CATEGORIES:
+            chosen = mask & (kinds == c) if len(kinds) else mask
+            # Exact: bincount adds float64, and any sum of hundredths below 2**53 is a whole number there.
+            sums[c] = np.rint(np.bincount(owners[chosen], weights=standard[chosen], minlength=n)).astype(np.int64)
+        sums["total"] = sum((sums[c] for c in CATEGORIES), np.zeros(n, dtype=np.int64))
+        result.append(sums)
+    return result[0], result[1]
+
+
+def build_columns(rows: Sequence[Row], start: Sequence[int], options: dict[str, Any]) -> PopulationColumns:
+    """The chunk's columns: hours summed with numpy, the year from the tables or from the decision."""
+    n = len(rows)
+    found = gather_activities(rows)
+    totals, _ = sum_hours(found, n)
+    bulk = [row.bulk and row.decision is None for row in rows]
+    counts = np.asarray(found.counted, dtype=np.bool_)
+    standard = np.asarray(found.hours, dtype=np.int64)
+    compliant = np.zeros(n, dtype=np.bool_)
+    projected_ok = np.zeros(n, dtype=np.bool_)
+    required = {c: np.zeros(n, dtype=np.int64) for c in SUMMED}
+    floors = {c: np.zeros(n, dtype=np.int64) for c in SUMMED}
+    short = {c: np.zeros(n, dtype=np.bool_) for c in SUMMED}
+    consequences: list[tuple[str, ...]] = [()] * n
+    decided_by = [""] * n
+    for r, row in enumerate(rows):
+        if row.error is not None:
+            continue
+        if bulk[r]:
+            decided_by[r] = "bulk"
+            assert row.year is not None  # noqa: S101 - looked up by situation
+            ok, year_floors, year_required, projected_compliant = row.year
+            compliant[r], projected_ok[r] = ok, projected_compliant
+            for c, value in year_floors:
+                floors[c][r], short[c][r] = value, True
+            for c, value in zip(SUMMED, year_required, strict=True):
+                required[c][r] = value
+            consequences[r] = row.consequences
+            continue
+        decision = row.decision
+        assert decision is not None  # noqa: S101 - decided by evaluate
+        decided_by[r] = "evaluate"
+        compliant[r], projected_ok[r] = decision.compliant, decision.projected.compliant
+        consequences[r] = tuple(decision.consequences)
+        for c in SUMMED:
+            totals[c][r] = to_centi(getattr(decision.hours, c))
+            required[c][r] = to_centi(getattr(decision.required, c))
+            if getattr(decision.shortfall, c):
+                floors[c][r] = totals[c][r] + to_centi(getattr(decision.shortfall, c))
+                short[c][r] = True
+    shortfall = {c: np.where(short[c], floors[c] - totals[c], 0).astype(np.int64) for c in SUMMED}
+    return PopulationColumns(
+        index=list(start),
+        person=[row.record.person.id if row.record is not None else "" for row in rows],
+        year=[row.record.year if row.record is not None else 0 for row in rows],
+        as_of=[row.day for row in rows],
+        policy=[row.policy.id if row.policy is not None else "" for row in rows],
+        policy_version=[row.policy.version if row.policy is not None else "" for row in rows],
+        error=[row.error for row in rows],
+        decided_by=decided_by,
+        compliant=compliant,
+        hours=totals,
+        required=required,
+        shortfall=shortfall,
+        projected_compliant=projected_ok,
+        consequences=consequences,
+        activity_row=np.asarray(found.owner, dtype=np.int64),
+        activity_id=found.ids,
+        activity_counted=counts,
+        activity_category=found.category,
+        activity_hours=np.where(counts, standard, 0).astype(np.int64),
+        activity_registration=found.registration,
+        activity_route=found.route,
+        activity_reasons=found.reasons,
+        decisions={r: row.decision for r, row in enumerate(rows) if row.decision is not None},
+        _records=[row.raw for row in rows],
+        _options=options,
+    )
+
+
+class ActivityColumns:
+    """The activities of a chunk's records (one policy), each field of their activity facts as a column.
+
+    Column ``name`` holds, for each activity, what `activity_fact` puts under ``name`` (`ABSENT` where it puts
+    nothing), computed only for the fields the rules test: the same precedence (the activity's attributes,
+    then its credits, its optional choices, its dates, its own fields, the person fields).
+    """
+
+    def __init__(self, activities: list[Any], owners: list[Row], places: list[int], policy: Policy) -> None:
+        self.activities = activities
+        self.owners = owners  # each activity's record
+        self.places = places  # each activity's index in its record
+        self.policy = policy
+        self.attributes = frozenset(policy.vocabulary.attributes)
+        self.count = len(activities)
+        self._columns: dict[str, list[Any]] = {}
+        self._windows: dict[tuple[int, dt.date], str] = {}
+
+    def column(self, name: str) -> list[Any]:
+        """The field ``name`` of every activity's fact."""
+        found = self._columns.get(name)
+        if found is None:
+            found = self._columns[name] = self._build(name)
+        return found
+
+    def _build(self, name: str) -> list[Any]:
+        acts = self.activities
+        if name in self.attributes:
+            return [(given or {}).get(name, "") for given in map(attrgetter("attributes"), acts)]
+        if name == "credits":
+            return [ABSENT if c is None else to_centi(c) for c in map(attrgetter("credits"), acts)]
+        if name in OPTIONAL_CHOICE_FIELDS:
+            return [value or "" for value in map(attrgetter(name), acts)]
+        for field_name, window in _DATE_WINDOWS:
+            if name == field_name:
+                return [ABSENT if d is None else date_number(d) for d in map(attrgetter(field_name), acts)]
+            if name == field_name + AS_OF_SUFFIX:
+                days = map(attrgetter(field_name), acts)
+                return [ABSENT if d is None else (d - row.day).days for d, row in zip(days, self.owners, strict=True)]
+            if name == window:
+                days = map(attrgetter(field_name), acts)
+                return ["" if d is None else self._window(d, row) for d, row in zip(days, self.owners, strict=True)]
+        if name == "hours":
+            return list(map(to_centi, map(attrgetter("hours"), acts)))
+        if name in ("kind", "on_platform", "passed"):
+            return list(map(attrgetter(name), acts))
+        if name in ("id", "idx"):
+            return list(self.places) if name == "idx" else [f"a{i}" for i in self.places]
+        return [row.common.get(name, ABSENT) for row in self.owners]
+
+    def _window(self, day: dt.date, row: Row) -> str:
+        assert row.record is not None  # noqa: S101 - prepared
+        key = (row.record.year, day)
+        window = self._windows.get(key)
+        if window is None:
+            window = self._windows[key] = self.policy.calendar(row.record.year).window_of(day)
+        return window

@@ -1,0 +1,187 @@
+"""A record checked by pydantic-core alone: the valid record's fast path, under one vocabulary.
+
+`parse_model` checks a record with Python validators (hours, dates) and the vocabulary with Python per
+activity, so that every problem is listed with its exact path. Most records are valid, and for them that
+is wasted: `valid_record` checks the same record with one schema that pydantic-core runs natively, built
+once per `Vocabulary` from the models' own schemas. Hours and dates get native schemas, and the activity a
+union discriminated on ``kind`` in which each kind carries exactly its way fields (required ones required,
+the others absent or null) with the values its kind may take. The person's degree and the activities'
+attributes, which few records give, are checked in Python.
+
+The fast schema accepts a subset of what `parse_model` accepts, with equal values (hours as plain decimals,
+dates from ``YYYY-MM-DD`` text or date objects; ``-0.0`` hours give ``0``, equal to the ``-0`` of
+`parse_hours`): what it refuses, or does not cover (hours given as decimal objects), goes to `parse_model`,
+which accepts it or names every problem as before (tests/test_fast_paths.py).
+
+pydantic-core reuses a complete model's own validator for a model schema of its class when that validator is
+the model's alone; `Record`, `Person` and `Activity` have checks of their own (``function-after``), so the
+schemas here are built as given.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import SchemaValidator
+from pydantic_core import core_schema as cs
+
+from ce_policy.model.hours import MAX_HOURS, parse_hours
+from ce_policy.model.record import Activity, Person, Record, within_limits
+from ce_policy.model.ways import OPTIONAL_FIELDS, Vocabulary, activity_problems, person_problems
+
+__all__ = ["valid_record"]
+
+_MAX_WHOLE = int(MAX_HOURS)
+_DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _hours_schema() -> cs.CoreSchema:
+    """Hours given as a JSON number (int or float) within 0..10000 with at most two places, as a plain Decimal.
+
+    Whole numbers (``6``, ``6.0``) become ``Decimal(6)``; others (``7.5``) the float's shortest form, which
+    has no trailing zero: the value `parse_hours` gives (``-0.0`` gives ``0``, equal to its ``-0``). Decimal
+    objects and the rest: `parse_hours`.
+    """
+    whole = cs.chain_schema(
+        [
+            cs.union_schema([cs.int_schema(strict=True), cs.is_instance_schema(float)], mode="left_to_right"),
+            cs.int_schema(ge=0, le=_MAX_WHOLE),  # a float with a fractional part (or not finite) is refused here
+            cs.decimal_schema(),
+        ]
+    )
+    fraction = cs.chain_schema(
+        [
+            cs.is_instance_schema(float),
+            cs.decimal_schema(gt=Decimal(0), le=MAX_HOURS, decimal_places=2, allow_inf_nan=False),
+        ]
+    )
+    return cs.union_schema([whole, fraction], mode="left_to_right")
+
+
+def _date_schema() -> cs.CoreSchema:
+    """A date object (not a date and time), or text ``YYYY-MM-DD`` naming a real day."""
+    text = cs.chain_schema([cs.str_schema(strict=True, pattern=_DATE_TEXT), cs.date_schema()])
+    return cs.union_schema([cs.date_schema(strict=True), text], mode="left_to_right")
+
+
+def _choice(values: tuple[str, ...]) -> cs.CoreSchema:
+    return cs.chain_schema([cs.str_schema(strict=True), cs.literal_schema(list(values))])
+
+
+def _native(schema: Any) -> Any:
+    """The generated schema with its Python validators replaced by native ones and its model checks unwrapped.
+
+    The vocabulary's model checks (``function-after`` on `Activity` and `Person`) are dropped: the activity's
+    is replaced by the kind union of `_activity_union`, the person's is checked in Python once per record.
+    """
+    if isinstance(schema, list):
+        return [_native(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kind = schema.get("type")
+    function = schema.get("function", {}).get("function") if kind in ("function-before", "function-after") else None
+    if function is parse_hours:
+        return _hours_schema()
+    if kind == "function-before" and schema["schema"].get("type") == "date":
+        return _date_schema()  # IsoDate
+    if kind == "function-after" and schema["schema"].get("cls") is not Record:
+        return _native(schema["schema"])  # the vocabulary's checks, made below or in Python
+    return {k: _native(v) for k, v in schema.items() if k not in ("ref", "metadata")}
+
+
+def _activity_union(activity: dict[str, Any], vocabulary: Vocabulary) -> cs.CoreSchema:
+    """The activity as a union discriminated on ``kind``: each kind with its own way fields and values."""
+    choices: dict[str, cs.CoreSchema] = {}
+    for kind, allowed in vocabulary.way_fields.items():
+        fields = dict(activity["schema"]["fields"])  # the fields' schemas are shared, those changed replaced
+        for name in OPTIONAL_FIELDS:
+            inner = fields[name]["schema"]["schema"]["schema"]  # default(None, nullable(inner))
+            if name in vocabulary.choices and name in allowed:
+                inner = _choice(vocabulary.values_for(kind, name))
+            if name not in allowed:
+                schema = cs.with_default_schema(cs.none_schema(), default=None)
+            elif allowed[name]:
+                schema = inner
+            else:
+                schema = cs.with_default_schema(cs.nullable_schema(inner), default=None)
+            fields[name] = {**fields[name], "schema": schema}
+        choices[kind] = {**activity, "schema": {**activity["schema"], "fields": fields}}
+    return cs.tagged_union_schema(choices, discriminator="kind")
+
+
+def _build(vocabulary: Vocabulary) -> SchemaValidator | None:
+    if set(vocabulary.choices) - set(OPTIONAL_FIELDS):
+        return None  # a choice field this schema does not know: checked in Python only
+    schema = _native(Record.__pydantic_core_schema__)
+    fields = schema["schema"]["schema"]["fields"]
+    activities = fields["activities"]["schema"]["schema"]  # default((), tuple(activity, max_length))
+    activities["items_schema"] = [_activity_union(activities["items_schema"][0], vocabulary)]
+    return SchemaValidator(schema)
+
+
+_CACHE_SIZE = 64
+_validators: OrderedDict[int, tuple[Vocabulary, SchemaValidator | None]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _validator(vocabulary: Vocabulary) -> SchemaValidator | None:
+    """The fast schema of ``vocabulary``, built once (kept for the last 64 vocabularies used)."""
+    key = id(vocabulary)
+    with _lock:
+        found = _validators.get(key)
+        if found is not None and found[0] is vocabulary:
+            _validators.move_to_end(key)
+            return found[1]
+    built = _build(vocabulary)
+    with _lock:
+        _validators[key] = (vocabulary, built)  # the vocabulary is kept: its id is not reused while here
+        if len(_validators) > _CACHE_SIZE:
+            _validators.popitem(last=False)
+    return built
+
+
+_KEYS = {model: len(model.model_fields) for model in (Record, Person, Activity)}
+
+
+def _too_wide(data: dict[str, Any]) -> bool:
+    """Whether the record, its person or an activity has more keys than its model has fields (some unknown).
+
+    Each unknown key is a problem: a million of them would cost a million errors here before `parse_model`,
+    which lists those of the first few keys only, is asked.
+    """
+    try:
+        return (
+            len(data) > _KEYS[Record]
+            or len(data.get("person", ())) > _KEYS[Person]
+            or max(map(len, data.get("activities", ())), default=0) > _KEYS[Activity]
+        )
+    except TypeError:  # a person or an activity that is not an object
+        return True
+
+
+def valid_record(data: dict[str, Any], vocabulary: Vocabulary) -> Record | None:
+    """``data`` as a `Record` if pydantic-core alone finds it valid under ``vocabulary``, else ``None``.
+
+    ``None`` says only that this path does not vouch for the record: `parse_model` decides, and names the
+    problems. The person's degree and the activities' attributes are checked in Python, on the few records
+    that give them; the person's attributes are the policy's to check (``decide.facts.check_attributes``).
+    """
+    if vocabulary.deferred or vocabulary.required_only or not within_limits(data) or _too_wide(data):
+        return None  # a list over its limit, or an object with unknown keys: refused before its items are read
+    validator = _validator(vocabulary)
+    if validator is None:
+        return None
+    try:
+        record: Record = validator.validate_python(data)
+    except ValidationError:
+        return None
+    if record.person.degree_level is not None and person_problems(record.person.__dict__, "$.person", vocabulary):
+        return None
+    for activity in record.activities:
+        if activity.attributes and activity_problems(activity.__dict__, "$", vocabulary):
+            return None  # attributes the vocabulary does not declare, or not for the kind, or another value
+    return record
