@@ -183,6 +183,17 @@ def test_a_huge_public_course_of_an_accountant_is_decided_with_a_plan_of_account
     assert example.count("qualification exam") == 1 and f"× {len(decision.to_complete.plan)}" in example
 
 
+def test_a_plan_with_a_sectors_attributes_comes_back_from_worker_processes() -> None:
+    # A worker sends its decision as JSON; read back, the plan's `subject` is the accounting layer's word.
+    person: dict[str, Any] = ACCOUNTANT["person"]  # type: ignore[assignment]
+    people = [ACCOUNTANT | {"person": person | {"id": f"p{i}"}} for i in range(3)]
+    results = list(ce_policy.evaluate_many(people, workers=2, to_complete=True))
+    alone = ce_policy.evaluate(ACCOUNTANT)
+    for result in results:
+        assert result.error is None and result.decision is not None
+        assert result.decision.to_complete == alone.to_complete
+
+
 def test_diff_decides_without_working_out_what_would_complete_a_year() -> None:
     diff = ce_policy.diff_policies("shipped", "shipped", [ACCOUNTANT])  # advice, not an outcome: not compared
     assert (diff.records, diff.unchanged, diff.invalid) == (1, 1, ())

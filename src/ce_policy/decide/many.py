@@ -46,6 +46,7 @@ from ce_policy.decide.sink import UNLOGGED, DecisionSink, Unlogged, active_decis
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError, RecordError
 from ce_policy.model.record import DEFERRED, Record, parse_model
+from ce_policy.model.ways import VOCABULARY_CONTEXT
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry, shipped_policy_root
 
@@ -114,7 +115,9 @@ class BatchResult:
     def decision(self) -> Decision | None:
         """The decision, when one was made."""
         if self._decision is None and self._json is not None:
-            self._decision = Decision.model_validate_json(self._json)
+            # ce_policy's own output, read back: a plan may carry the deciding policy's attributes (an
+            # accountant's `subject`), which only that policy's vocabulary knows.
+            self._decision = Decision.model_validate_json(self._json, context={VOCABULARY_CONTEXT: DEFERRED})
         return self._decision
 
     @property
