@@ -18,7 +18,9 @@ import pytest
 import ce_policy
 from ce_policy.audit.log import NO_LOG, record_digest
 from ce_policy.decide.sink import UNLOGGED, set_decision_log
+from ce_policy.invariants import check_order_does_not_matter
 from ce_policy.model.record import DEFERRED, Record, parse_model
+from ce_policy.testing.cases import load_cases, run_case
 from tests.layers import MAKE_UP_FILES, registry_with
 from tests.records import activity, complete_record, record
 
@@ -124,3 +126,10 @@ def test_a_replay_logs_nothing(process_log: io.StringIO, tmp_path: Path) -> None
     before = process_log.getvalue()
     assert ce_policy.replay(path).confirmed
     assert process_log.getvalue() == before
+
+
+def test_yaml_cases_and_invariants_are_checks_not_decisions(process_log: io.StringIO) -> None:
+    cases = load_cases(Path(__file__).resolve().parents[1] / "policies" / "xj" / "aksu-2025-12" / "cases" / "ways.yaml")
+    assert cases and all(run_case(case).passed for case in cases[:5])
+    check_order_does_not_matter(parse_model(Record, complete_record("p9"), DEFERRED))
+    assert _entries(process_log) == []

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ce_policy.decide.evaluate import evaluate
+from ce_policy.decide.sink import UNLOGGED
 from ce_policy.decide.title_review import evaluate_title_review
 from ce_policy.model.errors import CePolicyError, PolicyFileError
 from ce_policy.policy.layer_files import shown_path
@@ -261,8 +262,8 @@ def run_case(case: Case, *, registry: PolicyRegistry | None = None) -> CaseResul
         else:
             as_of = dt.date.fromisoformat(str(data["as_of"])) if "as_of" in data else None
             prior = [_jsonable(item) for item in data.get("prior", [])]
-            result = evaluate(  # type: ignore[assignment]
-                _record(case), policy=policy, as_of=as_of, prior=prior, registry=registry
+            result = evaluate(  # type: ignore[assignment]  # a case's decision is given to no one: not logged
+                _record(case), policy=policy, as_of=as_of, prior=prior, registry=registry, log=UNLOGGED
             )
     except CePolicyError as exc:
         codes = list(getattr(exc, "codes", [])) or [type(exc).__name__]

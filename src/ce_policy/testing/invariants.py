@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ce_policy.decide.evaluate import evaluate
+from ce_policy.decide.sink import UNLOGGED
 from ce_policy.model.decision import Decision
 from ce_policy.model.record import DEFERRED, Activity, Record, parse_model
 from ce_policy.policy.loaded import Policy
@@ -40,7 +41,7 @@ class InvariantError(AssertionError):
 def _decide(
     record: Record, policy: str | Policy | None, as_of: dt.date | None, registry: PolicyRegistry | None
 ) -> Decision:
-    return evaluate(record, policy=policy, as_of=as_of, registry=registry)
+    return evaluate(record, policy=policy, as_of=as_of, registry=registry, log=UNLOGGED)  # checks, not decisions
 
 
 def _fail(message: str, record: Record) -> InvariantError:
@@ -168,7 +169,9 @@ def check_json_round_trip(
     """A record sent as JSON and read back gives the same decision."""
     parsed = parse_model(Record, record, DEFERRED)
     again = json.loads(parsed.model_dump_json())
-    if _decide(parsed, policy, as_of, registry) != evaluate(again, policy=policy, as_of=as_of, registry=registry):
+    if _decide(parsed, policy, as_of, registry) != evaluate(
+        again, policy=policy, as_of=as_of, registry=registry, log=UNLOGGED
+    ):
         raise _fail("the record read back from JSON gives another decision", parsed)
 
 
