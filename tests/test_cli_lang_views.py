@@ -8,7 +8,9 @@ codes in brackets and paths.
 from __future__ import annotations
 
 import ast
+import errno
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from ce_policy.cli.options import LANG_HELP
 from ce_policy.cli.usage import lang_of
 from ce_policy.decide.evaluate import evaluate
 from ce_policy.model.errors import PolicyNotFoundError, RecordError
+from ce_policy.text.batch_words import BATCH_WORDS
 from ce_policy.text.error_text import error_text
 from ce_policy.text.error_words import ERROR_WORDS, RECORD_WORDS
 from ce_policy.text.glossary import in_language, sector_term
@@ -331,3 +334,143 @@ def test_no_command_at_all_shows_the_help_as_click_does() -> None:
     assert result.exit_code == 2
     assert result.output.startswith("Usage: main [OPTIONS] COMMAND [ARGS]...")
     assert "错误" not in result.output
+
+
+def _batch_and_diff_errors(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    """Each error ``batch`` and ``diff`` stop on: the command line, and its English message as it always was."""
+    people, empty, blocker = tmp_path / "people.jsonl", tmp_path / "empty.jsonl", tmp_path / "a-file"
+    people.write_text(json.dumps(json.loads((AKSU / "complete.json").read_text(encoding="utf-8"))) + "\n", "utf-8")
+    empty.write_text("", encoding="utf-8")
+    blocker.write_text("", encoding="utf-8")
+    out, not_a_folder = tmp_path / "out.jsonl", os.strerror(errno.ENOTDIR)
+    one = "error: give exactly one of --records FILE and --generate N\n"
+    return {
+        "output_is_input": (
+            ["batch", str(people), "-o", str(people)],
+            f"error: the decisions file {people} is the input {people}: it would be overwritten\n",
+        ),
+        "empty_input": (
+            ["batch", str(empty), "-o", str(out)],
+            f"error: {empty}: holds no record, so there is nothing to decide\n",
+        ),
+        "resume_without_state": (
+            ["batch", str(people), "-o", str(out), "--resume"],
+            f"error: nothing to resume: there is no progress file {out}.progress.json (the run finished, or never "
+            "started)\n",
+        ),
+        "unwritable_output": (
+            ["batch", str(people), "-o", str(blocker / "out.jsonl")],
+            f"error: cannot write {blocker / 'out.jsonl'}: {not_a_folder}\n",
+        ),
+        "diff_both": (["diff", "shipped", "shipped", "--records", str(people), "--generate", "3"], one),
+        "diff_neither": (["diff", "shipped", "shipped"], one),
+        "diff_unwritable": (
+            ["diff", "shipped", "shipped", "--generate", "3", "-o", str(blocker / "report.txt")],
+            f"error: cannot write {blocker / 'report.txt'}: {not_a_folder}\n",
+        ),
+    }
+
+
+def test_batch_and_diff_errors_are_told_in_chinese_and_in_english_as_before(tmp_path: Path) -> None:
+    cases = _batch_and_diff_errors(tmp_path)
+    for name, (args, english) in cases.items():
+        result = _run(*args)
+        assert result.exit_code == 2, (name, result.output)
+        assert result.stderr.startswith("错误："), (name, result.stderr)
+        assert CJK.search(result.stderr[3:]), (name, result.stderr)
+        assert _english(result.stderr) == [], (name, result.stderr)
+        said = _run(*args, "--lang", "en")
+        assert (said.exit_code, said.stderr) == (2, english), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "empty.jsonl", "people.jsonl"]
+    people, blocker = tmp_path / "people.jsonl", tmp_path / "a-file"
+    assert _run(*cases["output_is_input"][0]).stderr == f"错误：决定文件 {people} 就是输入文件 {people}：会被覆盖\n"
+    assert _run(*cases["unwritable_output"][0]).stderr == (
+        f"错误：无法写入 {blocker / 'out.jsonl'}：路径中有一段不是文件夹\n"
+    )
+    assert _run(*cases["diff_neither"][0]).stderr == "错误：--records FILE 与 --generate N 须给出且只给出其中一个\n"
+
+
+def test_a_missing_batch_input_is_told_in_chinese(tmp_path: Path) -> None:
+    args = ["batch", str(tmp_path / "absent.jsonl"), "-o", str(tmp_path / "out.jsonl")]
+    result = _run(*args)
+    assert result.exit_code == 2
+    assert f"\n错误：'IN' 的路径 '{tmp_path / 'absent.jsonl'}' 不存在" in result.stderr
+    assert _english(result.stderr) == [], result.stderr
+    english = _run(*args, "--lang", "en")
+    assert english.exit_code == 2
+    assert f"Error: Invalid value for 'IN': File '{tmp_path / 'absent.jsonl'}' does not exist." in english.stderr
+
+
+def test_two_outputs_that_are_one_file_are_named_in_chinese(tmp_path: Path) -> None:
+    people = tmp_path / "people.jsonl"
+    people.write_text(json.dumps(json.loads((AKSU / "complete.json").read_text(encoding="utf-8"))) + "\n", "utf-8")
+    out = tmp_path / "o.jsonl"
+    cases = {
+        "--errors": (str(tmp_path / "o.jsonl.progress.json"), f"错误文件 {out}.progress.json 与进度文件是同一个文件"),
+        "--report": (
+            str(tmp_path / "o.errors.jsonl"),
+            f"错误文件 {tmp_path / 'o.errors.jsonl'}（-o {out} 的默认错误文件；可用 --errors 另选）与报告 "
+            f"{tmp_path / 'o.errors.jsonl'} 是同一个文件",
+        ),
+    }
+    for option, (path, said) in cases.items():
+        assert _run("batch", str(people), "-o", str(out), option, path).stderr == f"错误：{said}\n"
+
+
+def test_an_interrupted_batch_says_what_it_kept_in_chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ce_policy.cli import batch  # noqa: PLC0415 - this test alone stops a batch
+
+    record = json.dumps(json.loads((AKSU / "complete.json").read_text(encoding="utf-8")))
+    people = tmp_path / "people.jsonl"
+    people.write_text("\n".join([record] * 4) + "\n", encoding="utf-8")
+    result = batch._Run.result
+    seen: list[int] = []
+
+    def interrupted_at_the_third(run: Any, decision: Any, error: Any) -> None:
+        seen.append(1)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+        result(run, decision, error)
+
+    monkeypatch.setattr(batch, "COMMIT_INTERVAL", 0.0)
+    monkeypatch.setattr(batch._Run, "result", interrupted_at_the_third)
+    args = ["batch", str(people), "-o", str(tmp_path / "out.jsonl"), "--workers", "1", "--chunk-size", "1"]
+    stopped = _run(*args)
+    assert stopped.exit_code == 130
+    assert stopped.stderr == (
+        "错误：处理 2 条记录后被中断；输出文件未被改动，已完成的记录已保留：请加 --resume 再运行同一命令以继续\n"
+    )
+    seen.clear()
+    english = _run(*args, "--lang", "en")
+    assert english.stderr == (
+        "error: interrupted after 2 records; the outputs are untouched, and the records done so far are kept: "
+        "run the same command with --resume to continue\n"
+    )
+
+
+def test_every_code_a_batch_error_is_given_has_a_chinese_wording() -> None:
+    given: set[str] = set()
+    for name in ("batch.py", "batch_files.py", "batch_io.py"):
+        for node in ast.walk(ast.parse((SRC / "cli" / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                given |= {
+                    str(k.value.value) for k in node.keywords if k.arg == "code" and isinstance(k.value, ast.Constant)
+                }
+                if getattr(node.func, "id", "") == "_said" and isinstance(node.args[2], ast.Constant):
+                    given.add(str(node.args[2].value))
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "code":
+                given |= {str(c.value) for c in ast.walk(node.value) if isinstance(c, ast.Constant)}
+    assert len(given) >= 15  # the collection works
+    assert sorted(given - BATCH_WORDS.keys()) == []
+    for code, words in BATCH_WORDS.items():
+        assert CJK.search(words), code
+
+
+def test_a_progress_file_that_is_not_text_is_told_in_chinese(tmp_path: Path) -> None:
+    people, out = tmp_path / "people.jsonl", tmp_path / "out.jsonl"
+    people.write_text(json.dumps(json.loads((AKSU / "complete.json").read_text(encoding="utf-8"))) + "\n", "utf-8")
+    (tmp_path / "out.jsonl.progress.json").write_bytes(b"\xff\xfe")
+    args = ["batch", str(people), "-o", str(out), "--resume"]
+    assert _run(*args).stderr == f"错误：无法读取进度文件 {out}.progress.json：不是 UTF-8 文本\n"
+    english = _run(*args, "--lang", "en").stderr
+    assert english.startswith(f"error: cannot read the progress file {out}.progress.json: 'utf-8' codec"), english

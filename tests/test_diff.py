@@ -218,15 +218,17 @@ def test_cli_errors_exit_2_without_a_traceback(tmp_path: Path) -> None:
         ("shipped", "shipped", "--records", str(records), "--policy", "xj.nowhere"),
     ]
     for args in cases:
-        result = _run(*args)
-        assert result.exit_code == 2, (args, result.output)
-        assert "error:" in result.output
-        assert "Traceback" not in result.output
+        for lang, said in (("zh", "错误："), ("en", "error: ")):
+            result = _run(*args, "--lang", lang)
+            assert result.exit_code == 2, (args, result.output)
+            assert result.output.startswith(said), (args, result.output)
+            assert "Traceback" not in result.output
     bad = tmp_path / "people.txt"
     bad.write_text("{}", encoding="utf-8")
-    result = _run("shipped", "shipped", "--records", str(bad))
+    result = _run("shipped", "shipped", "--records", str(bad), "--lang", "en")
     assert result.exit_code == 2
     assert "unknown format" in result.output
+    assert _run("shipped", "shipped", "--records", str(bad)).output == f"错误：记录文件 {bad} 无法使用\n"
 
 
 def test_generating_a_population_reports_its_progress_record_by_record() -> None:

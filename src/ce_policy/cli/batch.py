@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import itertools
 import json
 import os
@@ -28,15 +27,17 @@ from tqdm import tqdm
 from ce_policy.cli.batch_files import (
     BatchFileError,
     Outputs,
-    OutputWriteError,
     PartFile,
     Progress,
+    fingerprint,
     plan_outputs,
+    write_error,
 )
 from ce_policy.cli.batch_io import (
     OutputFormat,
     ParquetUnavailableError,
     Writer,
+    count_lines,
     error_row,
     output_format,
     population_outcomes,
@@ -51,6 +52,7 @@ from ce_policy.model.record import GENERAL_SECTOR
 from ce_policy.model.record_files import RecordInput, iter_records
 from ce_policy.policy.registry import PolicyRegistry, registry_with
 from ce_policy.text.batch_report import BatchSummary, render_html, render_text, resumed_line
+from ce_policy.text.batch_words import batch_error_text, batch_words
 from ce_policy.text.terminal import printable
 
 __all__ = ["batch_command"]
@@ -161,13 +163,9 @@ class _Run:
         self.last_commit = time.monotonic()
 
 
-def _count_lines(path: Path) -> int | None:
-    """The lines of a JSON Lines file (a cheap bound of its records), for the progress bar."""
-    try:
-        with path.open("rb") as stream:
-            return sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
-    except OSError:
-        return None
+def _said(lang: Literal["zh", "en"], en: str, code: str, **details: str) -> str:
+    """A message of the batch itself: ``en``, or in Chinese by its code (``text/batch_words``)."""
+    return en if lang == "en" else batch_words(code, details)
 
 
 @click.command("batch")
@@ -232,15 +230,15 @@ def batch_command(
         parquet = fmt == "parquet"
         outputs = plan_outputs(source, output, errors_path, report, parquet=parquet, default_errors=default_errors)
     except (ValueError, BatchFileError) as exc:
-        fail(printable(str(exc)))
+        fail(batch_error_text(exc, lang), lang=lang)
     try:
         registry = _registry(policy_dirs)
         if policy_id is not None:
             registry.policy(policy_id)
         inputs = _checked(iter_records(source, format=format_in), source)
         Writer(_Nowhere(), fmt)  # Parquet without pyarrow is refused before any file is opened
-    except (CePolicyError, ValueError, ParquetUnavailableError) as exc:
-        fail(printable(str(exc)))
+    except (CePolicyError, ValueError, BatchFileError, ParquetUnavailableError) as exc:
+        fail(batch_error_text(exc, lang), lang=lang)
     job = _Job(
         source=source,
         outputs=outputs,
@@ -259,7 +257,7 @@ def batch_command(
         try:
             state = progress.load()
         except BatchFileError as exc:
-            fail(str(exc))
+            fail(batch_error_text(exc, lang), lang=lang)
     else:
         outputs.remove_parts()  # what an earlier, interrupted run of these outputs left: this run starts afresh
     if state is not None and state["finished"]:
@@ -267,13 +265,17 @@ def batch_command(
     else:
         shown = not no_progress and sys.stderr.isatty()
         if total is None and shown and job.format_in in ("jsonl", "ndjson"):
-            total = _count_lines(source)
+            total = count_lines(source)
         with tqdm(total=total, unit=" records", file=sys.stderr, disable=not shown, dynamic_ncols=True) as bar:
             summary, decided = _decide(job, inputs, progress, state, bar)
     try:
         outputs.finish()
     except BatchFileError as exc:
-        fail(f"{exc}; run the same command with --resume to finish")
+        why = batch_error_text(exc, lang)
+        fail(
+            _said(lang, f"{why}; run the same command with --resume to finish", "finish_with_resume", message=why),
+            lang=lang,
+        )
     if state is not None and state["done"]:
         click.echo(resumed_line(state["done"], lang))
     click.echo(render_text(summary, lang))
@@ -312,25 +314,11 @@ class _Job:
             "policy": self.policy_id,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "policies": [os.path.realpath(folder) for folder in policy_dirs],
-            "policy_files": _fingerprint(self.registry.roots),
+            "policy_files": fingerprint(self.registry.roots),
             "decisions": str(self.outputs.decisions.final),
             "errors": str(self.outputs.errors.final),
             "report": str(report.final) if report else None,
         }
-
-
-def _fingerprint(roots: tuple[Path, ...]) -> str:
-    """A digest of the name, size and modification time of every file under the policy folders.
-
-    A run is resumed only under the very policy files it started with: no population is decided half under
-    one version of a policy and half under another.
-    """
-    digest = hashlib.sha256()
-    for root in roots:
-        for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
-            info = path.stat()
-            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    return "sha256:" + digest.hexdigest()
 
 
 class _Nowhere:
@@ -347,11 +335,12 @@ def _checked(inputs: Iterator[RecordInput], source: Path) -> Iterator[RecordInpu
     """
     first = next(inputs, None)
     if first is None:
-        raise ValueError(f"{source}: holds no record, so there is nothing to decide")
+        message = f"{source}: holds no record, so there is nothing to decide"
+        raise BatchFileError(message, source, code="empty_input", details={"source": printable(str(source))})
     return itertools.chain([first], inputs)
 
 
-def _open_parts(outputs: Outputs, state: dict[str, Any] | None) -> tuple[PartFile, PartFile]:
+def _open_parts(outputs: Outputs, state: dict[str, Any] | None, lang: Literal["zh", "en"]) -> tuple[PartFile, PartFile]:
     """The decisions' and the errors' part files: created afresh, or cut back to what was committed.
 
     A fresh batch that cannot create one removes what it created, leaving nothing behind.
@@ -366,7 +355,7 @@ def _open_parts(outputs: Outputs, state: dict[str, Any] | None) -> tuple[PartFil
             part.close()
         if state is None:
             outputs.remove_parts()
-        fail(str(exc))
+        fail(batch_error_text(exc, lang), lang=lang)
     return created[0], created[1]
 
 
@@ -380,7 +369,7 @@ def _decide(
     unreadable, leaves nothing behind.
     """
     outputs = job.outputs
-    decisions, errors = _open_parts(outputs, state)
+    decisions, errors = _open_parts(outputs, state, job.lang)
     writer = Writer(decisions, job.format_out, header=state is None, count=state["decided"] if state else 0)
     run = _Run(writer, errors, decisions, progress, bar)
     if state is not None:
@@ -403,17 +392,20 @@ def _decide(
         run.commit(finished=True)
     except KeyboardInterrupt:
         _stop(results, decisions, errors)
-        _resumable(job, run, state, f"interrupted after {run.committed} records", EXIT_INTERRUPTED)
+        said = _said(job.lang, f"interrupted after {run.committed} records", "interrupted", n=str(run.committed))
+        _resumable(job, run, state, said, EXIT_INTERRUPTED)
     except BatchFileError as exc:
         _stop(results, decisions, errors)
-        _resumable(job, run, state, str(exc))
+        _resumable(job, run, state, batch_error_text(exc, job.lang))
     except BrokenExecutor as exc:
         _stop(results, decisions, errors)
-        _resumable(job, run, state, f"a worker process stopped: {exc}")
+        _resumable(
+            job, run, state, _said(job.lang, f"a worker process stopped: {exc}", "worker_stopped", reason=str(exc))
+        )
     except CePolicyError as exc:  # the input turned out unreadable: resuming would meet it again
         _stop(results, decisions, errors)
         outputs.remove_parts()
-        fail(printable(str(exc)))
+        fail(batch_error_text(exc, job.lang), lang=job.lang)
     return run.summary, writer.count
 
 
@@ -475,9 +467,9 @@ def _resumable(job: _Job, run: _Run, state: dict[str, Any] | None, message: str,
     """Stop with ``message``, keeping the committed records for ``--resume``; a fresh run with none leaves nothing."""
     if state is None and run.committed == 0:
         job.outputs.remove_parts()
-        fail(message, status)
+        fail(message, status, lang=job.lang)
     kept = "the outputs are untouched, and the records done so far are kept: run the same command with --resume"
-    fail(f"{message}; {kept} to continue", status)
+    fail(_said(job.lang, f"{message}; {kept} to continue", "kept", message=message), status, lang=job.lang)
 
 
 def _parquet(outputs: Outputs) -> None:
@@ -486,9 +478,7 @@ def _parquet(outputs: Outputs) -> None:
     try:
         write_parquet(outputs.rows, outputs.decisions.part)
     except OSError as exc:
-        raise OutputWriteError(
-            f"cannot write {printable(str(outputs.decisions.given))}: {exc.strerror or exc}", outputs.decisions.given
-        ) from exc
+        raise write_error(outputs.decisions.given, exc) from exc
 
 
 def _write_report(part: Path, report: Path, page: str) -> None:
@@ -496,4 +486,4 @@ def _write_report(part: Path, report: Path, page: str) -> None:
     try:
         part.write_text(page, encoding="utf-8")
     except OSError as exc:
-        raise OutputWriteError(f"cannot write {printable(str(report))}: {exc.strerror or exc}", report) from exc
+        raise write_error(report, exc) from exc

@@ -22,13 +22,16 @@ Every write error names its file (`OutputWriteError`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ce_policy.text.batch_report import BatchSummary
+from ce_policy.text.batch_words import FILE_NAMES
 from ce_policy.text.terminal import printable
 
 __all__ = [
@@ -40,7 +43,9 @@ __all__ = [
     "Progress",
     "ResumeError",
     "SamePathError",
+    "fingerprint",
     "plan_outputs",
+    "write_error",
 ]
 
 PROGRESS_VERSION = 1
@@ -52,12 +57,17 @@ class BatchFileError(Exception):
 
     Attributes:
         path: the file concerned.
+        code: what went wrong, for a view to word it in another language (``text/batch_words``).
+        details: the named values the message speaks of.
     """
 
-    def __init__(self, message: str, path: Path) -> None:
-        """Keep the message and the file."""
+    def __init__(
+        self, message: str, path: Path, *, code: str = "batch_file", details: Mapping[str, object] | None = None
+    ) -> None:
+        """Keep the message, the file, the code and the details."""
         super().__init__(message)
-        self.path = path
+        self.path, self.code = path, code
+        self.details = {"path": _shown(path), **{name: str(value) for name, value in (details or {}).items()}}
 
 
 class SamePathError(BatchFileError):
@@ -76,8 +86,18 @@ def _shown(path: Path) -> str:
     return printable(str(path))
 
 
-def _write_error(path: Path, exc: OSError) -> OutputWriteError:
-    return OutputWriteError(f"cannot write {_shown(path)}: {exc.strerror or exc}", path)
+def write_error(path: Path, exc: OSError) -> OutputWriteError:
+    """Why ``path`` cannot be written, naming it (code ``write_failed``, with the system's reason)."""
+    reason = exc.strerror or str(exc)
+    details = {"reason": reason, "errno": exc.errno or ""}
+    return OutputWriteError(f"cannot write {_shown(path)}: {reason}", path, code="write_failed", details=details)
+
+
+def _named(name: str, **paths: Path) -> tuple[str, str]:
+    """What a file of a batch is called in a message, in en and zh (`FILE_NAMES`)."""
+    shown = {key: _shown(value) for key, value in paths.items()}
+    en, zh = FILE_NAMES[name]
+    return en.format(**shown), zh.format(**shown)
 
 
 def _real(path: Path) -> Path:
@@ -145,19 +165,19 @@ class Outputs:
         """The part the decisions are streamed to: the rows for Parquet, otherwise the decisions' part."""
         return self.rows or self.decisions.part
 
-    def written(self) -> list[tuple[str, Path]]:
-        """Every file written on the way, each with what it is, for messages."""
-        found = [(f"the part file of {_shown(t.given)}", t.part) for t in self.targets]
+    def written(self) -> list[tuple[tuple[str, str], Path]]:
+        """Every file written on the way, each with what it is (en, zh), for messages."""
+        found = [(_named("part", path=t.given), t.part) for t in self.targets]
         if self.rows is not None:
-            found.append((f"the rows file of {_shown(self.decisions.given)}", self.rows))
-        found.append(("the progress file", self.progress))
-        found.append(("the progress file's next version", self.progress_next))
+            found.append((_named("rows", path=self.decisions.given), self.rows))
+        found.append((_named("progress"), self.progress))
+        found.append((_named("progress_next"), self.progress_next))
         return found
 
     def remove_parts(self) -> None:
         """Remove every part and the progress file (a batch refused or started afresh)."""
         for _, path in self.written():
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # nothing there to remove
                 path.unlink()
 
     def finish(self) -> None:
@@ -176,7 +196,7 @@ class Outputs:
                 target.part.replace(target.final)
                 _sync_folder(target.final.parent)
             except OSError as exc:
-                raise _write_error(target.given, exc) from exc
+                raise write_error(target.given, exc) from exc
         for path in (self.rows, self.progress, self.progress_next):
             if path is not None:
                 with contextlib.suppress(FileNotFoundError):
@@ -199,15 +219,13 @@ def plan_outputs(
     Raises:
         SamePathError: two of them are one file; nothing has been opened.
     """
-    errors_name = f"the error file {_shown(errors)}"
-    if default_errors:
-        errors_name += f" (the default for -o {_shown(decisions)}; choose another with --errors)"
-    named: list[tuple[str, Path]] = [
-        (f"the decisions file {_shown(decisions)}", decisions),
-        (errors_name, errors),
+    errors_name = _named("errors_default", path=errors, decisions=decisions) if default_errors else None
+    named: list[tuple[tuple[str, str], Path]] = [
+        (_named("decisions", path=decisions), decisions),
+        (errors_name or _named("errors", path=errors), errors),
     ]
     if report is not None:
-        named.append((f"the report {_shown(report)}", report))
+        named.append((_named("report", path=report), report))
     outputs = Outputs(
         Target("decisions", decisions, _real(decisions)),
         Target("errors", errors, _real(errors)),
@@ -217,14 +235,20 @@ def plan_outputs(
     every = [*named, *outputs.written()]
     for what, path in every:
         if _same(path, source):
-            raise SamePathError(f"{what} is the input {_shown(source)}: it would be overwritten", path)
+            message = f"{what[0]} is the input {_shown(source)}: it would be overwritten"
+            details = {"what": what[1], "source": _shown(source)}
+            raise SamePathError(message, path, code="same_as_input", details=details)
     for i, (what, path) in enumerate(every):
         for other, other_path in every[i + 1 :]:
             if _same(path, other_path):
-                raise SamePathError(f"{what} and {other} are the same file", path)
+                details = {"what": what[1], "other": other[1]}
+                raise SamePathError(
+                    f"{what[0]} and {other[0]} are the same file", path, code="same_file", details=details
+                )
     for _, path in outputs.written():
         if path.is_dir():
-            raise SamePathError(f"{_shown(path)} is a folder, where the batch would write a file", path)
+            message = f"{_shown(path)} is a folder, where the batch would write a file"
+            raise SamePathError(message, path, code="is_folder")
     return outputs
 
 
@@ -260,7 +284,7 @@ class PartFile:
                 os.truncate(path, resume_at)
                 self._stream = path.open("a", encoding="utf-8", newline="")
         except OSError as exc:
-            raise _write_error(shown, exc) from exc
+            raise write_error(shown, exc) from exc
 
     def write(self, text: str) -> int:
         """Append ``text``.
@@ -271,7 +295,7 @@ class PartFile:
         try:
             return self._stream.write(text)
         except OSError as exc:
-            raise _write_error(self.shown, exc) from exc
+            raise write_error(self.shown, exc) from exc
 
     def sync(self) -> int:
         """Flush to disk; returns the file's length in bytes (once closed, its length then).
@@ -286,7 +310,7 @@ class PartFile:
             os.fsync(self._stream.fileno())
             self.length = os.fstat(self._stream.fileno()).st_size
         except OSError as exc:
-            raise _write_error(self.shown, exc) from exc
+            raise write_error(self.shown, exc) from exc
         return self.length
 
     def close(self) -> None:
@@ -303,7 +327,7 @@ class PartFile:
             try:
                 self._stream.close()
             except OSError as exc:
-                raise _write_error(self.shown, exc) from exc
+                raise write_error(self.shown, exc) from exc
 
 
 def _committed_length(value: Any) -> int:
@@ -349,7 +373,7 @@ class Progress:
                 os.fsync(stream.fileno())
             temporary.replace(self.path)
         except OSError as exc:
-            raise _write_error(self.path, exc) from exc
+            raise write_error(self.path, exc) from exc
         _sync_folder(self.path.parent)
 
     def load(self) -> dict[str, Any]:
@@ -367,26 +391,34 @@ class Progress:
             raise ResumeError(
                 f"nothing to resume: there is no progress file {shown} (the run finished, or never started)",
                 self.path,
+                code="nothing_to_resume",
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ResumeError(f"cannot read the progress file {shown}: {exc}", self.path) from exc
+            why = {"reason": getattr(exc, "strerror", None) or str(exc), "errno": getattr(exc, "errno", None) or ""}
+            code = "progress_not_text" if isinstance(exc, UnicodeDecodeError) else "progress_unreadable"
+            message = f"cannot read the progress file {shown}: {exc}"
+            raise ResumeError(message, self.path, code=code, details=why) from exc
         try:
             state = json.loads(text)
             if state.get("version") != PROGRESS_VERSION:
-                raise ResumeError(f"{shown} is a progress file of another version of ce-policy", self.path)
+                message = f"{shown} is a progress file of another version of ce-policy"
+                raise ResumeError(message, self.path, code="progress_version")
             lengths = (_committed_length(state["parts"]["decisions"]), _committed_length(state["parts"]["errors"]))
             _committed_length(state["done"])
             _committed_length(state["decided"])
             BatchSummary.from_json(state["summary"])
             run, finished = state["run"], state["finished"]
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise ResumeError(f"{shown} is not a progress file of ce-policy batch (damaged?)", self.path) from exc
+            message = f"{shown} is not a progress file of ce-policy batch (damaged?)"
+            raise ResumeError(message, self.path, code="progress_damaged") from exc
         if run != self.run:
             changed = sorted(k for k in {*run, *self.run} if run.get(k) != self.run.get(k))
             raise ResumeError(
                 f"cannot resume: the progress file {shown} is of another run: {', '.join(changed)} differ "
                 "(resume with the same input, unchanged, and the same options)",
                 self.path,
+                code="other_run",
+                details={"changed": ", ".join(changed)},
             )
         if finished is not True:
             streamed = self.outputs.streamed
@@ -404,5 +436,21 @@ class Progress:
                         f"cannot resume: the part file of {_shown(what)} ({_shown(path)}) is missing or shorter "
                         f"than the {length} bytes committed",
                         path,
+                        code="part_short",
+                        details={"output": _shown(what), "length": length},
                     )
         return dict(state)
+
+
+def fingerprint(roots: tuple[Path, ...]) -> str:
+    """A digest of the name, size and modification time of every file under the policy folders.
+
+    A run is resumed only under the very policy files it started with: no population is decided half under
+    one version of a policy and half under another.
+    """
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
+            info = path.stat()
+            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return "sha256:" + digest.hexdigest()

@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import importlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 from ce_policy.decide.bulk import PopulationColumns
@@ -26,7 +27,9 @@ __all__ = [
     "CSV_FIELDS",
     "OutputFormat",
     "ParquetUnavailableError",
+    "UnknownFormatError",
     "Writer",
+    "count_lines",
     "decision_data",
     "error_row",
     "neutral_cell",
@@ -70,6 +73,20 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 class ParquetUnavailableError(RuntimeError):
     """Parquet output was asked for, but pyarrow is not installed."""
+
+    code = "parquet_unavailable"
+    details: Mapping[str, str] = MappingProxyType({})  # none: the message names no value
+
+
+class UnknownFormatError(ValueError):
+    """No output format is given and the output's suffix tells none (``code`` and ``details`` for its wording)."""
+
+    code = "unknown_format"
+
+    def __init__(self, path: Path, endings: str) -> None:
+        """Word the error, naming the output and the endings known."""
+        super().__init__(f"{path}: cannot tell the output format: give --format-out or a name ending in {endings}")
+        self.details = {"path": str(path), "endings": endings}
 
 
 def decision_data(decision: Decision | dict[str, Any]) -> dict[str, Any]:
@@ -225,12 +242,12 @@ def output_format(path: Path, fmt: OutputFormat | None) -> OutputFormat:
     """``fmt``, or the format of the suffix of ``path``.
 
     Raises:
-        ValueError: no format is given and the suffix is not one of `SUFFIXES`.
+        UnknownFormatError: no format is given and the suffix is not one of `SUFFIXES` (a `ValueError`).
     """
     chosen = fmt or SUFFIXES.get(path.suffix.lower())
     if chosen is None:
         endings = ", ".join(SUFFIXES)
-        raise ValueError(f"{path}: cannot tell the output format: give --format-out or a name ending in {endings}")
+        raise UnknownFormatError(path, endings)
     return chosen
 
 
@@ -280,3 +297,12 @@ def population_outcomes(
                     },
                     None,
                 )
+
+
+def count_lines(path: Path) -> int | None:
+    """The lines of a JSON Lines file (a cheap bound of its records), for the progress bar."""
+    try:
+        with path.open("rb") as stream:
+            return sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
+    except OSError:
+        return None

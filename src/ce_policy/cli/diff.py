@@ -16,7 +16,9 @@ from ce_policy.cli.exit import fail
 from ce_policy.model.errors import CePolicyError
 from ce_policy.model.record_files import RecordInput, iter_records
 from ce_policy.testing.population import MAX_GENERATED, GeneratedPopulation, generate_common_records
+from ce_policy.text.batch_words import batch_error_text, batch_words
 from ce_policy.text.diff_report import render_html, render_text
+from ce_policy.text.terminal import printable
 
 __all__ = ["diff_command"]
 
@@ -75,7 +77,8 @@ def diff_command(
     Exit status: 0 when done (1 with --fail-on-change if any decision changed), 2 on an error.
     """
     if (records_file is None) == (generate is None):
-        fail("give exactly one of --records FILE and --generate N")
+        one = "give exactly one of --records FILE and --generate N"
+        fail(one if lang == "en" else batch_words("one_population", {}), lang=lang)
     try:
         old_registry, old_label = load_version(old)
         new_registry, new_label = load_version(new)
@@ -101,7 +104,7 @@ def diff_command(
                 old_registry, new_registry, deciding, policy=policy_id, as_of=as_of.date() if as_of else None
             )
     except CePolicyError as exc:
-        fail(str(exc))
+        fail(batch_error_text(exc, lang, escape=False), lang=lang)
     result = result.model_copy(update={"old": old_label, "new": new_label, "population": population})
     if fmt == "json":
         report = result.model_dump_json(indent=2)
@@ -115,6 +118,10 @@ def diff_command(
         try:
             output.write_text(report if report.endswith("\n") else report + "\n", encoding="utf-8")
         except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
+            reason, shown = exc.strerror or str(exc), printable(str(output))
+            details = {"path": shown, "reason": reason, "errno": str(exc.errno or "")}
+            fail(
+                f"cannot write {output}: {reason}" if lang == "en" else batch_words("write_failed", details), lang=lang
+            )
     if fail_on_change and result.changed:
         sys.exit(EXIT_CHANGED)
