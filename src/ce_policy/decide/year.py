@@ -119,26 +119,32 @@ class YearEvaluation(StageRunner):
         """
         memo = self.memo if self.memo is not None and self.memo.enabled else None
         as_of = self.as_of
-        profile = memo.profile((*common.values(), as_of)) if memo is not None else 0
-        results: list[ActivityResult | None] = []
+        activities = self.record.activities
         building: dict[int, ActivityState] = {}
         fresh: list[tuple[int, tuple[Any, ...] | None]] = []
+        if memo is not None:
+            profile = memo.profile((*common.values(), as_of))
+            keys: list[tuple[Any, ...] | None] = [(profile, *activity_key(activity)) for activity in activities]
+            results = memo.recall_activities(keys)  # type: ignore[arg-type]
+        else:
+            keys = [None] * len(activities)
+            results = [None] * len(activities)
         traced = self.traced
-        for index, activity in enumerate(self.record.activities):
-            key = (profile, *activity_key(activity)) if memo is not None else None
-            result = memo.recall_activity(key) if memo is not None and key is not None else None
-            results.append(result)
+        provisional: set[str] = set()
+        attributes = self.policy.vocabulary.attributes
+        for index, result in enumerate(results):
             if result is None:
                 building[index] = ActivityState(
-                    activity_fact(index, activity, common, as_of, self.dates, self.policy.vocabulary.attributes)
+                    activity_fact(index, activities[index], common, as_of, self.dates, attributes)
                 )
-                fresh.append((index, key))
+                fresh.append((index, keys[index]))
             else:
-                self.provisional |= result.provisional
+                provisional |= result.provisional
                 traced += [
                     (stage, priority, index + 1 if stage == 0 else index, name, index)
                     for stage, priority, name in result.acted
                 ]
+        self.provisional |= provisional
         self._building = building
         person = {"id": "person", "stage": "person", **common}
         self.decide([person, *(building[i].fact for i, _ in fresh)], [0, *(i + 1 for i, _ in fresh)])

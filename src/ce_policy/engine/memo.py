@@ -224,6 +224,15 @@ class FiringMemo(Generic[_Result]):
             result.recalled = True
         return result
 
+    def recall_activities(self, keys: list[tuple[Any, ...]]) -> list[_Result | None]:
+        """`recall_activity` for each of ``keys``, in order (one lookup each, no call per key)."""
+        get = self._activities.get
+        found = [get(key) for key in keys]
+        for result in found:
+            if result is not None:
+                result.recalled = True
+        return found
+
     def keep_activity(self, key: tuple[Any, ...], result: _Result) -> None:
         """Keep what an activity came to, under everything the rules of its two stages can read.
 
