@@ -18,9 +18,11 @@ def test_an_empty_batch_input_is_refused_and_no_output_is_written(tmp_path: Path
     source = tmp_path / "empty.jsonl"
     source.write_text("\n\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    result = CliRunner().invoke(main, ["batch", str(source), "-o", str(out), "--workers", "1", "--no-progress"])
-    assert result.exit_code == 2
-    assert "holds no record, so there is nothing to decide" in result.output
+    for lang, said in (("en", "holds no record, so there is nothing to decide"), ("zh", "中没有一条记录，无可认定")):
+        arguments = ["batch", str(source), "-o", str(out), "--workers", "1", "--no-progress", "--lang", lang]
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 2
+        assert said in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.jsonl"]
 
 

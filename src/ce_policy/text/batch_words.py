@@ -34,7 +34,7 @@ BATCH_WORDS: dict[str, str] = {
     "progress_damaged": "{path} 不是 ce-policy batch 的进度文件（已损坏？）",
     "other_run": "无法续跑：进度文件 {path} 属于另一次运行：{changed} 不同（请用同一个未改动的输入和相同的选项续跑）",
     "part_short": "无法续跑：{output} 的部分文件（{path}）缺失，或短于已提交的 {length} 字节",
-    "empty_input": "{source} 中没有一条记录，没有可决定的",
+    "empty_input": "{source} 中没有一条记录，无可认定",
     "unknown_format": "{path}：无法判断输出格式：请给出 --format-out，或用以 {endings} 结尾的文件名",
     "parquet_unavailable": "输出 Parquet 需要 pyarrow：pip install 'ce-policy[parquet]'",
     "interrupted": "处理 {n} 条记录后被中断",
