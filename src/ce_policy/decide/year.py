@@ -16,7 +16,7 @@ from ce_policy.decide.activity_result import ActivityResult, ActivityState
 from ce_policy.decide.decision_data import build_decision, centi
 from ce_policy.decide.facts import activity_fact, activity_key, person_fields
 from ce_policy.decide.stages import StageRunner
-from ce_policy.engine.memo import priorities
+from ce_policy.engine.memo import FiringMemo, priorities
 from ce_policy.model.decision import Decision
 from ce_policy.model.hours import from_centi, to_centi
 from ce_policy.model.record import Activity
@@ -42,9 +42,20 @@ class YearEvaluation(StageRunner):
         if self.policy.declared_words:
             self.provisional.update(self.policy.provisional_words(record.activities))
         self.priority = self.memo.priority if self.memo is not None else priorities(self.engine.compiled)
+        memo = self.memo if self.memo is not None and self.memo.enabled else None
+        profile, keys, results = self._recall(memo, common)
+        year_key: tuple[Any, ...] | None = None
+        if memo is not None and all(result is not None for result in results):
+            # Each result is kept under one key (profile and activity fields): the results themselves, compared
+            # by identity, stand for the activities' keys without hashing them again.
+            year_key = (profile, tuple(results), tuple(sorted(self.prior.items())))
+            kept: _YearOutcome | None = memo.recall_year(year_key)
+            if kept is not None:
+                self.activities = results  # type: ignore[assignment]
+                return build_decision(self, *kept.restore(self))
         with contextlib.ExitStack() as stack:
             self._stack = stack
-            self._activity_stages(common)
+            self._activity_stages(common, keys, results)
             pools = self._pools()
             self.decide(
                 [
@@ -86,6 +97,8 @@ class YearEvaluation(StageRunner):
                 "cycle_complete": not self.short["cycle"],
             }
             self.decide([verdict])
+        if memo is not None and year_key is not None:
+            memo.keep_year(year_key, _YearOutcome(self, actual, projected, complete, cycle))
         return build_decision(self, actual, projected, complete, cycle)
 
     def _cycle_fact(self, common: dict[str, Any], total: Decimal) -> dict[str, Any] | None:
@@ -109,8 +122,27 @@ class YearEvaluation(StageRunner):
             "cycle": to_centi(hours),
         }
 
-    def _activity_stages(self, common: dict[str, Any]) -> None:
-        """The person and activity stage, then the recognition stage.
+    def _recall(
+        self, memo: FiringMemo[ActivityResult] | None, common: dict[str, Any]
+    ) -> tuple[int, list[tuple[Any, ...] | None], list[ActivityResult | None]]:
+        """Each activity's memo key, and what it came to when seen before in the same circumstances (or ``None``).
+
+        Also the memo's number for the person fields and ``as_of`` (-1 without the memo).
+        """
+        activities = self.record.activities
+        if memo is None:
+            return -1, [None] * len(activities), [None] * len(activities)
+        profile = memo.profile((*common.values(), self.as_of))
+        keys = [(profile, *activity_key(activity)) for activity in activities]
+        return profile, keys, memo.recall_activities(keys)  # type: ignore[return-value]
+
+    def _activity_stages(
+        self,
+        common: dict[str, Any],
+        keys: list[tuple[Any, ...] | None],
+        results: list[ActivityResult | None],
+    ) -> None:
+        """The person and activity stage, then the recognition stage (``keys`` and ``results`` from `_recall`).
 
         What the rules of these two stages make of an activity depends on nothing but the person fields,
         ``as_of`` and the activity's own fields (its recognition fact is made from them and from what fired on
@@ -122,13 +154,6 @@ class YearEvaluation(StageRunner):
         activities = self.record.activities
         building: dict[int, ActivityState] = {}
         fresh: list[tuple[int, tuple[Any, ...] | None]] = []
-        if memo is not None:
-            profile = memo.profile((*common.values(), as_of))
-            keys: list[tuple[Any, ...] | None] = [(profile, *activity_key(activity)) for activity in activities]
-            results = memo.recall_activities(keys)  # type: ignore[arg-type]
-        else:
-            keys = [None] * len(activities)
-            results = [None] * len(activities)
         traced = self.traced
         provisional: set[str] = set()
         attributes = self.policy.vocabulary.attributes
@@ -261,6 +286,70 @@ class YearEvaluation(StageRunner):
             share = floor.share
             fields[floor.field] = share.denominator * to_centi(part) - share.numerator * to_centi(whole)
         return fields
+
+
+class _YearOutcome:
+    """What the stages after the activities came to for one record whose activities were all recalled.
+
+    Those stages read nothing but the person fields, ``as_of``, what each activity came to (the memo's profile
+    number and the recalled results) and the prior years' hours, so the memo keeps their outcome under those
+    and a record seen before in the same circumstances comes to it again without deciding its facts (same
+    decision, same trace). Kept as immutable copies; `restore` hands each evaluation its own.
+    """
+
+    __slots__ = (
+        "actual",
+        "caps",
+        "complete",
+        "consequences",
+        "cycle",
+        "cycle_fact",
+        "depended",
+        "projected",
+        "provisional",
+        "required",
+        "shares_required",
+        "shares_short",
+        "short",
+        "traced",
+    )
+
+    def __init__(
+        self,
+        ev: YearEvaluation,
+        actual: dict[str, Decimal],
+        projected: dict[str, Decimal],
+        complete: bool,
+        cycle_fact: dict[str, Any] | None,
+    ) -> None:
+        self.traced = tuple(ev.traced)
+        self.provisional = frozenset(ev.provisional)
+        self.required = {scenario: dict(floors) for scenario, floors in ev.required.items()}
+        self.short = {scenario: dict(floors) for scenario, floors in ev.short.items()}
+        self.shares_required = {scenario: frozenset(floors) for scenario, floors in ev.shares_required.items()}
+        self.shares_short = {scenario: frozenset(floors) for scenario, floors in ev.shares_short.items()}
+        self.consequences = tuple(ev.consequences)
+        self.caps = dict(ev.caps)
+        self.cycle = ev.cycle
+        self.depended = {index: frozenset(found) for index, found in ev.depended.items()}
+        self.actual, self.projected = dict(actual), dict(projected)
+        self.complete = complete
+        self.cycle_fact = dict(cycle_fact) if cycle_fact is not None else None
+
+    def restore(self, ev: YearEvaluation) -> tuple[dict[str, Decimal], dict[str, Decimal], bool, dict[str, Any] | None]:
+        """Put the kept state back into ``ev``; the totals and flags `build_decision` takes with it."""
+        ev.traced = list(self.traced)
+        ev.provisional |= self.provisional
+        ev.required = {scenario: dict(floors) for scenario, floors in self.required.items()}
+        ev.short = {scenario: dict(floors) for scenario, floors in self.short.items()}
+        ev.shares_required = {scenario: set(floors) for scenario, floors in self.shares_required.items()}
+        ev.shares_short = {scenario: set(floors) for scenario, floors in self.shares_short.items()}
+        ev.consequences = list(self.consequences)
+        ev.caps = dict(self.caps)
+        ev.cycle = self.cycle
+        ev.depended = {index: set(found) for index, found in self.depended.items()}
+        cycle_fact = dict(self.cycle_fact) if self.cycle_fact is not None else None
+        return dict(self.actual), dict(self.projected), self.complete, cycle_fact
 
 
 def _apportion(counted: Decimal, parts: dict[str, Decimal]) -> dict[str, Decimal]:

@@ -30,6 +30,8 @@ _PRESENCE_OPS = frozenset({"$ex", "$nex"})
 ABSENT = ("~absent",)
 """A field a fact does not have, in a situation."""
 _DEFAULT_SIZE = 10_000
+_YEAR_SHARE = 8
+"""The year outcomes kept are at most this fraction of ``size`` (each is a whole record's state, not one fact's)."""
 _Bounds = tuple[tuple[Any, ...], tuple[Any, ...]]
 _NO_FIELDS: tuple[tuple[str, ...], tuple[tuple[str, _Bounds], ...]] = ((), ())
 
@@ -103,7 +105,8 @@ class FiringMemo(Generic[_Result]):
     Args:
         compiled: the compiled policy whose engine's decisions are kept.
         size: the most situations, and the most activities, kept: when full, the older half of the
-            situations goes, and the activities not recalled since the table was last full.
+            situations goes, and the activities not recalled since the table was last full. Records' year
+            outcomes (`keep_year`) are kept up to an eighth of it, the older half going when full.
     """
 
     def __init__(self, compiled: CompiledPolicy, size: int = _DEFAULT_SIZE) -> None:
@@ -135,6 +138,7 @@ class FiringMemo(Generic[_Result]):
         self._activities: dict[tuple[Any, ...], _Result] = {}
         self._profiles: dict[tuple[Any, ...], int] = {}
         self._profile_numbers = count()
+        self._years: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
 
     def situation(self, fact: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -252,9 +256,23 @@ class FiringMemo(Generic[_Result]):
                     kept.recalled = False
             table[key] = result
 
-    def _keep(self, table: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+    def recall_year(self, key: tuple[Any, ...]) -> Any:
+        """What the stages after the activities came to for a record keyed by ``key``, if kept (else ``None``).
+
+        ``key`` holds the record's profile number, what each of its activities came to (each recalled, in
+        order) and its prior years' hours.
+        """
+        return self._years.get(key)
+
+    def keep_year(self, key: tuple[Any, ...], outcome: Any) -> None:
+        """Keep what the stages after the activities came to for a record keyed by ``key`` (see `recall_year`)."""
+        self._keep(self._years, key, outcome, self.size // _YEAR_SHARE or 1)
+
+    def _keep(
+        self, table: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any, size: int | None = None
+    ) -> None:
         with self._lock:
-            if len(table) >= self.size:
+            if len(table) >= (size if size is not None else self.size):
                 for old in list(islice(table, len(table) // 2 or 1)):
                     del table[old]
             table[key] = value
