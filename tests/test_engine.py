@@ -89,7 +89,7 @@ def test_a_failing_action_gives_an_engine_error_and_leaves_no_session(
 
     monkeypatch.setattr(StageRunner, "_on_year", broken)
     with pytest.raises(ce_policy.EngineError, match="injected fault"):
-        ce_policy.evaluate(data)
+        ce_policy.evaluate(data, cache=False)  # through the engine (the memo would recall this year's outcome)
     monkeypatch.undo()
     assert _engine().live_sessions == 0
     assert ce_policy.evaluate(data) == good
