@@ -23,9 +23,10 @@ from ce_policy.decide import bulk
 from ce_policy.decide.bulk import PopulationColumns, evaluate_population
 from ce_policy.decide.bulk_columns import ActivityColumns, Row
 from ce_policy.decide.engines import engine_for, memo_of
-from ce_policy.decide.facts import activity_fact, person_fields
+from ce_policy.decide.facts import activity_fact, person_fields, person_fields_of
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import CePolicyError
+from ce_policy.model.fast_record import valid_record
 from ce_policy.policy.registry import default_registry
 from ce_policy.testing.population import generate_records
 
@@ -140,24 +141,21 @@ def test_activity_columns_key_each_activity_as_its_fact() -> None:
         chunk.prepare(row)
     checked = 0
     for row in rows:
-        if row.record is None or row.policy is None or row.day is None:
+        if row.fields is None or row.policy is None or row.day is None:
             continue
         memo = memo_of(engine_for(row.policy, row.day))
         assert memo is not None
-        region = row.record.person.region or registry.default_region or ""
-        row.common = person_fields(row.record.person, row.record.year, region, row.policy.attributes)
-        columns = ActivityColumns(
-            list(row.record.activities),
-            [row] * len(row.record.activities),
-            list(range(len(row.record.activities))),
-            row.policy,
-        )
+        record = row.record or valid_record(row.raw, row.policy.vocabulary)
+        assert record is not None
+        region = record.person.region or registry.default_region or ""
+        row.common = person_fields(record.person, record.year, region, row.policy.attributes)
+        assert row.common == person_fields_of(row.fields.person, row.fields.year, region, row.policy.attributes)
+        count = len(row.fields.activities)
+        columns = ActivityColumns(list(row.fields.activities), [row] * count, list(range(count)), row.policy)
         keyed = memo.situations_of_columns("activity", columns.count, columns.column)
-        dates = row.policy.calendar(row.record.year)
+        dates = row.policy.calendar(record.year)
         attributes = row.policy.vocabulary.attributes
-        facts = [
-            activity_fact(i, a, row.common, row.day, dates, attributes) for i, a in enumerate(row.record.activities)
-        ]
+        facts = [activity_fact(i, a, row.common, row.day, dates, attributes) for i, a in enumerate(record.activities)]
         assert keyed == [memo.situation(fact) for fact in facts]
         assert memo.situations("activity", facts) == keyed
         checked += len(facts)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import ce_policy
 from ce_policy import Decision, Record, RecordError
 from ce_policy.decide.decision_data import _DEFAULTS
-from ce_policy.model.fast_record import valid_record
+from ce_policy.model.fast_record import valid_fields, valid_record
 from ce_policy.model.record import parse_model
 from ce_policy.model.ways import VOCABULARY_CONTEXT
 from ce_policy.strategies import invalid_records, records
@@ -159,6 +159,61 @@ def test_what_the_fast_path_accepts_parse_model_accepts_with_equal_values(policy
             _same_record(fast, slow)
 
     check()
+
+
+def _same_fields(data: dict[str, Any], policy: ce_policy.Policy) -> Any:
+    """`valid_fields` vouches for exactly the records `valid_record` does, with the models' fields and values."""
+    fast = valid_record(data, policy.vocabulary)
+    fields = valid_fields(data, policy.vocabulary)
+    assert (fields is None) == (fast is None)
+    if fast is not None and fields is not None:
+        assert fields.year == fast.year
+        assert fields.person == fast.person.__dict__
+        assert [{k: repr(v) for k, v in a.items()} for a in fields.activities] == [
+            {k: repr(v) for k, v in a.__dict__.items()} for a in fast.activities
+        ]
+    return fields
+
+
+@pytest.mark.parametrize("policy", _POLICIES, ids=lambda p: p.id)
+def test_the_population_paths_fields_are_the_fast_paths_models_fields(policy: ce_policy.Policy) -> None:
+    @_SETTINGS
+    @given(st.one_of(records(policy=policy), _mutated(policy)))
+    def check(data: dict[str, Any]) -> None:
+        _same_fields(data, policy)
+
+    check()
+
+
+@_SETTINGS
+@given(
+    st.one_of(
+        st.floats(min_value=-1, max_value=10_001),
+        st.integers(-10, 10_010).map(lambda n: n / 4),
+        st.integers(-10, 1_000_010).map(lambda n: n / 100),
+        st.integers(-1, 10_001),
+    )
+)
+def test_hours_given_as_numbers_are_read_alike_by_the_fields_and_the_models(hours: float) -> None:
+    policy = _POLICIES[0]
+    data = {
+        "person": {"id": "p", "title_level": "senior"},
+        "year": 2025,
+        "activities": [
+            {
+                "id": "a",
+                "kind": "public_course",
+                "hours": hours,
+                "on_platform": True,
+                "passed": True,
+                "completed_on": "2025-06-15",
+            }
+        ],
+    }
+    fields = _same_fields(data, policy)
+    if 0 <= hours <= 10_000 and round(hours * 100) / 100 == hours:  # at most two places: both take it
+        assert fields is not None
+        assert fields.activities[0]["hours"] == Decimal(repr(hours))
 
 
 @pytest.mark.parametrize("policy", _POLICIES, ids=lambda p: p.id)

@@ -27,11 +27,8 @@ full `Decision` of a row (by `evaluate`).
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from ce_policy.decide.activity_result import ActivityResult
@@ -44,117 +41,44 @@ from ce_policy.decide.bulk_columns import (
     gather_activities,
     sum_hours,
 )
-from ce_policy.decide.engines import decision_date, engine_for, memo_of, parse_for_policy, resolve_policy
+from ce_policy.decide.bulk_keys import (
+    CONFLICT,
+    bulk_policy,
+    by_situations,
+    outcome_of,
+    recognition_fact,
+    stage_zero,
+    standard,
+    tables_of,
+    totals_of,
+    verdict_key,
+    year_key,
+    year_keys,
+)
+from ce_policy.decide.engines import (
+    decision_date,
+    engine_for,
+    memo_of,
+    parse_for_policy,
+    resolve_policy,
+    valid_fields_and_policy,
+)
 from ce_policy.decide.evaluate import evaluate
-from ce_policy.decide.facts import activity_fact, activity_key, check_vocabulary, person_fields
+from ce_policy.decide.facts import activity_fact, activity_key, check_vocabulary, person_fields, person_fields_of
 from ce_policy.decide.many import batch_error
 from ce_policy.decide.sink import active_decision_log
-from ce_policy.engine.compiler import Action
 from ce_policy.engine.memo import FiringMemo
 from ce_policy.model.decision import Decision
 from ce_policy.model.errors import CePolicyError, PolicyNotFoundError
+from ce_policy.model.fast_record import RecordFields, valid_record
 from ce_policy.model.hours import to_centi
 from ce_policy.model.record import Record
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
-from ce_policy.policy.vocabulary import CATEGORIES
 
 __all__ = ["PopulationColumns", "evaluate_population"]
 
-_CREDIT_TOTALS = ("credits", *(f"{category}_credits" for category in CATEGORIES))
-_CONFLICT = object()
-"""A table entry two records filled differently: never used."""
 _DEFAULT_CHUNK = 2000
-_TABLE_SIZE = 50_000
-
-
-@dataclass
-class _Tables:
-    """The situations decided so far for one engine: activities and years (bounded)."""
-
-    activity: dict[Any, Any] = field(default_factory=dict)
-    outcome: dict[Any, Any] = field(default_factory=dict)
-    year: dict[Any, Any] = field(default_factory=dict)
-    verdict: dict[Any, Any] = field(default_factory=dict)
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def keep(self, table: dict[Any, Any], key: Any, value: Any) -> None:
-        """Keep ``value`` under ``key``; a key kept before with another value is marked never to be used."""
-        with self.lock:
-            old = table.get(key)
-            if old is None:
-                if len(table) >= _TABLE_SIZE:
-                    table.clear()
-                table[key] = value
-            elif old != value:
-                table[key] = _CONFLICT
-
-
-_tables: weakref.WeakKeyDictionary[FiringMemo[ActivityResult], _Tables] = weakref.WeakKeyDictionary()
-
-
-def _tables_of(memo: FiringMemo[ActivityResult]) -> _Tables:
-    tables = _tables.get(memo)
-    if tables is None:
-        tables = _tables[memo] = _Tables()
-    return tables
-
-
-def _bulk_policy(policy: Policy, memo: FiringMemo[ActivityResult]) -> bool:
-    """Whether records of ``policy`` can go the bulk path (no share floors, no declared words, the memo on)."""
-    return memo.enabled and not policy.declared_words
-
-
-def _stage_zero(result: ActivityResult, actions: dict[str, Action]) -> tuple[Any, ...]:
-    """What the activity stage alone made of an activity: the rules that acted on it there, replayed in order."""
-    found: dict[str, Any] = {}
-    for call, _, name in result.acted:
-        if call != 0:
-            continue
-        for outcome, value in actions[name].outcomes:
-            if outcome in ("category", "registration", "hours", "credits", "pool") and outcome not in found:
-                found[outcome] = value
-    return tuple(found.get(name) for name in ("category", "registration", "hours", "credits", "pool"))
-
-
-def _standard(hours: Decimal, rule: Any) -> Decimal:
-    """An activity's standard hours under its hours rule (Aksu 2025 §二: claimed, fixed, or at most so many)."""
-    mode, amount = rule or ("claimed", None)
-    if mode == "fixed" and amount is not None:
-        return Decimal(amount)
-    if mode == "at_most" and amount is not None:
-        return min(hours, Decimal(amount))
-    return hours
-
-
-def _recognition(fact: dict[str, Any], zero: tuple[Any, ...], standard: Decimal) -> dict[str, Any]:
-    recognised = dict(fact)
-    recognised.update(
-        stage="recognition", category=zero[0], registration=zero[1] or "", standard_hours=to_centi(standard)
-    )
-    return recognised
-
-
-def _standard_centi(hours: int, rule: Any) -> int:
-    """`_standard` in whole hundredths, from the activity fact's hours (already in hundredths)."""
-    mode, amount = rule or ("claimed", None)
-    if mode == "fixed" and amount is not None:
-        return to_centi(Decimal(amount))
-    if mode == "at_most" and amount is not None:
-        return min(hours, to_centi(Decimal(amount)))
-    return hours
-
-
-def _outcome(result: ActivityResult) -> tuple[Any, ...]:
-    return (
-        result.category,
-        result.registration,
-        result.route or (),
-        (*result.reasons, *result.deferred),
-        result.counted,
-        result.in_projection,
-    )
 
 
 class _Chunk:
@@ -169,17 +93,24 @@ class _Chunk:
         """Check the record and find its policy and decision date, as `evaluate` does."""
         options = self.options
         try:
-            record = parse_for_policy(Record, row.raw, options["policy"], self.registry)
-            policy = resolve_policy(options["policy"], record.person, record.year, self.registry)
+            valid = valid_fields_and_policy(row.raw, options["policy"], self.registry)  # checked natively
+            if valid is not None:
+                fields, policy = valid
+            else:  # checked in Python, every problem named, as `evaluate` does
+                record = parse_for_policy(Record, row.raw, options["policy"], self.registry)
+                policy = resolve_policy(options["policy"], record.person, record.year, self.registry)
+                fields = RecordFields(record.person.__dict__, record.year, tuple(a.__dict__ for a in record.activities))
             if not policy.evaluable:
                 message = f"policy {policy.id!r} is a base layer; it does not say where and when it applies"
                 raise PolicyNotFoundError(message, code="base_layer", details={"id": policy.id})
-            row.day = decision_date(policy, record.year, options["as_of"])
-            check_vocabulary(record, policy)
+            row.day = decision_date(policy, fields.year, options["as_of"])
+            if valid is None:
+                check_vocabulary(record, policy)
+                row.record = record
         except CePolicyError as exc:
             row.error = batch_error(exc)
             return
-        row.record, row.policy = record, policy
+        row.fields, row.policy = fields, policy
 
     def by_situations(self, rows: Sequence[Row]) -> None:
         """Look the activities of every prepared record up by situation, the chunk's activities keyed as columns.
@@ -188,74 +119,75 @@ class _Chunk:
         (whole hundredths) and outcome.
         """
         groups: dict[int, tuple[FiringMemo[ActivityResult], Policy, list[Row]]] = {}
+        commons: dict[tuple[Any, ...], dict[str, Any]] = {}
         for row in rows:
-            record, policy, day = row.record, row.policy, row.day
-            if self.everything_evaluated or record is None or policy is None or day is None:
+            fields, policy, day = row.fields, row.policy, row.day
+            if self.everything_evaluated or fields is None or policy is None or day is None:
                 continue
             engine = engine_for(policy, day)
             memo = memo_of(engine)
-            if memo is None or engine.compiled.shares or not _bulk_policy(policy, memo):
+            if memo is None or engine.compiled.shares or not bulk_policy(policy, memo):
                 continue
-            region = record.person.region or self.registry.default_region or ""
-            row.common = person_fields(record.person, record.year, region, policy.attributes)
+            person = fields.person
+            region = person["region"] or self.registry.default_region or ""
+            given = person["attributes"]
+            shared = (id(policy), fields.year, region, person["title_level"], person["sector"], person["degree_level"])
+            common = None if given else commons.get(shared)
+            if common is None:
+                common = person_fields_of(person, fields.year, region, policy.attributes)
+                if not given:
+                    commons[shared] = common
+            row.common = common
             row.memo = memo
             groups.setdefault(id(memo), (memo, policy, []))[2].append(row)
         for memo, policy, members in groups.values():
             self._look_up(memo, policy, members)
 
     def _look_up(self, memo: FiringMemo[ActivityResult], policy: Policy, rows: list[Row]) -> None:
-        """Each activity's outcome: the memo's for an activity seen before, else by its situations."""
-        tables = _tables_of(memo)
-        recall = memo.recall_activity
-        recalled: list[ActivityResult | None] = []
+        """Each activity's outcome, looked up by its situations (the chunk's activities as columns)."""
+        tables = tables_of(memo)
         owners: list[Row] = []
         places: list[int] = []
-        fresh: list[Any] = []
+        activities: list[dict[str, Any]] = []
         for row in rows:
-            assert row.record is not None  # noqa: S101 - prepared
-            profile = memo.profile((*row.common.values(), row.day))
-            for place, activity in enumerate(row.record.activities):
-                result = recall((profile, *activity_key(activity)))
-                recalled.append(result)
-                if result is None:
-                    fresh.append(activity)
-                    owners.append(row)
-                    places.append(place)
-        by_situation = iter(_by_situations(memo, tables, ActivityColumns(fresh, owners, places, policy)))
-        results = iter(recalled)
+            assert row.fields is not None  # noqa: S101 - prepared
+            acts = row.fields.activities
+            activities += acts
+            owners += [row] * len(acts)
+            places += range(len(acts))
+        by_situation = iter(by_situations(memo, tables, ActivityColumns(activities, owners, places, policy)))
         for row in rows:
-            assert row.record is not None  # noqa: S101 - prepared
-            outcomes: list[tuple[int, Any]] | None = []
-            for _ in row.record.activities:
-                result = next(results)
-                if result is None:
-                    found = next(by_situation)
-                elif result.pool is not None or result.credits_rule is not None:
-                    found = None  # pooled or credited: decided per person, by evaluate
-                else:
-                    found = (to_centi(result.standard_hours), _outcome(result))
-                if found is None:
-                    outcomes = None
-                elif outcomes is not None:
-                    outcomes.append(found)
-            if outcomes is not None:
+            assert row.fields is not None  # noqa: S101 - prepared
+            outcomes = list(islice(by_situation, len(row.fields.activities)))
+            if None not in outcomes:
                 row.outcomes, row.bulk = outcomes, True
 
-    def by_year(self, row: Row, actual: dict[str, int], projected: dict[str, int]) -> bool:
-        """Look the record's year up by its situation (its totals, §一); ``False`` when it needs `evaluate`."""
-        memo, record = row.memo, row.record
-        assert memo is not None  # noqa: S101 - looked up by situation
-        assert record is not None  # noqa: S101
-        tables = _tables_of(memo)
-        key = _year_key(memo, row.common, record.year, (actual, projected))
-        year = tables.year.get(key)
-        if year is None or year is _CONFLICT or (self.options["to_complete"] and not year[0]):
-            return False
-        consequences = tables.verdict.get((key, _verdict_key(memo, row.common, year[0])))
-        if consequences is None or consequences is _CONFLICT:
-            return False
-        row.year, row.consequences = year, consequences
-        return True
+    def by_years(self, rows: Sequence[Row], actual: dict[str, Any], projected: dict[str, Any]) -> None:
+        """Look each bulk record's year up by its situation (its totals, §一); not found: it needs `evaluate`."""
+        groups: dict[int, tuple[FiringMemo[ActivityResult], list[int]]] = {}
+        for r, row in enumerate(rows):
+            if row.bulk and row.memo is not None:
+                groups.setdefault(id(row.memo), (row.memo, []))[1].append(r)
+        for memo, members in groups.values():
+            tables = tables_of(memo)
+            commons = [rows[r].common for r in members]
+            years = [rows[r].fields.year for r in members]  # type: ignore[union-attr]
+            keys = year_keys(memo, commons, years, actual, projected, members)
+            verdicts: dict[tuple[int, bool], Any] = {}
+            for r, common, key in zip(members, commons, keys, strict=True):
+                row = rows[r]
+                year = tables.year.get(key)
+                if year is None or year is CONFLICT or (self.options["to_complete"] and not year[0]):
+                    row.bulk = False
+                    continue
+                verdict = verdicts.get((id(common), year[0]))
+                if verdict is None:
+                    verdict = verdicts[(id(common), year[0])] = verdict_key(memo, common, year[0])
+                consequences = tables.verdict.get((key, verdict))
+                if consequences is None or consequences is CONFLICT:
+                    row.bulk = False
+                    continue
+                row.year, row.consequences = year, consequences
 
     def evaluate(self, row: Row) -> None:
         """Decide the record by `evaluate` and learn its situations; an error becomes the row's."""
@@ -269,20 +201,22 @@ class _Chunk:
                 return
             decision = made
         row.decision = decision
-        if row.record is not None:
+        if row.fields is not None:
             self.learn(row, decision)
 
     def learn(self, row: Row, decision: Decision) -> None:
         """Fill the tables from a record `evaluate` decided: each activity's situations, and its year's."""
-        record, policy, day = row.record, row.policy, row.day
-        assert record is not None  # noqa: S101 - prepared
-        assert policy is not None  # noqa: S101
+        policy, day = row.policy, row.day
+        assert policy is not None  # noqa: S101 - prepared
         assert day is not None  # noqa: S101
         engine = engine_for(policy, day)
         memo = memo_of(engine)
-        if memo is None or not self.options["cache"] or not _bulk_policy(policy, memo) or engine.compiled.shares:
+        if memo is None or not self.options["cache"] or not bulk_policy(policy, memo) or engine.compiled.shares:
             return
-        tables = _tables_of(memo)
+        record = row.record or valid_record(row.raw, policy.vocabulary)  # the same checks as its fields passed
+        if record is None:
+            return
+        tables = tables_of(memo)
         region = record.person.region or self.registry.default_region or ""
         common = person_fields(record.person, record.year, region, policy.attributes)
         profile = memo.profile((*common.values(), day))
@@ -295,16 +229,18 @@ class _Chunk:
                 return  # pooled or credited (in either stage): decided per person, by evaluate
             fact = activity_fact(index, activity, common, day, dates, attributes)
             first = memo.situation(fact)
-            zero = _stage_zero(result, actions)
-            if result.standard_hours != _standard(activity.hours, zero[2]) and zero[0] is not None:
+            zero = stage_zero(result, actions)
+            if result.standard_hours != standard(activity.hours, zero[2]) and zero[0] is not None:
                 return
-            second = memo.situation(_recognition(fact, zero, result.standard_hours)) if zero[0] is not None else None
+            second = (
+                memo.situation(recognition_fact(fact, zero, result.standard_hours)) if zero[0] is not None else None
+            )
             tables.keep(tables.activity, first, zero)
-            tables.keep(tables.outcome, (first, second), _outcome(result))
+            tables.keep(tables.outcome, (first, second), outcome_of(result))
         if decision.cycle is not None or decision.credits is not None or decision.shares:
             return
-        totals = _totals_of(decision)
-        key = _year_key(memo, common, record.year, totals)
+        totals = totals_of(decision)
+        key = year_key(memo, common, record.year, totals)
         floors = {
             c: to_centi(getattr(decision.hours, c)) + to_centi(getattr(decision.shortfall, c))
             for c in SUMMED
@@ -318,78 +254,7 @@ class _Chunk:
             key,
             (decision.compliant, tuple(sorted(floors.items())), required, decision.projected.compliant),
         )
-        tables.keep(tables.verdict, (key, _verdict_key(memo, common, decision.compliant)), tuple(decision.consequences))
-
-
-def _by_situations(memo: FiringMemo[ActivityResult], tables: _Tables, activities: ActivityColumns) -> list[Any]:
-    """Each activity's standard hours and outcome, looked up by its two situations (``None``: not in the tables)."""
-    firsts = memo.situations_of_columns("activity", activities.count, activities.column) or []
-    zeros: list[Any] = [tables.activity.get(first) for first in firsts]
-    standards: list[int] = []
-    recognised: list[int] = []
-    hours = activities.column("hours")
-    for i, zero in enumerate(zeros):
-        if zero is None or zero is _CONFLICT or zero[3] is not None or zero[4] is not None:
-            standards.append(-1)
-            continue
-        standards.append(_standard_centi(hours[i], zero[2]))
-        if zero[0] is not None:
-            recognised.append(i)
-    overrides = {
-        "stage": ["recognition"] * len(recognised),
-        "category": [zeros[i][0] for i in recognised],
-        "registration": [zeros[i][1] or "" for i in recognised],
-        "standard_hours": [standards[i] for i in recognised],
-    }
-
-    def recognition(name: str) -> list[Any]:
-        given = overrides.get(name)
-        if given is not None:
-            return given
-        whole = activities.column(name)
-        return [whole[i] for i in recognised]
-
-    seconds = iter(memo.situations_of_columns("recognition", len(recognised), recognition) or [])
-    looked_up: list[tuple[int, Any] | None] = []
-    for i, (zero, standard) in enumerate(zip(zeros, standards, strict=True)):
-        outcome = None
-        if standard >= 0:
-            second = next(seconds) if zero[0] is not None else None
-            outcome = tables.outcome.get((firsts[i], second))
-        looked_up.append(None if outcome is None or outcome is _CONFLICT else (standard, outcome))
-    return looked_up
-
-
-def _totals_of(decision: Decision) -> tuple[dict[str, int], dict[str, int]]:
-    actual = {c: to_centi(getattr(decision.hours, c)) for c in SUMMED}
-    projected = {c: to_centi(getattr(decision.projected.hours, c)) for c in SUMMED}
-    return actual, projected
-
-
-def _year_key(
-    memo: FiringMemo[ActivityResult], common: dict[str, Any], year: int, totals: tuple[dict[str, int], dict[str, int]]
-) -> tuple[Any, ...]:
-    """The situations of the person fact and the two year facts (the year's totals against every floor, §一)."""
-    person = memo.situation({"id": "person", "stage": "person", **common})
-    scenarios = []
-    for scenario, sums in zip(("actual", "projected"), totals, strict=True):
-        fact = {"id": f"year.{scenario}", "stage": "year", "scenario": scenario, **common, **sums}
-        fact.update(dict.fromkeys(_CREDIT_TOTALS, 0))
-        scenarios.append(memo.situation(fact))
-    return (year, person, *scenarios)
-
-
-def _verdict_key(memo: FiringMemo[ActivityResult], common: dict[str, Any], complete: bool) -> tuple[Any, ...] | None:
-    fact = {
-        "id": "verdict",
-        "stage": "consequence",
-        **common,
-        "complete": complete,
-        "in_cycle": False,
-        "final_year": False,
-        "cycle_complete": True,
-    }
-    return memo.situation(fact)
+        tables.keep(tables.verdict, (key, verdict_key(memo, common, decision.compliant)), tuple(decision.consequences))
 
 
 def _decide(raws: Sequence[Any], start: Sequence[int], options: dict[str, Any]) -> PopulationColumns:
@@ -401,11 +266,8 @@ def _decide(raws: Sequence[Any], start: Sequence[int], options: dict[str, Any]) 
         chunk.prepare(row)
     chunk.by_situations(rows)
     actual, projected = sum_hours(gather_activities(rows), len(rows))
-    for r, row in enumerate(rows):
-        if row.bulk:
-            now = {c: int(actual[c][r]) for c in SUMMED}
-            planned = {c: int(projected[c][r]) for c in SUMMED}
-            row.bulk = chunk.by_year(row, now, planned)
+    chunk.by_years(rows, actual, projected)
+    for row in rows:
         if not row.bulk and row.error is None:
             chunk.evaluate(row)
     return build_columns(rows, start, options)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from ce_policy.decide.sink import UNLOGGED
 from ce_policy.engine.compiler import AS_OF_SUFFIX, date_number
 from ce_policy.engine.memo import ABSENT, FiringMemo
 from ce_policy.model.decision import Decision
+from ce_policy.model.fast_record import RecordFields
 from ce_policy.model.hours import to_centi
 from ce_policy.model.record import Record
 from ce_policy.policy.loaded import Policy
@@ -127,7 +128,8 @@ class Row:
     """One record while its chunk is decided."""
 
     raw: Any
-    record: Record | None = None
+    record: Record | None = None  # when checked in Python (`parse_model`): `fields` are its fields
+    fields: RecordFields | None = None
     policy: Policy | None = None
     day: dt.date | None = None
     error: BatchError | None = None
@@ -188,9 +190,9 @@ def gather_activities(rows: Sequence[Row]) -> _Activities:
                 for a in made
             ]
             found.add(r, [a.id for a in made], [to_centi(a.hours) for a in made], outcomes)
-        elif row.bulk and row.record is not None and row.outcomes:
+        elif row.bulk and row.fields is not None and row.outcomes:
             standards, looked_up = zip(*row.outcomes, strict=True)
-            found.add(r, [a.id for a in row.record.activities], standards, looked_up)
+            found.add(r, [a["id"] for a in row.fields.activities], standards, looked_up)
     return found
 
 
@@ -256,8 +258,8 @@ def build_columns(rows: Sequence[Row], start: Sequence[int], options: dict[str, 
     shortfall = {c: np.where(short[c], floors[c] - totals[c], 0).astype(np.int64) for c in SUMMED}
     return PopulationColumns(
         index=list(start),
-        person=[row.record.person.id if row.record is not None else "" for row in rows],
-        year=[row.record.year if row.record is not None else 0 for row in rows],
+        person=[row.fields.person["id"] if row.fields is not None else "" for row in rows],
+        year=[row.fields.year if row.fields is not None else 0 for row in rows],
         as_of=[row.day for row in rows],
         policy=[row.policy.id if row.policy is not None else "" for row in rows],
         policy_version=[row.policy.version if row.policy is not None else "" for row in rows],
@@ -286,12 +288,14 @@ def build_columns(rows: Sequence[Row], start: Sequence[int], options: dict[str, 
 class ActivityColumns:
     """The activities of a chunk's records (one policy), each field of their activity facts as a column.
 
+    Each activity is given as its field dict (an `Activity`'s fields, as `RecordFields` holds them).
+
     Column ``name`` holds, for each activity, what `activity_fact` puts under ``name`` (`ABSENT` where it puts
     nothing), computed only for the fields the rules test: the same precedence (the activity's attributes,
     then its credits, its optional choices, its dates, its own fields, the person fields).
     """
 
-    def __init__(self, activities: list[Any], owners: list[Row], places: list[int], policy: Policy) -> None:
+    def __init__(self, activities: list[dict[str, Any]], owners: list[Row], places: list[int], policy: Policy) -> None:
         self.activities = activities
         self.owners = owners  # each activity's record
         self.places = places  # each activity's index in its record
@@ -311,32 +315,32 @@ class ActivityColumns:
     def _build(self, name: str) -> list[Any]:
         acts = self.activities
         if name in self.attributes:
-            return [(given or {}).get(name, "") for given in map(attrgetter("attributes"), acts)]
+            return [(given or {}).get(name, "") for given in map(itemgetter("attributes"), acts)]
         if name == "credits":
-            return [ABSENT if c is None else to_centi(c) for c in map(attrgetter("credits"), acts)]
+            return [ABSENT if c is None else to_centi(c) for c in map(itemgetter("credits"), acts)]
         if name in OPTIONAL_CHOICE_FIELDS:
-            return [value or "" for value in map(attrgetter(name), acts)]
+            return [value or "" for value in map(itemgetter(name), acts)]
         for field_name, window in _DATE_WINDOWS:
             if name == field_name:
-                return [ABSENT if d is None else date_number(d) for d in map(attrgetter(field_name), acts)]
+                return [ABSENT if d is None else date_number(d) for d in map(itemgetter(field_name), acts)]
             if name == field_name + AS_OF_SUFFIX:
-                days = map(attrgetter(field_name), acts)
+                days = map(itemgetter(field_name), acts)
                 return [ABSENT if d is None else (d - row.day).days for d, row in zip(days, self.owners, strict=True)]
             if name == window:
-                days = map(attrgetter(field_name), acts)
+                days = map(itemgetter(field_name), acts)
                 return ["" if d is None else self._window(d, row) for d, row in zip(days, self.owners, strict=True)]
         if name == "hours":
-            return list(map(to_centi, map(attrgetter("hours"), acts)))
+            return list(map(to_centi, map(itemgetter("hours"), acts)))
         if name in ("kind", "on_platform", "passed"):
-            return list(map(attrgetter(name), acts))
+            return list(map(itemgetter(name), acts))
         if name in ("id", "idx"):
             return list(self.places) if name == "idx" else [f"a{i}" for i in self.places]
         return [row.common.get(name, ABSENT) for row in self.owners]
 
     def _window(self, day: dt.date, row: Row) -> str:
-        assert row.record is not None  # noqa: S101 - prepared
-        key = (row.record.year, day)
+        assert row.fields is not None  # noqa: S101 - prepared
+        key = (row.fields.year, day)
         window = self._windows.get(key)
         if window is None:
-            window = self._windows[key] = self.policy.calendar(row.record.year).window_of(day)
+            window = self._windows[key] = self.policy.calendar(row.fields.year).window_of(day)
         return window

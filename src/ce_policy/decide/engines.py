@@ -23,7 +23,7 @@ from ce_policy.engine.memo import FiringMemo
 from ce_policy.engine.rules_engine import RulesEngine
 from ce_policy.model.decision import PolicyInfo
 from ce_policy.model.errors import CePolicyError, PolicyFileError, PolicyNotFoundError, RecordError
-from ce_policy.model.fast_record import valid_record
+from ce_policy.model.fast_record import RecordFields, valid_fields, valid_record
 from ce_policy.model.record import DEFERRED, GENERAL_SECTOR, Person, Record, parse_model
 from ce_policy.model.ways import ANY_POLICY, Vocabulary
 from ce_policy.policy.loaded import Policy
@@ -36,6 +36,7 @@ __all__ = [
     "parse_for_policy",
     "policy_info",
     "resolve_policy",
+    "valid_fields_and_policy",
     "valid_record_and_policy",
 ]
 
@@ -106,6 +107,38 @@ def valid_record_and_policy(
     policy cannot be told from it, or any check fails: `parse_for_policy` and `check_vocabulary` then decide
     and name every problem, in the same order as ever.
     """
+    chosen = _policy_of_data(data, policy, registry)
+    if chosen is None:
+        return None
+    record = valid_record(data, chosen.vocabulary)
+    if record is None:
+        return None
+    if record.person.attributes:
+        try:
+            check_attributes(record.person, chosen)
+        except RecordError:
+            return None
+    return record, chosen
+
+
+def valid_fields_and_policy(
+    data: Any, policy: str | Policy | None, registry: PolicyRegistry | None
+) -> tuple[RecordFields, Policy] | None:
+    """`valid_record_and_policy` with the record's fields as plain dicts (``model.fast_record.valid_fields``).
+
+    For the population path. ``None`` also when the person gives attributes (their check needs the `Person`).
+    """
+    chosen = _policy_of_data(data, policy, registry)
+    if chosen is None:
+        return None
+    fields = valid_fields(data, chosen.vocabulary)
+    if fields is None or fields.person["attributes"]:
+        return None
+    return fields, chosen
+
+
+def _policy_of_data(data: Any, policy: str | Policy | None, registry: PolicyRegistry | None) -> Policy | None:
+    """The policy that decides plain JSON ``data``, told from its own person and year; ``None`` if not told."""
     if type(data) is not dict:
         return None
     try:
@@ -123,15 +156,7 @@ def valid_record_and_policy(
             chosen = (registry or default_registry()).resolve(region, year, sector)
     except CePolicyError:
         return None
-    record = valid_record(data, chosen.vocabulary)
-    if record is None:
-        return None
-    if record.person.attributes:
-        try:
-            check_attributes(record.person, chosen)
-        except RecordError:
-            return None
-    return record, chosen
+    return chosen
 
 
 def _vocabulary_for(

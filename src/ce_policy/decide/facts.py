@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ce_policy.engine.compiler import AS_OF_SUFFIX, date_number
@@ -21,7 +21,15 @@ from ce_policy.policy.loaded import Policy
 from ce_policy.policy.shapes import did_you_mean
 from ce_policy.policy.vocabulary import OPTIONAL_CHOICE_FIELDS
 
-__all__ = ["activity_fact", "activity_key", "check_attributes", "check_vocabulary", "claimed_once", "person_fields"]
+__all__ = [
+    "activity_fact",
+    "activity_key",
+    "check_attributes",
+    "check_vocabulary",
+    "claimed_once",
+    "person_fields",
+    "person_fields_of",
+]
 
 _DATE_WINDOWS = (("completed_on", "completed_in"), ("granted_on", "granted_in"))
 
@@ -31,14 +39,21 @@ def person_fields(person: Person, year: int, region: str, attributes: Iterable[s
 
     An attribute, or the degree, that the record does not give is ``""`` (tested by ``present: false``).
     """
+    return person_fields_of(person.__dict__, year, region, attributes)
+
+
+def person_fields_of(
+    person: Mapping[str, Any], year: int, region: str, attributes: Iterable[str] = ()
+) -> dict[str, Any]:
+    """`person_fields` of a person given as its field dict (a `Person`'s fields, as the population path has them)."""
     fields = {
-        "title_level": person.title_level,
-        "sector": person.sector,
+        "title_level": person["title_level"],
+        "sector": person["sector"],
         "region": region,
         "year": year,
-        "person_degree_level": person.degree_level or "",
+        "person_degree_level": person["degree_level"] or "",
     }
-    given = person.attributes or {}
+    given = person["attributes"] or {}
     for name in attributes:
         fields[name] = given.get(name, "")
     return fields

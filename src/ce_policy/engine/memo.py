@@ -189,7 +189,10 @@ class FiringMemo(Generic[_Result]):
         columns += [column(name) for name in plain]
         for name, (low, high) in ordered:
             values = column(name)
-            if all(value.__class__ is int for value in values):
+            kinds = set(map(type, values))
+            if int not in kinds and float not in kinds:
+                columns.append(values)  # no number (absent, text): each value itself
+            elif kinds == {int}:
                 numbers = np.asarray(values, dtype=np.int64)
                 reached = np.searchsorted(np.asarray(low), numbers, side="right").tolist() if low else [0] * count
                 passed = np.searchsorted(np.asarray(high), numbers, side="left").tolist() if high else [0] * count

@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator
@@ -33,10 +33,12 @@ from ce_policy.model.hours import MAX_HOURS, parse_hours
 from ce_policy.model.record import Activity, Person, Record, within_limits
 from ce_policy.model.ways import OPTIONAL_FIELDS, Vocabulary, activity_problems, person_problems
 
-__all__ = ["valid_record"]
+__all__ = ["RecordFields", "valid_fields", "valid_record"]
 
 _MAX_WHOLE = int(MAX_HOURS)
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_HOURS = "ce_policy_hours"
+"""The metadata key that marks the hours schema (`_as_fields` swaps it for `_hours_number_schema`)."""
 
 
 def _hours_schema() -> cs.CoreSchema:
@@ -59,13 +61,28 @@ def _hours_schema() -> cs.CoreSchema:
             cs.decimal_schema(gt=Decimal(0), le=MAX_HOURS, decimal_places=2, allow_inf_nan=False),
         ]
     )
-    return cs.union_schema([whole, fraction], mode="left_to_right")
+    return cs.union_schema([whole, fraction], mode="left_to_right", metadata={_HOURS: True})
+
+
+def _hours_number_schema() -> cs.CoreSchema:
+    """Hours as the number given (int or float within 0..10000), for `valid_fields` to check and convert.
+
+    Making a Decimal in pydantic-core costs more than the rest of an activity's checks: `valid_fields` checks
+    the places and converts each distinct value once (`_hours_value`).
+    """
+    return cs.union_schema(
+        [
+            cs.int_schema(strict=True, ge=0, le=_MAX_WHOLE),
+            cs.float_schema(strict=True, ge=0, le=float(MAX_HOURS), allow_inf_nan=False),
+        ],
+        mode="left_to_right",
+    )
 
 
 def _date_schema() -> cs.CoreSchema:
     """A date object (not a date and time), or text ``YYYY-MM-DD`` naming a real day."""
     text = cs.chain_schema([cs.str_schema(strict=True, pattern=_DATE_TEXT), cs.date_schema()])
-    return cs.union_schema([cs.date_schema(strict=True), text], mode="left_to_right")
+    return cs.union_schema([text, cs.date_schema(strict=True)], mode="left_to_right")  # text first: the usual
 
 
 def _choice(values: tuple[str, ...]) -> cs.CoreSchema:
@@ -113,23 +130,53 @@ def _activity_union(activity: dict[str, Any], vocabulary: Vocabulary) -> cs.Core
     return cs.tagged_union_schema(choices, discriminator="kind")
 
 
-def _build(vocabulary: Vocabulary) -> SchemaValidator | None:
+def _as_fields(schema: Any) -> Any:
+    """The schema with each model a typed dict of the same fields: the same checks, values as plain dicts.
+
+    A model's field dict is what its instance's ``__dict__`` would hold (defaults filled in); the record's own
+    check (activity ids unique) is left out, for `valid_fields` to make.
+    """
+    if isinstance(schema, list):
+        return [_as_fields(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("metadata", {}).get(_HOURS):
+        return _hours_number_schema()
+    kind = schema.get("type")
+    if kind == "function-after" and schema["schema"].get("cls") is Record:
+        return _as_fields(schema["schema"])
+    if kind == "model":
+        inner = schema["schema"]
+        fields = {
+            name: {
+                "type": "typed-dict-field",
+                "schema": _as_fields(given["schema"]),
+                "required": given["schema"].get("type") != "default",
+            }
+            for name, given in inner["fields"].items()
+        }
+        extra = schema.get("config", {}).get("extra_fields_behavior", "ignore")
+        return {"type": "typed-dict", "fields": fields, "extra_behavior": extra}
+    return {k: _as_fields(v) for k, v in schema.items()}
+
+
+def _build(vocabulary: Vocabulary) -> tuple[SchemaValidator, SchemaValidator] | None:
     if set(vocabulary.choices) - set(OPTIONAL_FIELDS):
         return None  # a choice field this schema does not know: checked in Python only
     schema = _native(Record.__pydantic_core_schema__)
     fields = schema["schema"]["schema"]["fields"]
     activities = fields["activities"]["schema"]["schema"]  # default((), tuple(activity, max_length))
     activities["items_schema"] = [_activity_union(activities["items_schema"][0], vocabulary)]
-    return SchemaValidator(schema)
+    return SchemaValidator(schema), SchemaValidator(_as_fields(schema))
 
 
 _CACHE_SIZE = 64
-_validators: OrderedDict[int, tuple[Vocabulary, SchemaValidator | None]] = OrderedDict()
+_validators: OrderedDict[int, tuple[Vocabulary, tuple[SchemaValidator, SchemaValidator] | None]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _validator(vocabulary: Vocabulary) -> SchemaValidator | None:
-    """The fast schema of ``vocabulary``, built once (kept for the last 64 vocabularies used)."""
+def _validators_of(vocabulary: Vocabulary) -> tuple[SchemaValidator, SchemaValidator] | None:
+    """The fast schemas of ``vocabulary`` (as models, as field dicts), built once (the last 64 vocabularies)."""
     key = id(vocabulary)
     with _lock:
         found = _validators.get(key)
@@ -142,6 +189,12 @@ def _validator(vocabulary: Vocabulary) -> SchemaValidator | None:
         if len(_validators) > _CACHE_SIZE:
             _validators.popitem(last=False)
     return built
+
+
+def _validator(vocabulary: Vocabulary) -> SchemaValidator | None:
+    """The fast schema of ``vocabulary`` as models."""
+    built = _validators_of(vocabulary)
+    return None if built is None else built[0]
 
 
 _KEYS = {model: len(model.model_fields) for model in (Record, Person, Activity)}
@@ -185,3 +238,72 @@ def valid_record(data: dict[str, Any], vocabulary: Vocabulary) -> Record | None:
         if activity.attributes and activity_problems(activity.__dict__, "$", vocabulary):
             return None  # attributes the vocabulary does not declare, or not for the kind, or another value
     return record
+
+
+_DECIMALS: dict[float, Decimal] = {}
+_DECIMALS_SIZE = 4096
+
+
+def _hours_value(number: float) -> Decimal | None:
+    """The checked number of hours as `_hours_schema` gives it; ``None`` when it has more than two places.
+
+    ``round(h * 100) / 100 == h`` holds exactly for the floats whose shortest form has at most two places
+    (within 0..10000, ``h * 100`` is within far less than half of the nearest whole number, and the quotient
+    is correctly rounded). Each distinct value is converted once (quarter hours repeat).
+    """
+    found = _DECIMALS.get(number)
+    if found is not None:
+        return found
+    if number.__class__ is int or number.is_integer():
+        value = Decimal(int(number))
+    elif round(number * 100) / 100 != number:
+        return None  # more than two places
+    else:
+        value = Decimal(repr(number))
+    if len(_DECIMALS) >= _DECIMALS_SIZE:
+        _DECIMALS.clear()
+    _DECIMALS[number] = value
+    return value
+
+
+class RecordFields(NamedTuple):
+    """A valid record as plain field dicts: what `Record`, its `Person` and each `Activity` would hold."""
+
+    person: dict[str, Any]
+    year: int
+    activities: tuple[dict[str, Any], ...]
+
+
+def valid_fields(data: dict[str, Any], vocabulary: Vocabulary) -> RecordFields | None:
+    """`valid_record` without the models: the same checks and values, each model's fields as a plain dict.
+
+    For the population path, which reads fields and never needs the objects (building them costs four times
+    the checking). ``None`` exactly when `valid_record` gives ``None``.
+    """
+    if vocabulary.deferred or vocabulary.required_only or not within_limits(data) or _too_wide(data):
+        return None
+    built = _validators_of(vocabulary)
+    if built is None:
+        return None
+    try:
+        fields: dict[str, Any] = built[1].validate_python(data)
+    except ValidationError:
+        return None
+    person, activities = fields["person"], fields["activities"]
+    if len({activity["id"] for activity in activities}) != len(activities):
+        return None  # an id given twice (`Record`'s own check)
+    for activity in activities:
+        hours = _hours_value(activity["hours"])
+        if hours is None:
+            return None
+        activity["hours"] = hours
+        if activity["credits"] is not None:
+            credits = activity["credits"] = _hours_value(activity["credits"])
+            if credits is None:
+                return None
+    if person["degree_level"] is not None and person_problems(person, "$.person", vocabulary):
+        return None
+    for activity in activities:
+        if activity["attributes"] and activity_problems(activity, "$", vocabulary):
+            return None
+    return RecordFields(person, fields["year"], activities)
