@@ -42,6 +42,7 @@ class ActivityState:
 
     __slots__ = (
         "acted",
+        "built",
         "category",
         "credits_rule",
         "deferred",
@@ -78,7 +79,8 @@ class ActivityState:
 class ActivityResult:
     """What the rules of the activity and recognition stages made of one activity; shared, and immutable.
 
-    Only ``recalled`` changes: the memo's own mark of whether the result was used since the memo was last full.
+    Only ``recalled`` and ``built`` change: the memo's own mark of whether the result was used since the memo was
+    last full, and the models decisions made of it (each equal whoever made it).
 
     Attributes:
         category, registration, hours_rule, route, pool: the outcomes of the rules that acted (``None`` where
@@ -89,10 +91,13 @@ class ActivityResult:
         provisional: the provisional parameters those rules read.
         counted, in_projection: whether it counts now, and once pending applications are approved.
         reported: what the decision reports of it, but for its id (``ActivityOutcome``'s fields as data).
+        built: the frozen models decisions made of it (its outcome, its trace entries), by its id, for the next
+            decision on an activity with the same id (a few ids each; ``decide.decision_data``).
     """
 
     __slots__ = (
         "acted",
+        "built",
         "category",
         "counted",
         "credits_rule",
@@ -125,6 +130,7 @@ class ActivityResult:
         self.acted = tuple(state.acted)
         self.provisional = provisional
         self.recalled = False
+        self.built: dict[Any, Any] = {}  # the decision's models of it, by activity id (``decision_data``)
         self.counted = self.counts("actual")
         self.in_projection = self.counts("projected")
         credits = self.standard_credits

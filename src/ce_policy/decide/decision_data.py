@@ -34,11 +34,14 @@ from ce_policy.model.hours import from_centi, plain_hours, to_centi
 from ce_policy.policy.vocabulary import CATEGORIES
 
 if TYPE_CHECKING:
+    from ce_policy.decide.activity_result import ActivityResult
     from ce_policy.decide.stages import StageRunner
 
 __all__ = ["build_decision", "centi"]
 
 _ZERO = Decimal(0)
+_BUILT_PER_RESULT = 32
+"""The most models kept on one shared `ActivityResult` (its outcome and trace entries under a few ids)."""
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -51,8 +54,7 @@ def build_decision(
 ) -> Decision:
     """The decision ``ev`` came to, its models built directly (`_made`): decisions are made by the thousand."""
     outcomes = tuple(
-        _made(ActivityOutcome, {"id": activity.id, **result.reported})
-        for activity, result in zip(ev.record.activities, ev.activities, strict=True)
+        _outcome(activity.id, result) for activity, result in zip(ev.record.activities, ev.activities, strict=True)
     )
     required = ev.required["actual"]
     short = ev.short["actual"]
@@ -116,6 +118,29 @@ def build_decision(
             "provisional": tuple(sorted(ev.provisional)),
         },
     )
+
+
+def _outcome(activity_id: str, result: ActivityResult) -> ActivityOutcome:
+    """The `ActivityOutcome` of an activity: made once per result and id, then shared (it is frozen)."""
+    built = result.built
+    found: ActivityOutcome | None = built.get(activity_id)
+    if found is None:
+        found = _made(ActivityOutcome, {"id": activity_id, **result.reported})
+        if len(built) < _BUILT_PER_RESULT:
+            built[activity_id] = found
+    return found
+
+
+def _activity_entry(rule: str, cite: str, activity_id: str, result: ActivityResult) -> TraceEntry:
+    """The `TraceEntry` of a rule that acted on an activity: made once per result, rule and id, then shared."""
+    key = (rule, activity_id)
+    built = result.built
+    found: TraceEntry | None = built.get(key)
+    if found is None:
+        found = _made(TraceEntry, {"rule": rule, "cite": cite, "activity": activity_id})
+        if len(built) < _BUILT_PER_RESULT:
+            built[key] = found
+    return found
 
 
 def _made(model: type[M], fields: dict[str, Any]) -> M:
@@ -202,7 +227,7 @@ def _cents_up(value: Fraction) -> Decimal:
 def _trace(ev: StageRunner) -> tuple[TraceEntry, ...]:
     """Every rule that acted, stage by stage in the engine's order: rule priority, then the facts' positions."""
     actions = ev.actions
-    activities = ev.record.activities
+    activities, results = ev.record.activities, ev.activities
     entries: list[TraceEntry] = []
     for _, _, _, name, index in sorted(ev.traced):
         rule = actions[name].rule
@@ -210,7 +235,7 @@ def _trace(ev: StageRunner) -> tuple[TraceEntry, ...]:
         if index < 0:
             entries.append(_entry(name, rule.cite))
         else:
-            entries.append(_made(TraceEntry, {"rule": name, "cite": rule.cite, "activity": activities[index].id}))
+            entries.append(_activity_entry(name, rule.cite, activities[index].id, results[index]))
     return tuple(entries)
 
 

@@ -160,6 +160,17 @@ def _as_fields(schema: Any) -> Any:
     return {k: _as_fields(v) for k, v in schema.items()}
 
 
+def _numbers(schema: Any) -> Any:
+    """The schema with hours read as the numbers given (`_hours_number_schema`), for `_hours_value` to convert."""
+    if isinstance(schema, list):
+        return [_numbers(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("metadata", {}).get(_HOURS):
+        return _hours_number_schema()
+    return {k: _numbers(v) for k, v in schema.items()}
+
+
 def _build(vocabulary: Vocabulary) -> tuple[SchemaValidator, SchemaValidator] | None:
     if set(vocabulary.choices) - set(OPTIONAL_FIELDS):
         return None  # a choice field this schema does not know: checked in Python only
@@ -167,7 +178,7 @@ def _build(vocabulary: Vocabulary) -> tuple[SchemaValidator, SchemaValidator] | 
     fields = schema["schema"]["schema"]["fields"]
     activities = fields["activities"]["schema"]["schema"]  # default((), tuple(activity, max_length))
     activities["items_schema"] = [_activity_union(activities["items_schema"][0], vocabulary)]
-    return SchemaValidator(schema), SchemaValidator(_as_fields(schema))
+    return SchemaValidator(_numbers(schema)), SchemaValidator(_as_fields(schema))
 
 
 _CACHE_SIZE = 64
@@ -232,6 +243,9 @@ def valid_record(data: dict[str, Any], vocabulary: Vocabulary) -> Record | None:
         record: Record = validator.validate_python(data)
     except ValidationError:
         return None
+    for activity in record.activities:
+        if not _exact_hours(activity.__dict__):
+            return None
     if record.person.degree_level is not None and person_problems(record.person.__dict__, "$.person", vocabulary):
         return None
     for activity in record.activities:
@@ -266,6 +280,23 @@ def _hours_value(number: float) -> Decimal | None:
     return value
 
 
+def _exact_hours(fields: dict[str, Any]) -> bool:
+    """The activity's hours and credits (read as numbers) made decimals, in its field dict; ``False``: refused.
+
+    The models are frozen, but nobody holds them yet: their field dicts are set here, once.
+    """
+    hours = _hours_value(fields["hours"])
+    if hours is None:
+        return False
+    fields["hours"] = hours
+    given = fields["credits"]
+    if given is not None:
+        credits = fields["credits"] = _hours_value(given)
+        if credits is None:
+            return False
+    return True
+
+
 class RecordFields(NamedTuple):
     """A valid record as plain field dicts: what `Record`, its `Person` and each `Activity` would hold."""
 
@@ -293,14 +324,8 @@ def valid_fields(data: dict[str, Any], vocabulary: Vocabulary) -> RecordFields |
     if len({activity["id"] for activity in activities}) != len(activities):
         return None  # an id given twice (`Record`'s own check)
     for activity in activities:
-        hours = _hours_value(activity["hours"])
-        if hours is None:
+        if not _exact_hours(activity):
             return None
-        activity["hours"] = hours
-        if activity["credits"] is not None:
-            credits = activity["credits"] = _hours_value(activity["credits"])
-            if credits is None:
-                return None
     if person["degree_level"] is not None and person_problems(person, "$.person", vocabulary):
         return None
     for activity in activities:
