@@ -158,6 +158,11 @@ def test_activity_columns_key_each_activity_as_its_fact() -> None:
         facts = [activity_fact(i, a, row.common, row.day, dates, attributes) for i, a in enumerate(record.activities)]
         assert keyed == [memo.situation(fact) for fact in facts]
         assert memo.situations("activity", facts) == keyed
+        coded = memo.situation_codes("activity", columns.count, columns.column)
+        assert coded is not None
+        codes, distinct = coded
+        assert [distinct[c] for c in codes.tolist()] == keyed
+        assert len(distinct) == len(set(keyed))
         checked += len(facts)
     assert checked > 100
 

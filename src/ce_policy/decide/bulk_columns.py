@@ -330,7 +330,7 @@ class ActivityColumns:
                 days = map(itemgetter(field_name), acts)
                 return ["" if d is None else self._window(d, row) for d, row in zip(days, self.owners, strict=True)]
         if name == "hours":
-            return list(map(to_centi, map(itemgetter("hours"), acts)))
+            return _each_once(to_centi, list(map(itemgetter("hours"), acts)))
         if name in ("kind", "on_platform", "passed"):
             return list(map(itemgetter(name), acts))
         if name in ("id", "idx"):
@@ -344,3 +344,19 @@ class ActivityColumns:
         if window is None:
             window = self._windows[key] = self.policy.calendar(row.fields.year).window_of(day)
         return window
+
+
+def _each_once(convert: Any, values: list[Any]) -> list[Any]:
+    """``convert`` of each value, called once per distinct value (hours and dates repeat across a chunk)."""
+    done: dict[Any, Any] = {}
+    get = done.get
+    out = []
+    for value in values:
+        found = get(value, _MISSING)
+        if found is _MISSING:
+            found = done[value] = convert(value)
+        out.append(found)
+    return out
+
+
+_MISSING = object()

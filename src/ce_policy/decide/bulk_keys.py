@@ -117,16 +117,6 @@ def recognition_fact(fact: dict[str, Any], zero: tuple[Any, ...], standard: Deci
     return recognised
 
 
-def standard_centi(hours: int, rule: Any) -> int:
-    """`_standard` in whole hundredths, from the activity fact's hours (already in hundredths)."""
-    mode, amount = rule or ("claimed", None)
-    if mode == "fixed" and amount is not None:
-        return to_centi(Decimal(amount))
-    if mode == "at_most" and amount is not None:
-        return min(hours, to_centi(Decimal(amount)))
-    return hours
-
-
 def outcome_of(result: ActivityResult) -> tuple[Any, ...]:
     """What is the same for every activity in one pair of situations: category, route, reasons, counting."""
     return (
@@ -140,24 +130,44 @@ def outcome_of(result: ActivityResult) -> tuple[Any, ...]:
 
 
 def by_situations(memo: FiringMemo[ActivityResult], tables: Tables, activities: ActivityColumns) -> list[Any]:
-    """Each activity's standard hours and outcome, looked up by its two situations (``None``: not in the tables)."""
-    firsts = memo.situations_of_columns("activity", activities.count, activities.column) or []
-    zeros: list[Any] = [tables.activity.get(first) for first in firsts]
-    standards: list[int] = []
-    recognised: list[int] = []
-    hours = activities.column("hours")
-    for i, zero in enumerate(zeros):
-        if zero is None or zero is CONFLICT or zero[3] is not None or zero[4] is not None:
-            standards.append(-1)
-            continue
-        standards.append(standard_centi(hours[i], zero[2]))
-        if zero[0] is not None:
-            recognised.append(i)
-    overrides = {
-        "stage": ["recognition"] * len(recognised),
-        "category": [zeros[i][0] for i in recognised],
-        "registration": [zeros[i][1] or "" for i in recognised],
-        "standard_hours": [standards[i] for i in recognised],
+    """Each activity's standard hours and outcome, looked up by its two situations (``None``: not in the tables).
+
+    Each distinct situation is looked up once (`FiringMemo.situation_codes`); the standard hours are found for
+    the whole chunk with numpy from each situation's hours rule (claimed, fixed or at most so many, §二).
+    """
+    import numpy as np  # noqa: PLC0415 - the population path's
+
+    count = activities.count
+    found = memo.situation_codes("activity", count, activities.column)
+    if found is None or not count:
+        return [None] * count
+    codes, firsts = found
+    zeros: list[Any] = []
+    modes, amounts, usable, recognised = [], [], [], []
+    for first in firsts:
+        zero: Any = tables.activity.get(first)
+        ok = zero is not None and zero is not CONFLICT and zero[3] is None and zero[4] is None
+        mode, amount = (zero[2] if ok else None) or ("claimed", None)
+        if amount is None or mode not in ("fixed", "at_most"):
+            modes.append(0)  # claimed
+        else:
+            modes.append(1 if mode == "fixed" else 2)
+        amounts.append(to_centi(Decimal(amount)) if amount is not None else 0)
+        usable.append(ok)
+        recognised.append(ok and zero[0] is not None)
+        zeros.append(zero)
+    hours = np.asarray(activities.column("hours"), dtype=np.int64)
+    mode_of, amount_of = np.asarray(modes)[codes], np.asarray(amounts, dtype=np.int64)[codes]
+    standards = np.where(mode_of == 1, amount_of, np.where(mode_of == 2, np.minimum(hours, amount_of), hours))
+    standards[~np.asarray(usable)[codes]] = -1
+    chosen = np.flatnonzero(np.asarray(recognised)[codes])
+    picked = chosen.tolist()
+    chosen_codes = codes[chosen].tolist()
+    overrides: dict[str, list[Any]] = {
+        "stage": ["recognition"] * len(picked),
+        "category": [zeros[c][0] for c in chosen_codes],
+        "registration": [zeros[c][1] or "" for c in chosen_codes],
+        "standard_hours": standards[chosen].tolist(),
     }
 
     def recognition(name: str) -> list[Any]:
@@ -165,16 +175,26 @@ def by_situations(memo: FiringMemo[ActivityResult], tables: Tables, activities: 
         if given is not None:
             return given
         whole = activities.column(name)
-        return [whole[i] for i in recognised]
+        return [whole[i] for i in picked]
 
-    seconds = iter(memo.situations_of_columns("recognition", len(recognised), recognition) or [])
-    looked_up: list[tuple[int, Any] | None] = []
-    for i, (zero, standard) in enumerate(zip(zeros, standards, strict=True)):
-        outcome = None
-        if standard >= 0:
-            second = next(seconds) if zero[0] is not None else None
-            outcome = tables.outcome.get((firsts[i], second))
-        looked_up.append(None if outcome is None or outcome is CONFLICT else (standard, outcome))
+    second = np.zeros(count, dtype=np.int64)  # 0: no recognition fact; else 1 + its situation's number
+    seconds: list[tuple[Any, ...]] = []
+    if picked:
+        coded = memo.situation_codes("recognition", len(picked), recognition)
+        assert coded is not None  # noqa: S101 - the memo is on
+        second[chosen] = coded[0] + 1
+        seconds = coded[1]
+    pairs, pair_codes = np.unique(codes.astype(np.int64) * (len(seconds) + 1) + second, return_inverse=True)
+    outcomes = []
+    for pair in pairs.tolist():
+        first, then = divmod(pair, len(seconds) + 1)
+        outcome = tables.outcome.get((firsts[first], seconds[then - 1] if then else None))
+        outcomes.append(None if outcome is CONFLICT else outcome)
+    outcome_of_activity = [outcomes[c] for c in pair_codes.reshape(-1).tolist()]
+    looked_up: list[Any] = [
+        None if standard < 0 or outcome is None else (standard, outcome)
+        for standard, outcome in zip(standards.tolist(), outcome_of_activity, strict=True)
+    ]
     return looked_up
 
 

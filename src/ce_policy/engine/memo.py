@@ -201,6 +201,55 @@ class FiringMemo(Generic[_Result]):
                 columns.append([self._ordered(value, low, high) for value in values])
         return list(zip(*columns, strict=True))
 
+    def situation_codes(
+        self, stage: str, count: int, column: Callable[[str], list[Any]]
+    ) -> tuple[Any, list[tuple[Any, ...]]] | None:
+        """`situations_of_columns` as codes: each fact's number among the distinct situations, and those.
+
+        Each column is numbered value by value (a field's bounds found with numpy for whole numbers), the
+        numbers combined into one per fact and the distinct ones found with numpy, so that a situation is made
+        once however many facts share it: ``(codes, situations)`` with ``situations[codes[i]]`` what
+        `situation` gives for fact ``i`` (``codes`` a numpy array). ``None`` when the memo is off.
+        """
+        if not self.enabled:
+            return None
+        import numpy as np  # noqa: PLC0415 - only the population path needs it: `evaluate` never loads numpy
+
+        if not count:
+            return np.zeros(0, dtype=np.intp), []
+        plain, ordered = self._fields.get(stage, _NO_FIELDS)
+        code = np.zeros(count, dtype=np.int64)
+        size = 1
+        values_of: list[Any] = []  # per field: each fact's part of its situation (a list, or two arrays)
+        for name in plain:
+            values = column(name)
+            numbers: dict[Any, int] = {}
+            code, size = _combined(code, size, [numbers.setdefault(v, len(numbers)) for v in values], len(numbers))
+            values_of.append(values)
+        for name, (low, high) in ordered:
+            values = column(name)
+            kinds = set(map(type, values))
+            if kinds == {int}:
+                given = np.asarray(values, dtype=np.int64)
+                reached = np.searchsorted(np.asarray(low), given, side="right") if low else np.zeros(count, np.int64)
+                passed = np.searchsorted(np.asarray(high), given, side="left") if high else np.zeros(count, np.int64)
+                code, size = _combined(code, size, reached * (len(high) + 1) + passed, (len(low) + 1) * (len(high) + 1))
+                values_of.append((reached, passed))
+                continue
+            if int in kinds or float in kinds:
+                values = [self._ordered(value, low, high) for value in values]
+            numbers = {}
+            code, size = _combined(code, size, [numbers.setdefault(v, len(numbers)) for v in values], len(numbers))
+            values_of.append(values)
+        _, first, codes = np.unique(code, return_index=True, return_inverse=True)
+        situations = []
+        for i in first.tolist():
+            key: list[Any] = [stage]
+            for part in values_of:
+                key.append(part[i] if isinstance(part, list) else (int(part[0][i]), int(part[1][i])))
+            situations.append(tuple(key))
+        return codes.reshape(-1), situations
+
     @staticmethod
     def _ordered(value: Any, low: tuple[Any, ...], high: tuple[Any, ...]) -> Any:
         if value.__class__ is int or (value.__class__ is float and not isnan(value)):
@@ -283,3 +332,13 @@ class FiringMemo(Generic[_Result]):
     def __len__(self) -> int:
         """The number of situations and activities kept."""
         return len(self._seen) + len(self._activities)
+
+
+def _combined(code: Any, size: int, part: Any, count: int) -> tuple[Any, int]:
+    """Each fact's code with one more field's number (below ``count``) folded in, kept within 63 bits."""
+    import numpy as np  # noqa: PLC0415 - the population path's
+
+    if size * max(count, 1) >= 1 << 62:  # renumber the codes so far: at most one per fact
+        distinct, code = np.unique(code, return_inverse=True)
+        code, size = code.reshape(-1).astype(np.int64), len(distinct)
+    return code * max(count, 1) + np.asarray(part, dtype=np.int64), size * max(count, 1)
