@@ -19,7 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 import ce_policy
-from ce_policy.decide.bulk import evaluate_population
+from ce_policy.decide.bulk_table import evaluate_table
+from ce_policy.model.record_table import MISSING, RecordTable
 
 NAME = "ce_policy"
 LABEL = f"(g) ce_policy {ce_policy.__version__} (Aksu 2025, durable-rules; population path)"
@@ -96,6 +97,14 @@ def from_columns(columns: Any) -> list[dict[str, Any]]:
             routes[row][columns.activity_id[i]] = (
                 "auto" if registration == "automatic" else [actor for actor, _ in route if actor != "individual"]
             )
+    decimals: dict[int, Decimal] = {}
+
+    def hours(centi: int) -> Decimal:
+        found = decimals.get(centi)
+        if found is None:
+            found = decimals[centi] = Decimal(centi) / _HUNDRED
+        return found
+
     for r, compliant in enumerate(columns.compliant.tolist()):
         error = columns.error[r]
         if error is not None:
@@ -103,19 +112,46 @@ def from_columns(columns: Any) -> list[dict[str, Any]]:
         rows.append(
             {
                 "compliant": compliant,
-                "public": Decimal(public[r]) / _HUNDRED,
-                "professional": Decimal(professional[r]) / _HUNDRED,
-                "total": Decimal(total[r]) / _HUNDRED,
+                "public": hours(public[r]),
+                "professional": hours(professional[r]),
+                "total": hours(total[r]),
                 "shortfall": {
-                    "public": Decimal(s_public[r]) / _HUNDRED,
-                    "professional": Decimal(s_professional[r]) / _HUNDRED,
-                    "total": Decimal(s_total[r]) / _HUNDRED,
+                    "public": hours(s_public[r]),
+                    "professional": hours(s_professional[r]),
+                    "total": hours(s_total[r]),
                 },
                 "routes": routes[r],
                 "consequences": list(columns.consequences[r]),
             }
         )
     return rows
+
+
+def to_table(records: list[dict[str, Any]]) -> RecordTable:
+    """The peers' records as ce_policy's `RecordTable` (columns; the same mapping as `to_ce`)."""
+    people = [r["person"] for r in records]
+    activities = [a for r in records for a in r["activities"]]
+    owner = [row for row, r in enumerate(records) for _ in r["activities"]]
+    kinds = []
+    for a in activities:
+        kind = _KIND.get(a["kind"])
+        if kind is None:
+            raise ValueError(f"kind {a['kind']!r} is not compared with ce_policy: run with --workload courses")
+        kinds.append(kind)
+    return RecordTable(
+        people={"id": [p["id"] for p in people], "title_level": [p["level"] for p in people]},
+        year=[r["year"] for r in records],
+        activities={
+            "id": [a["id"] for a in activities],
+            "kind": kinds,
+            "hours": [a["hours"] for a in activities],
+            "on_platform": [a["on_platform"] for a in activities],
+            "passed": [a["passed"] for a in activities],
+            "completed_on": [a["completed_on"] for a in activities],
+            "organiser_level": ["national" if k == "advanced_seminar" else MISSING for k in kinds],
+        },
+        owner=owner,
+    )
 
 
 class Evaluator:
@@ -136,8 +172,9 @@ class Evaluator:
     def evaluate_batch(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """A batch, through the population path, chunk by chunk, read from its columns."""
         out: list[dict[str, Any]] = []
-        for columns in evaluate_population((to_ce(r) for r in records), chunk_size=CHUNK):
-            out += from_columns(columns)
+        for start in range(0, len(records), CHUNK):
+            for columns in evaluate_table(to_table(records[start : start + CHUNK]), chunk_size=CHUNK):
+                out += from_columns(columns)
         return out
 
 

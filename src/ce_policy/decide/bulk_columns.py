@@ -79,7 +79,7 @@ class PopulationColumns:
     activity_reasons: list[tuple[str, ...]]
     decisions: dict[int, Decision] = field(repr=False, default_factory=dict)
     """The `Decision` of each row decided by `evaluate`, by row."""
-    _records: list[Any] = field(repr=False, default_factory=list)
+    _records: Sequence[Any] = field(repr=False, default_factory=list)
     _options: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def __len__(self) -> int:
@@ -130,6 +130,7 @@ class Row:
     raw: Any
     record: Record | None = None  # when checked in Python (`parse_model`): `fields` are its fields
     fields: RecordFields | None = None
+    activity_ids: list[str] | None = None  # when read from a table: the activities' ids (``fields`` has none)
     policy: Policy | None = None
     day: dt.date | None = None
     error: BatchError | None = None
@@ -192,7 +193,8 @@ def gather_activities(rows: Sequence[Row]) -> _Activities:
             found.add(r, [a.id for a in made], [to_centi(a.hours) for a in made], outcomes)
         elif row.bulk and row.fields is not None and row.outcomes:
             standards, looked_up = zip(*row.outcomes, strict=True)
-            found.add(r, [a["id"] for a in row.fields.activities], standards, looked_up)
+            ids = row.activity_ids if row.activity_ids is not None else [a["id"] for a in row.fields.activities]
+            found.add(r, ids, standards, looked_up)
     return found
 
 
@@ -215,8 +217,13 @@ def sum_hours(found: _Activities, n: int) -> tuple[dict[str, IntColumn], dict[st
     return result[0], result[1]
 
 
-def build_columns(rows: Sequence[Row], start: Sequence[int], options: dict[str, Any]) -> PopulationColumns:
-    """The chunk's columns: hours summed with numpy, the year from the tables or from the decision."""
+def build_columns(
+    rows: Sequence[Row], start: Sequence[int], options: dict[str, Any], records: Sequence[Any] | None = None
+) -> PopulationColumns:
+    """The chunk's columns: hours summed with numpy, the year from the tables or from the decision.
+
+    ``records``: each row's JSON data, for `PopulationColumns.decision` (default: the rows' own).
+    """
     n = len(rows)
     found = gather_activities(rows)
     totals, _ = sum_hours(found, n)
@@ -280,7 +287,7 @@ def build_columns(rows: Sequence[Row], start: Sequence[int], options: dict[str, 
         activity_route=found.route,
         activity_reasons=found.reasons,
         decisions={r: row.decision for r, row in enumerate(rows) if row.decision is not None},
-        _records=[row.raw for row in rows],
+        _records=[row.raw for row in rows] if records is None else records,
         _options=options,
     )
 

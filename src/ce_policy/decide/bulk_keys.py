@@ -14,10 +14,10 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from ce_policy.decide.activity_result import ActivityResult
-from ce_policy.decide.bulk_columns import SUMMED, ActivityColumns
+from ce_policy.decide.bulk_columns import SUMMED
 from ce_policy.engine.compiler import Action
 from ce_policy.engine.memo import ABSENT, FiringMemo
 from ce_policy.model.decision import Decision
@@ -27,6 +27,7 @@ from ce_policy.policy.vocabulary import CATEGORIES
 
 __all__ = [
     "CONFLICT",
+    "FactColumns",
     "Tables",
     "bulk_policy",
     "by_situations",
@@ -129,7 +130,17 @@ def outcome_of(result: ActivityResult) -> tuple[Any, ...]:
     )
 
 
-def by_situations(memo: FiringMemo[ActivityResult], tables: Tables, activities: ActivityColumns) -> list[Any]:
+class FactColumns(Protocol):
+    """The activity facts of a chunk, each field as a column (`ActivityColumns`, or a table's)."""
+
+    count: int
+
+    def column(self, name: str) -> list[Any]:
+        """The field ``name`` of every activity's fact (`ABSENT` where the fact has none)."""
+        ...
+
+
+def by_situations(memo: FiringMemo[ActivityResult], tables: Tables, activities: FactColumns) -> list[Any]:
     """Each activity's standard hours and outcome, looked up by its two situations (``None``: not in the tables).
 
     Each distinct situation is looked up once (`FiringMemo.situation_codes`); the standard hours are found for
@@ -264,8 +275,8 @@ def year_keys(
                 return [constant[name]] * count
             return [common.get(name, ABSENT) for common in commons]
 
-        found: list[Any] | None = memo.situations_of_columns("year", count, column)
-        scenarios.append(found if found is not None else [None] * count)
+        coded = memo.situation_codes("year", count, column)
+        scenarios.append([None] * count if coded is None else [coded[1][c] for c in coded[0].tolist()])
     return [
         (year, people[id(common)], first, second)
         for year, common, first, second in zip(years, commons, *scenarios, strict=True)

@@ -223,8 +223,7 @@ class FiringMemo(Generic[_Result]):
         values_of: list[Any] = []  # per field: each fact's part of its situation (a list, or two arrays)
         for name in plain:
             values = column(name)
-            numbers: dict[Any, int] = {}
-            code, size = _combined(code, size, [numbers.setdefault(v, len(numbers)) for v in values], len(numbers))
+            code, size = _combined(code, size, *_numbered(values))
             values_of.append(values)
         for name, (low, high) in ordered:
             values = column(name)
@@ -238,8 +237,7 @@ class FiringMemo(Generic[_Result]):
                 continue
             if int in kinds or float in kinds:
                 values = [self._ordered(value, low, high) for value in values]
-            numbers = {}
-            code, size = _combined(code, size, [numbers.setdefault(v, len(numbers)) for v in values], len(numbers))
+            code, size = _combined(code, size, *_numbered(values))
             values_of.append(values)
         _, first, codes = np.unique(code, return_index=True, return_inverse=True)
         situations = []
@@ -342,3 +340,9 @@ def _combined(code: Any, size: int, part: Any, count: int) -> tuple[Any, int]:
         distinct, code = np.unique(code, return_inverse=True)
         code, size = code.reshape(-1).astype(np.int64), len(distinct)
     return code * max(count, 1) + np.asarray(part, dtype=np.int64), size * max(count, 1)
+
+
+def _numbered(values: list[Any]) -> tuple[list[int], int]:
+    """Each value's number among the distinct values (in order of first sight), and how many there are."""
+    numbers = {value: i for i, value in enumerate(dict.fromkeys(values))}
+    return list(map(numbers.__getitem__, values)), len(numbers)

@@ -332,3 +332,76 @@ def valid_fields(data: dict[str, Any], vocabulary: Vocabulary) -> RecordFields |
         if activity["attributes"] and activity_problems(activity, "$", vocabulary):
             return None
     return RecordFields(person, fields["year"], activities)
+
+
+class TableSchemas(NamedTuple):
+    """The fast schema of one vocabulary cut into columns: each field's values checked as one list.
+
+    Attributes:
+        person: for each person field, a list validator of its values and whether it may be left out.
+        year: a list validator of the records' years.
+        activity: for each field every activity carries (id, kind, hours as numbers, the two flags,
+            completed_on), a list validator of its values.
+        by_kind: for each kind, each optional field's list validator (``None``: the kind does not carry it,
+            left out or null) and whether the kind requires it.
+        degrees: the person degrees the vocabulary knows (checked in Python by `valid_record`).
+    """
+
+    person: dict[str, tuple[SchemaValidator, bool]]
+    year: SchemaValidator
+    activity: dict[str, SchemaValidator]
+    by_kind: dict[str, dict[str, tuple[SchemaValidator | None, bool]]]
+    degrees: frozenset[str]
+
+
+_BASE_ACTIVITY = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
+_tables: OrderedDict[int, tuple[Vocabulary, TableSchemas | None]] = OrderedDict()
+
+
+def _listed(schema: Any) -> SchemaValidator:
+    return SchemaValidator(cs.list_schema(schema))
+
+
+def _build_table(vocabulary: Vocabulary) -> TableSchemas | None:
+    if vocabulary.deferred or vocabulary.required_only or set(vocabulary.choices) - set(OPTIONAL_FIELDS):
+        return None
+    schema = _numbers(_native(Record.__pydantic_core_schema__))
+    fields = schema["schema"]["schema"]["fields"]
+    person_fields = fields["person"]["schema"]["schema"]["fields"]
+    person = {}
+    for name, given in person_fields.items():
+        inner = given["schema"]
+        optional = inner.get("type") == "default"
+        person[name] = (_listed(inner["schema"] if optional else inner), optional)
+    activity = fields["activities"]["schema"]["schema"]["items_schema"][0]
+    union = _activity_union(activity, vocabulary)
+    base = activity["schema"]["fields"]
+    activities = {name: _listed(base[name]["schema"]) for name in _BASE_ACTIVITY if name != "kind"}
+    activities["kind"] = _listed(cs.literal_schema(list(vocabulary.way_fields)))
+    by_kind: dict[str, dict[str, tuple[SchemaValidator | None, bool]]] = {}
+    for kind, choice in union["choices"].items():
+        kind_fields = {}
+        for name in OPTIONAL_FIELDS:
+            inner = choice["schema"]["fields"][name]["schema"]
+            optional = inner.get("type") == "default"
+            inner = inner["schema"] if optional else inner
+            kind_fields[name] = (None if inner.get("type") == "none" else _listed(inner), not optional)
+        by_kind[kind] = kind_fields
+    degrees = frozenset(vocabulary.choices["degree_level"])
+    return TableSchemas(person, _listed(fields["year"]["schema"]), activities, by_kind, degrees)
+
+
+def table_schemas(vocabulary: Vocabulary) -> TableSchemas | None:
+    """The column schemas of ``vocabulary`` (built once; the last 64); ``None`` where only Python checks it."""
+    key = id(vocabulary)
+    with _lock:
+        found = _tables.get(key)
+        if found is not None and found[0] is vocabulary:
+            _tables.move_to_end(key)
+            return found[1]
+    built = _build_table(vocabulary)
+    with _lock:
+        _tables[key] = (vocabulary, built)
+        if len(_tables) > _CACHE_SIZE:
+            _tables.popitem(last=False)
+    return built

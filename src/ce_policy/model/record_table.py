@@ -1,0 +1,330 @@
+"""Records as columns: a population read into one column per field, and checked column by column.
+
+A platform's export, a Parquet file or an Arrow table holds records as columns already: one row per person
+and year, one row per activity. `RecordTable` keeps them so, and `check_table` checks every column with the
+schema `valid_record` checks a record with (``model.fast_record.table_schemas``), one list at a time, so
+that no object is made per activity. A record the columns cannot vouch for (a value refused, a field the
+columns do not cover: attributes, a person's degree, credits, labels, an unknown field) is not refused here:
+its row is marked, and the population path decides it from its JSON (`RecordTable.record`) as `evaluate`
+would, naming its problems the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import ValidationError
+from pydantic_core import SchemaValidator
+
+from ce_policy.model.fast_record import TableSchemas
+from ce_policy.model.record import MAX_ACTIVITIES
+from ce_policy.model.ways import OPTIONAL_FIELDS
+
+__all__ = ["MISSING", "NO_DAY", "CheckedColumns", "RecordTable", "check_table", "date_numbers", "take"]
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__slots__": ()})()
+"""A field the record (or activity) does not give: left out of its JSON, where ``None`` is given as null."""
+
+_PERSON_FIELDS = ("id", "title_level", "sector", "region", "degree_level", "attributes")
+_ACTIVITY_FIELDS = ("id", "kind", "hours", "on_platform", "passed", "completed_on", *OPTIONAL_FIELDS, "attributes")
+NO_DAY = -1
+"""The day number of a date not given."""
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_A_DAY = "2000-01-01"
+_BASE = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
+_IN_PYTHON_ONLY = ("attributes",)
+"""Person fields checked in Python only (`valid_record`): a record that gives one is decided from its JSON."""
+
+
+@dataclass
+class RecordTable:
+    """Records as columns: ``people`` and ``year`` one value per record, ``activities`` one per activity.
+
+    Attributes:
+        people: each person field (``id``, ``title_level``, ``sector``, ...) as a column, one value per record;
+            `MISSING` where a record does not give it.
+        year: each record's year.
+        activities: each activity field as a column, one value per activity; `MISSING` where not given.
+        owner: each activity's record (its row), in order: a record's activities are consecutive.
+        extra: for each record, the names of its other top-level fields (e.g. ``labels``), if any.
+    """
+
+    people: Mapping[str, Sequence[Any]]
+    year: Sequence[Any]
+    activities: Mapping[str, Sequence[Any]]
+    owner: Sequence[int]
+    extra: Mapping[int, dict[str, Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        """The number of records."""
+        return len(self.year)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> RecordTable:
+        """The table of JSON records (what is not an object, or has odd fields, is kept to be decided alone)."""
+        people: dict[str, list[Any]] = {name: [] for name in _PERSON_FIELDS}
+        activities: dict[str, list[Any]] = {name: [] for name in _ACTIVITY_FIELDS}
+        years: list[Any] = []
+        owner: list[int] = []
+        extra: dict[int, dict[str, Any]] = {}
+        for row, given_record in enumerate(records):
+            record: Mapping[str, Any] = given_record if isinstance(given_record, Mapping) else {}
+            if not isinstance(given_record, Mapping):
+                extra[row] = {"": given_record}
+            person = record.get("person", MISSING)
+            given = record.get("activities", MISSING)
+            others = {k: v for k, v in record.items() if k not in ("person", "year", "activities")}
+            if row in extra:  # not a record at all
+                person, given = {}, ()
+            elif (
+                others
+                or not isinstance(person, Mapping)
+                or not person.keys() <= people.keys()
+                or not isinstance(given, list | tuple | type(MISSING))
+            ):
+                extra[row] = {**others, "person": person, "activities": given}
+                person, given = {}, ()
+            years.append(record.get("year", MISSING))
+            for name, column in people.items():
+                column.append(person.get(name, MISSING))
+            for activity in () if given is MISSING else given:
+                if not isinstance(activity, Mapping) or not activity.keys() <= activities.keys():
+                    extra[row] = {"person": record.get("person"), "activities": given}
+                    continue
+                owner.append(row)
+                for name, column in activities.items():
+                    column.append(activity.get(name, MISSING))
+        return cls(people, years, activities, owner, extra)
+
+    def rows(self, start: int, stop: int) -> RecordTable:
+        """Records ``start`` to ``stop`` (excluded) as a table of their own."""
+        owner = np.asarray(self.owner, dtype=np.int64)
+        first, last = (int(i) for i in np.searchsorted(owner, [start, stop]))
+        return RecordTable(
+            {name: column[start:stop] for name, column in self.people.items()},
+            self.year[start:stop],
+            {name: column[first:last] for name, column in self.activities.items()},
+            (owner[first:last] - start).tolist(),
+            {row - start: kept for row, kept in self.extra.items() if start <= row < stop},
+        )
+
+    def record(self, row: int) -> Any:
+        """Record ``row`` as the JSON data it was read from."""
+        kept = self.extra.get(row)
+        if kept is not None and "" in kept:
+            return kept[""]
+        starts = np.searchsorted(np.asarray(self.owner, dtype=np.int64), [row, row + 1])
+        activities = [
+            {name: column[i] for name, column in self.activities.items() if column[i] is not MISSING}
+            for i in range(int(starts[0]), int(starts[1]))
+        ]
+        person = {name: column[row] for name, column in self.people.items() if column[row] is not MISSING}
+        data: dict[str, Any] = {"person": person}
+        if self.year[row] is not MISSING:
+            data["year"] = self.year[row]
+        data["activities"] = activities
+        if kept is not None:
+            data.update(kept)
+        return {name: value for name, value in data.items() if value is not MISSING}
+
+
+@dataclass
+class CheckedColumns:
+    """What `check_table` found of some records (``rows``) and their activities (``places``) under one vocabulary.
+
+    Attributes:
+        rows: the records checked (rows of the table).
+        valid: for each of ``rows``, whether the columns vouch for it (else it is decided from its JSON).
+        places: the activities of ``rows``, as indices into the table's activity columns.
+        centi: each activity's hours in whole hundredths (0 where refused).
+        dates: each date field as day numbers (`date.toordinal`) per activity (`NO_DAY` where not given).
+    """
+
+    rows: npt.NDArray[np.int64]
+    valid: npt.NDArray[np.bool_]
+    places: npt.NDArray[np.int64]
+    centi: npt.NDArray[np.int64]
+    dates: dict[str, Any]
+
+
+def take(column: Sequence[Any] | None, indices: list[int], size: int) -> list[Any]:
+    """The values of ``column`` (``None``: not given at all) at ``indices``; the whole column when they are all."""
+    if column is None:
+        return [MISSING] * len(indices)
+    if len(indices) == size == len(column):
+        return list(column)
+    if not indices:
+        return []
+    taken = itemgetter(*indices)(column)
+    return [taken] if len(indices) == 1 else list(taken)
+
+
+def _refused(validator: SchemaValidator, values: list[Any]) -> list[int]:
+    """The positions of the values ``validator`` (a list schema) refuses."""
+    try:
+        validator.validate_python(values)
+    except ValidationError as exc:
+        return sorted({int(error["loc"][0]) for error in exc.errors(include_url=False) if error["loc"]})
+    return []
+
+
+def _dates(validator: SchemaValidator, values: list[Any], bad: npt.NDArray[np.bool_]) -> Any:
+    """The dates given (checked as the record's schema does) as day numbers (`date.toordinal`; -1: none).
+
+    Refused ones are marked ``bad`` (and -1).
+    """
+    given = [i for i, value in enumerate(values) if value is not None and value is not MISSING]
+    out = np.full(len(values), NO_DAY, dtype=np.int64)
+    if not given:
+        return out
+    chosen = values if len(given) == len(values) else [values[i] for i in given]
+    refused = _refused(validator, chosen)
+    if refused:
+        bad[[given[i] for i in refused]] = True
+        chosen = list(chosen)
+        for i in refused:
+            chosen[i] = _A_DAY
+    out[given] = [day.toordinal() for day in validator.validate_python(chosen)]
+    if refused:
+        out[[given[i] for i in refused]] = NO_DAY
+    return out
+
+
+def check_table(table: RecordTable, rows: Sequence[int], schemas: TableSchemas) -> CheckedColumns:
+    """Check records ``rows`` of ``table`` column by column under one vocabulary's schemas (`table_schemas`).
+
+    Only what every value of a column passes is vouched for; a record is valid when all its values are, it
+    gives none of the fields checked in Python only, its activities are within `MAX_ACTIVITIES` with ids of
+    their own, and it has no other field. The values are those `valid_record` would read.
+    """
+    chosen = np.asarray(rows, dtype=np.int64)
+    owner_all = np.asarray(table.owner, dtype=np.int64)
+    in_rows = np.zeros(len(table), dtype=np.bool_)
+    in_rows[chosen] = True
+    places = np.flatnonzero(in_rows[owner_all]) if len(owner_all) else np.zeros(0, dtype=np.int64)
+    owner = owner_all[places]
+    bad_row = np.zeros(len(table), dtype=np.bool_)
+    bad_row[list(table.extra)] = True
+    _check_people(table, chosen.tolist(), schemas, bad_row)
+    bad = np.zeros(len(places), dtype=np.bool_)
+    ids, hours, dates = _check_activities(table, places.tolist(), schemas, bad)
+    bad_row[owner[bad]] = True
+    counts = np.bincount(owner, minlength=len(table)) if len(owner) else np.zeros(len(table), dtype=np.int64)
+    bad_row[counts > MAX_ACTIVITIES] = True
+    _ids_twice(owner.tolist(), ids, bad_row)
+    return CheckedColumns(chosen, ~bad_row[chosen], places, np.where(bad, 0, hours), dates)
+
+
+def _check_people(table: RecordTable, rows: list[int], schemas: TableSchemas, bad_row: npt.NDArray[np.bool_]) -> None:
+    """The persons' fields and the years of records ``rows``: refused, or left out where required."""
+    for name, (validator, optional) in schemas.person.items():
+        values = take(table.people.get(name), rows, len(table))
+        if name in _IN_PYTHON_ONLY:
+            bad_row[[r for r, v in zip(rows, values, strict=True) if v is not None and v is not MISSING]] = True
+            continue
+        present = [(r, v) for r, v in zip(rows, values, strict=True) if v is not MISSING]
+        if not optional and len(present) < len(rows):
+            bad_row[[r for r, v in zip(rows, values, strict=True) if v is MISSING]] = True
+        for i in _refused(validator, [v for _, v in present]):
+            bad_row[present[i][0]] = True
+        if name == "degree_level":  # a degree the vocabulary knows (`person_problems`)
+            bad_row[[r for r, v in present if v.__class__ is str and v not in schemas.degrees]] = True
+    for i in _refused(schemas.year, take(table.year, rows, len(table))):
+        bad_row[rows[i]] = True
+    for name, column in table.people.items():  # a field no person has: refused where given
+        if name not in schemas.person:
+            bad_row[[r for r in rows if column[r] is not MISSING]] = True
+
+
+def _check_activities(
+    table: RecordTable, places: list[int], schemas: TableSchemas, bad: npt.NDArray[np.bool_]
+) -> tuple[list[Any], Any, dict[str, Any]]:
+    """The activities ``places``: each column checked, hours in hundredths, dates as day numbers."""
+    size = len(table.owner)
+    taken = {name: take(column, places, size) for name, column in table.activities.items()}
+    for name, values in taken.items():
+        if name not in _ACTIVITY_FIELDS:  # a field no activity has: refused where given
+            bad[[i for i, v in enumerate(values) if v is not MISSING]] = True
+    columns = {name: taken.get(name) or [MISSING] * len(places) for name in _BASE}
+    for name in ("id", "kind", "hours", "on_platform", "passed"):
+        refused = _refused(schemas.activity[name], columns[name])
+        if refused:
+            bad[refused] = True
+    numbers = np.asarray([v if v.__class__ in (int, float) else 0 for v in columns["hours"]], dtype=np.float64)
+    numbers[~np.isfinite(numbers)] = 0  # refused by the schema
+    centi = np.rint(numbers * 100)
+    bad |= centi / 100 != numbers  # more than two places: the schema's decimal refuses it
+    bad[[i for i, v in enumerate(columns["completed_on"]) if v is None or v is MISSING]] = True
+    dates = {
+        name: _dates(schemas.activity["completed_on"], taken.get(name) or [None] * len(places), bad)
+        for name in ("completed_on", "granted_on")
+    }
+    attributes = taken.get("attributes")
+    if attributes is not None:
+        bad[[i for i, v in enumerate(attributes) if v is not None and v is not MISSING]] = True
+    _check_ways(schemas, taken, columns["kind"], bad)
+    return columns["id"], centi.astype(np.int64), dates
+
+
+def _ids_twice(owner: list[int], ids: list[Any], bad_row: npt.NDArray[np.bool_]) -> None:
+    """Marks each record that gives an activity id twice (`Record`'s own check)."""
+    try:
+        twice = len(set(zip(owner, ids, strict=True))) < len(ids)
+    except TypeError:  # an id that is not text (refused): each such id counted apart
+        twice = True
+    if not twice:
+        return
+    seen: set[tuple[int, Any]] = set()
+    for i, (row, given) in enumerate(zip(owner, ids, strict=True)):
+        key = (row, given if given.__class__ is str else i)
+        if key in seen:
+            bad_row[row] = True
+        seen.add(key)
+
+
+def _check_ways(
+    schemas: TableSchemas,
+    columns: Mapping[str, list[Any]],
+    kinds: list[Any],
+    bad: npt.NDArray[np.bool_],
+) -> None:
+    """Each kind's way fields: required ones given and allowed, optional ones null or allowed, others null."""
+    named = [kind if kind.__class__ is str else None for kind in kinds]
+    index = {kind: i for i, kind in enumerate(dict.fromkeys(named))}
+    codes = np.asarray(list(map(index.__getitem__, named)), dtype=np.int64)
+    for kind, code in index.items():
+        members = np.flatnonzero(codes == code).tolist()
+        ways = schemas.by_kind.get(kind) if kind is not None else None
+        if ways is None:
+            bad[members] = True  # refused as a kind already
+            continue
+        for name, (validator, required) in ways.items():
+            column = columns.get(name)
+            if column is None:  # no activity gives it
+                if required:
+                    bad[members] = True
+                continue
+            values = take(column, members, len(kinds))
+            if validator is None or name == "credits":  # not carried (or credits: decided from the JSON)
+                bad[[i for i, v in zip(members, values, strict=True) if v is not None and v is not MISSING]] = True
+                continue
+            if required:
+                bad[[i for i, v in zip(members, values, strict=True) if v is None or v is MISSING]] = True
+            present = [(i, v) for i, v in zip(members, values, strict=True) if v is not None and v is not MISSING]
+            for j in _refused(validator, [v for _, v in present]):
+                bad[present[j][0]] = True
+
+
+def date_numbers(days: Any) -> Any:
+    """Day numbers (`date.toordinal`) as ``yyyymmdd`` whole numbers (as `date_number` makes them)."""
+    moments = (days - _EPOCH).astype("datetime64[D]")
+    years = moments.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = moments.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    first = moments.astype("datetime64[M]").astype("datetime64[D]")
+    return years * 10_000 + months * 100 + (moments - first).astype(np.int64) + 1
