@@ -81,8 +81,8 @@ def from_decision(d: Any) -> dict[str, Any]:
 def from_columns(columns: Any) -> list[dict[str, Any]]:
     """Each row of one chunk's `PopulationColumns` in the peers' output format."""
     rows = []
-    hours, short = columns.hours, columns.shortfall
-    public, professional, total = hours["public"].tolist(), hours["professional"].tolist(), hours["total"].tolist()
+    totals, short = columns.hours, columns.shortfall
+    public, professional, total = totals["public"].tolist(), totals["professional"].tolist(), totals["total"].tolist()
     s_public, s_professional, s_total = (
         short["public"].tolist(),
         short["professional"].tolist(),
