@@ -93,6 +93,8 @@ class _Columns:
         if name == "credits":
             return [ABSENT] * self.count  # nor credits
         if name in OPTIONAL_CHOICE_FIELDS:
+            if name not in self.table.activities:
+                return [""] * self.count
             return ["" if value is MISSING or not value else value for value in self._own(name)]
         for field_name, window in _DATE_WINDOWS:
             if name not in (field_name, field_name + AS_OF_SUFFIX, window):

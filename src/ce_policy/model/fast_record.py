@@ -9,9 +9,13 @@ the others absent or null) with the values its kind may take. The person's degre
 attributes, which few records give, are checked in Python.
 
 The fast schema accepts a subset of what `parse_model` accepts, with equal values (hours as plain decimals,
-dates from ``YYYY-MM-DD`` text or date objects; ``-0.0`` hours give ``0``, equal to the ``-0`` of
-`parse_hours`): what it refuses, or does not cover (hours given as decimal objects), goes to `parse_model`,
-which accepts it or names every problem as before (tests/test_fast_paths.py).
+dates from ``YYYY-MM-DD`` text or date objects): what it refuses goes to `parse_model`, which accepts it or
+names every problem as before (tests/test_fast_paths.py). Hours are read as the number given (int, float or
+decimal: JSON Lines are read exactly) and made decimals in Python, each distinct value once
+(`decimal_hours`, `_hours_value`).
+
+`valid_fields` gives the same record as plain field dicts (no models), and `table_schemas` the same checks
+cut into columns, for the population path (``model.record_table``).
 
 pydantic-core reuses a complete model's own validator for a model schema of its class when that validator is
 the model's alone; `Record`, `Person` and `Activity` have checks of their own (``function-after``), so the
@@ -23,57 +27,34 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from decimal import Decimal
+from math import copysign
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 from pydantic_core import core_schema as cs
 
-from ce_policy.model.hours import MAX_HOURS, parse_hours
+from ce_policy.model.hours import MAX_HOURS, parse_hours, plain_hours
 from ce_policy.model.record import Activity, Person, Record, within_limits
 from ce_policy.model.ways import OPTIONAL_FIELDS, Vocabulary, activity_problems, person_problems
 
-__all__ = ["RecordFields", "valid_fields", "valid_record"]
+__all__ = ["RecordFields", "TableSchemas", "decimal_hours", "table_schemas", "valid_fields", "valid_record"]
 
 _MAX_WHOLE = int(MAX_HOURS)
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_HOURS = "ce_policy_hours"
-"""The metadata key that marks the hours schema (`_as_fields` swaps it for `_hours_number_schema`)."""
-
-
-def _hours_schema() -> cs.CoreSchema:
-    """Hours given as a JSON number (int or float) within 0..10000 with at most two places, as a plain Decimal.
-
-    Whole numbers (``6``, ``6.0``) become ``Decimal(6)``; others (``7.5``) the float's shortest form, which
-    has no trailing zero: the value `parse_hours` gives (``-0.0`` gives ``0``, equal to its ``-0``). Decimal
-    objects and the rest: `parse_hours`.
-    """
-    whole = cs.chain_schema(
-        [
-            cs.union_schema([cs.int_schema(strict=True), cs.is_instance_schema(float)], mode="left_to_right"),
-            cs.int_schema(ge=0, le=_MAX_WHOLE),  # a float with a fractional part (or not finite) is refused here
-            cs.decimal_schema(),
-        ]
-    )
-    fraction = cs.chain_schema(
-        [
-            cs.is_instance_schema(float),
-            cs.decimal_schema(gt=Decimal(0), le=MAX_HOURS, decimal_places=2, allow_inf_nan=False),
-        ]
-    )
-    return cs.union_schema([whole, fraction], mode="left_to_right", metadata={_HOURS: True})
 
 
 def _hours_number_schema() -> cs.CoreSchema:
-    """Hours as the number given (int or float within 0..10000), for `valid_fields` to check and convert.
+    """Hours as the number given (int or float within 0..10000, or a decimal), made decimals in Python.
 
-    Making a Decimal in pydantic-core costs more than the rest of an activity's checks: `valid_fields` checks
-    the places and converts each distinct value once (`_hours_value`).
+    `_hours_value` checks the places and converts each distinct value once: making a Decimal in pydantic-core
+    costs more than the rest of an activity's checks.
     """
     return cs.union_schema(
         [
             cs.int_schema(strict=True, ge=0, le=_MAX_WHOLE),
             cs.float_schema(strict=True, ge=0, le=float(MAX_HOURS), allow_inf_nan=False),
+            cs.is_instance_schema(Decimal),  # checked by `decimal_hours`
         ],
         mode="left_to_right",
     )
@@ -102,7 +83,7 @@ def _native(schema: Any) -> Any:
     kind = schema.get("type")
     function = schema.get("function", {}).get("function") if kind in ("function-before", "function-after") else None
     if function is parse_hours:
-        return _hours_schema()
+        return _hours_number_schema()
     if kind == "function-before" and schema["schema"].get("type") == "date":
         return _date_schema()  # IsoDate
     if kind == "function-after" and schema["schema"].get("cls") is not Record:
@@ -140,8 +121,6 @@ def _as_fields(schema: Any) -> Any:
         return [_as_fields(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    if schema.get("metadata", {}).get(_HOURS):
-        return _hours_number_schema()
     kind = schema.get("type")
     if kind == "function-after" and schema["schema"].get("cls") is Record:
         return _as_fields(schema["schema"])
@@ -160,17 +139,6 @@ def _as_fields(schema: Any) -> Any:
     return {k: _as_fields(v) for k, v in schema.items()}
 
 
-def _numbers(schema: Any) -> Any:
-    """The schema with hours read as the numbers given (`_hours_number_schema`), for `_hours_value` to convert."""
-    if isinstance(schema, list):
-        return [_numbers(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    if schema.get("metadata", {}).get(_HOURS):
-        return _hours_number_schema()
-    return {k: _numbers(v) for k, v in schema.items()}
-
-
 def _build(vocabulary: Vocabulary) -> tuple[SchemaValidator, SchemaValidator] | None:
     if set(vocabulary.choices) - set(OPTIONAL_FIELDS):
         return None  # a choice field this schema does not know: checked in Python only
@@ -178,7 +146,7 @@ def _build(vocabulary: Vocabulary) -> tuple[SchemaValidator, SchemaValidator] | 
     fields = schema["schema"]["schema"]["fields"]
     activities = fields["activities"]["schema"]["schema"]  # default((), tuple(activity, max_length))
     activities["items_schema"] = [_activity_union(activities["items_schema"][0], vocabulary)]
-    return SchemaValidator(_numbers(schema)), SchemaValidator(_as_fields(schema))
+    return SchemaValidator(schema), SchemaValidator(_as_fields(schema))
 
 
 _CACHE_SIZE = 64
@@ -254,17 +222,24 @@ def valid_record(data: dict[str, Any], vocabulary: Vocabulary) -> Record | None:
     return record
 
 
-_DECIMALS: dict[float, Decimal] = {}
+_CENT = Decimal("0.01")
+_ZERO = Decimal(0)
+_NEGATIVE_ZERO = Decimal("-0")
+_DECIMALS: dict[float | Decimal, Decimal] = {}
 _DECIMALS_SIZE = 4096
 
 
-def _hours_value(number: float) -> Decimal | None:
-    """The checked number of hours as `_hours_schema` gives it; ``None`` when it has more than two places.
+def _hours_value(number: float | Decimal) -> Decimal | None:
+    """The checked number of hours as `parse_hours` reads it; ``None`` when it has more than two places.
 
     ``round(h * 100) / 100 == h`` holds exactly for the floats whose shortest form has at most two places
     (within 0..10000, ``h * 100`` is within far less than half of the nearest whole number, and the quotient
     is correctly rounded). Each distinct value is converted once (quarter hours repeat).
     """
+    if isinstance(number, Decimal):
+        return decimal_hours(number)
+    if not number:  # zero: ``-0.0`` gives ``-0``, as in `parse_hours`, and is not shared with ``0``
+        return _NEGATIVE_ZERO if copysign(1.0, number) < 0 else _ZERO
     found = _DECIMALS.get(number)
     if found is not None:
         return found
@@ -274,6 +249,24 @@ def _hours_value(number: float) -> Decimal | None:
         return None  # more than two places
     else:
         value = Decimal(repr(number))
+    if len(_DECIMALS) >= _DECIMALS_SIZE:
+        _DECIMALS.clear()
+    _DECIMALS[number] = value
+    return value
+
+
+def decimal_hours(number: Decimal) -> Decimal | None:
+    """Hours given as a decimal (JSON Lines read exactly) as `parse_hours` reads them; ``None``: refused."""
+    if not number.is_finite() or number < 0 or number > MAX_HOURS:
+        return None
+    if number.is_zero():
+        return plain_hours(number)  # ``-0`` stays ``-0``, as in `parse_hours`: not shared with a float's zero
+    found = _DECIMALS.get(number)
+    if found is not None:
+        return found
+    if number != number.quantize(_CENT):
+        return None  # more than two places
+    value = plain_hours(number)
     if len(_DECIMALS) >= _DECIMALS_SIZE:
         _DECIMALS.clear()
     _DECIMALS[number] = value
@@ -365,7 +358,7 @@ def _listed(schema: Any) -> SchemaValidator:
 def _build_table(vocabulary: Vocabulary) -> TableSchemas | None:
     if vocabulary.deferred or vocabulary.required_only or set(vocabulary.choices) - set(OPTIONAL_FIELDS):
         return None
-    schema = _numbers(_native(Record.__pydantic_core_schema__))
+    schema = _native(Record.__pydantic_core_schema__)
     fields = schema["schema"]["schema"]["fields"]
     person_fields = fields["person"]["schema"]["schema"]["fields"]
     person = {}

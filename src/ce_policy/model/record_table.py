@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy.typing as npt
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 
-from ce_policy.model.fast_record import TableSchemas
+from ce_policy.model.fast_record import TableSchemas, decimal_hours
 from ce_policy.model.record import MAX_ACTIVITIES
 from ce_policy.model.ways import OPTIONAL_FIELDS
 
@@ -256,10 +257,18 @@ def _check_activities(
         refused = _refused(schemas.activity[name], columns[name])
         if refused:
             bad[refused] = True
-    numbers = np.asarray([v if v.__class__ in (int, float) else 0 for v in columns["hours"]], dtype=np.float64)
+    hours = columns["hours"]
+    numbers = np.asarray([v if v.__class__ in (int, float) else 0 for v in hours], dtype=np.float64)
     numbers[~np.isfinite(numbers)] = 0  # refused by the schema
     centi = np.rint(numbers * 100)
     bad |= centi / 100 != numbers  # more than two places: the schema's decimal refuses it
+    for i, value in enumerate(hours):
+        if value.__class__ is Decimal:  # read exactly (JSON Lines): checked as `parse_hours` checks it
+            exact = decimal_hours(value)
+            if exact is None:
+                bad[i] = True
+            else:
+                centi[i] = int(exact * 100)
     bad[[i for i, v in enumerate(columns["completed_on"]) if v is None or v is MISSING]] = True
     dates = {
         name: _dates(schemas.activity["completed_on"], taken.get(name) or [None] * len(places), bad)
