@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from decimal import Decimal
 from math import copysign
 from typing import Any, NamedTuple
@@ -211,9 +212,8 @@ def valid_record(data: dict[str, Any], vocabulary: Vocabulary) -> Record | None:
         record: Record = validator.validate_python(data)
     except ValidationError:
         return None
-    for activity in record.activities:
-        if not _exact_hours(activity.__dict__):
-            return None
+    if not _exact_hours([activity.__dict__ for activity in record.activities]):
+        return None
     if record.person.degree_level is not None and person_problems(record.person.__dict__, "$.person", vocabulary):
         return None
     for activity in record.activities:
@@ -273,20 +273,26 @@ def decimal_hours(number: Decimal) -> Decimal | None:
     return value
 
 
-def _exact_hours(fields: dict[str, Any]) -> bool:
-    """The activity's hours and credits (read as numbers) made decimals, in its field dict; ``False``: refused.
+def _exact_hours(activities: Iterable[dict[str, Any]]) -> bool:
+    """Each activity's hours and credits (read as numbers) made decimals, in its field dict; ``False``: refused.
 
-    The models are frozen, but nobody holds them yet: their field dicts are set here, once.
+    The models are frozen, but nobody holds them yet: their field dicts are set here, once. A whole or float
+    number of hours seen before is found in one lookup (only values of at most two places are kept, never 0).
     """
-    hours = _hours_value(fields["hours"])
-    if hours is None:
-        return False
-    fields["hours"] = hours
-    given = fields["credits"]
-    if given is not None:
-        credits = fields["credits"] = _hours_value(given)
-        if credits is None:
-            return False
+    known = _DECIMALS.get
+    for fields in activities:
+        given = fields["hours"]
+        hours = known(given) if given.__class__ is float or given.__class__ is int else None
+        if hours is None:
+            hours = _hours_value(given)
+            if hours is None:
+                return False
+        fields["hours"] = hours
+        given = fields["credits"]
+        if given is not None:
+            credits = fields["credits"] = _hours_value(given)
+            if credits is None:
+                return False
     return True
 
 
@@ -316,9 +322,8 @@ def valid_fields(data: dict[str, Any], vocabulary: Vocabulary) -> RecordFields |
     person, activities = fields["person"], fields["activities"]
     if len({activity["id"] for activity in activities}) != len(activities):
         return None  # an id given twice (`Record`'s own check)
-    for activity in activities:
-        if not _exact_hours(activity):
-            return None
+    if not _exact_hours(activities):
+        return None
     if person["degree_level"] is not None and person_problems(person, "$.person", vocabulary):
         return None
     for activity in activities:
