@@ -9,7 +9,8 @@
   activity's hours and completion date drawn for that person alone, so no two people share an activity, as on
   a self-paced platform.
 * **Paths.** A loop of `ce_policy.evaluate`, `ce_policy.evaluate_many` in one process, and the population path
-  (`ce_policy.decide.bulk.evaluate_population`, read from its columns).
+  (`ce_policy.decide.bulk.evaluate_population`, read from its columns), and the same on the records read into
+  columns first (`RecordTable.from_records`, then `ce_policy.decide.bulk_table.evaluate_table`).
 
 Each path is measured on the same chunks of new people (500 a chunk), one after the other, and each ratio is
 taken chunk by chunk (the machine is shared and noisy); medians are reported. Decisions are compared with the
@@ -29,6 +30,8 @@ from typing import Any
 
 import ce_policy
 from ce_policy.decide.bulk import evaluate_population
+from ce_policy.decide.bulk_table import evaluate_table
+from ce_policy.model.record_table import RecordTable
 
 reference = importlib.import_module("reference")  # tests/ is on the path (bench_evaluate puts it there)
 population_module = importlib.import_module("population")
@@ -120,12 +123,21 @@ def _columns_rows(chunk: list[dict[str, Any]]) -> int:
     return rows
 
 
+def _table_rows(chunk: list[dict[str, Any]]) -> int:
+    rows = 0
+    for columns in evaluate_table(RecordTable.from_records(chunk), chunk_size=len(chunk)):
+        rows += len(columns)
+        columns.compliant.tolist()
+    return rows
+
+
 _PATHS: dict[str, Callable[[list[dict[str, Any]]], object]] = {
     "bare reference": lambda chunk: [bare_evaluate(r) for r in chunk],
     "reference (pydantic)": lambda chunk: [reference.reference_evaluate(r, None) for r in chunk],
     "loop of evaluate": lambda chunk: [ce_policy.evaluate(r, to_complete=False) for r in chunk],
     "evaluate_many, 1 process": lambda chunk: [r.decision_json for r in ce_policy.evaluate_many(chunk, workers=1)],
     "population path": _columns_rows,
+    "population path, columns": _table_rows,
 }
 
 
@@ -133,6 +145,9 @@ def _check(chunk: list[dict[str, Any]], view: Callable[[dict[str, Any]], dict[st
     """Records of ``chunk`` on which the references, `evaluate` and the population path do not all agree."""
     differ = 0
     rows = [c.row(i) for c in evaluate_population(chunk, chunk_size=len(chunk)) for i in range(len(c))]
+    table = RecordTable.from_records(chunk)
+    by_columns = [c.row(i) for c in evaluate_table(table, chunk_size=len(chunk)) for i in range(len(c))]
+    differ += sum(mine != theirs for mine, theirs in zip(by_columns, rows, strict=True))
     for record, row in zip(chunk, rows, strict=True):
         expected = reference.reference_evaluate(record, None)
         decision = ce_policy.evaluate(record, to_complete=False)

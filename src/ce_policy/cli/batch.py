@@ -24,6 +24,8 @@ from typing import Any, Literal, NoReturn, get_args
 import click
 from tqdm import tqdm
 
+from ce_policy.cli.batch_dataset import on_dask
+from ce_policy.cli.batch_dataset import said_in as _said
 from ce_policy.cli.batch_files import (
     BatchFileError,
     Outputs,
@@ -52,7 +54,7 @@ from ce_policy.model.record import GENERAL_SECTOR
 from ce_policy.model.record_files import RecordInput, iter_records
 from ce_policy.policy.registry import PolicyRegistry, registry_with
 from ce_policy.text.batch_report import BatchSummary, render_html, render_text, resumed_line
-from ce_policy.text.batch_words import batch_error_text, batch_words
+from ce_policy.text.batch_words import batch_error_text
 from ce_policy.text.terminal import printable
 
 __all__ = ["batch_command"]
@@ -163,14 +165,9 @@ class _Run:
         self.last_commit = time.monotonic()
 
 
-def _said(lang: Literal["zh", "en"], en: str, code: str, **details: str) -> str:
-    """A message of the batch itself: ``en``, or in Chinese by its code (``text/batch_words``)."""
-    return en if lang == "en" else batch_words(code, details)
-
-
 @click.command("batch")
-@click.argument("source", metavar="IN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The decisions.")
+@click.argument("source", metavar="IN", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The decisions.")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path), help="Error rows go here.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML report here.")
 @click.option("--format-in", type=click.Choice(["jsonl", "csv"]), help="IN's format (default: by suffix).")
@@ -197,6 +194,15 @@ def _said(lang: Literal["zh", "en"], en: str, code: str, **details: str) -> str:
     is_flag=True,
     help="Continue the interrupted run of the same command from its last complete chunk (its OUT.progress.json).",
 )
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help=(
+        "Decide a Parquet dataset (IN: a .parquet file or a folder of them, in the CSV layout) on the Dask "
+        "scheduler at ADDRESS, partition by partition ('local': a LocalCluster here); OUT is a folder."
+    ),
+)
 def batch_command(
     source: Path,
     output: Path,
@@ -213,6 +219,7 @@ def batch_command(
     total: int | None,
     no_progress: bool,
     resume: bool,
+    dask_address: str | None,
 ) -> None:
     """Decide every record of IN (JSON Lines or CSV) and write the decisions to OUT (.jsonl, .csv or .parquet).
 
@@ -223,12 +230,16 @@ def batch_command(
     status: 0 when every record was decided, 1 when some had errors, 2 when the input, the options, the files
     or the policies are unusable, 130 when interrupted.
     """
+    if dask_address is not None or source.is_dir() or output.is_dir():  # a Parquet dataset (cli.batch_dataset)
+        on_dask(source, output, errors_path, dask_address, policy_id, as_of, policy_dirs, chunk_size, lang, resume)
+        return
     default_errors = errors_path is None
     errors_path = errors_path or output.with_name(f"{output.stem}.errors.jsonl")
     try:
         fmt = output_format(output, format_out)
-        parquet = fmt == "parquet"
-        outputs = plan_outputs(source, output, errors_path, report, parquet=parquet, default_errors=default_errors)
+        outputs = plan_outputs(
+            source, output, errors_path, report, parquet=fmt == "parquet", default_errors=default_errors
+        )
     except (ValueError, BatchFileError) as exc:
         fail(batch_error_text(exc, lang), lang=lang)
     try:
@@ -279,9 +290,9 @@ def batch_command(
     if state is not None and state["done"]:
         click.echo(resumed_line(state["done"], lang))
     click.echo(render_text(summary, lang))
-    shown_out, shown_errors = printable(str(output)), printable(str(errors_path))
     said = ("决定", "错误") if lang == "zh" else ("decisions", "errors")
-    click.echo(f"{said[0]}: {shown_out} ({decided}); {said[1]}: {shown_errors} ({summary.total.errors})")
+    shown_errors = f"{printable(str(errors_path))} ({summary.total.errors})"
+    click.echo(f"{said[0]}: {printable(str(output))} ({decided}); {said[1]}: {shown_errors}")
     if summary.total.errors:
         sys.exit(EXIT_SOME_ERRORS)
 

@@ -40,6 +40,14 @@ BATCH_WORDS: dict[str, str] = {
     "interrupted": "处理 {n} 条记录后被中断",
     "worker_stopped": "一个工作进程停止了：{reason}",
     "finish_with_resume": "{message}；请加 --resume 再运行同一命令以完成",
+    "folder_needs_dask": "{path} 是文件夹：文件夹（Parquet 数据集）须加 --dask 处理",
+    "dask_needs_parquet": "--dask 处理 Parquet 数据集：输入须是 .parquet 文件或其文件夹，输出须是文件夹",
+    "dask_no_resume": "--dask 不支持 --resume",
+    "dask_unavailable": "--dask 需要 dask[distributed] 与 pyarrow：pip install 'ce-policy[dask]'",
+    "dask_done": (
+        "数据集：{parts} 个分区，{records} 条记录，{compliant} 条合规，{errors} 条错误；"
+        "决定：{output}；错误：{errors_path}"
+    ),
     "kept": "{message}；输出文件未被改动，已完成的记录已保留：请加 --resume 再运行同一命令以继续",
     "one_population": "--records FILE 与 --generate N 须给出且只给出其中一个",
     "batch_file": "批处理的文件 {path} 无法使用",
