@@ -398,7 +398,7 @@ def test_a_missing_batch_input_is_told_in_chinese(tmp_path: Path) -> None:
     assert _english(result.stderr) == [], result.stderr
     english = _run(*args, "--lang", "en")
     assert english.exit_code == 2
-    assert f"Error: Invalid value for 'IN': File '{tmp_path / 'absent.jsonl'}' does not exist." in english.stderr
+    assert f"Error: Invalid value for 'IN': Path '{tmp_path / 'absent.jsonl'}' does not exist." in english.stderr
 
 
 def test_two_outputs_that_are_one_file_are_named_in_chinese(tmp_path: Path) -> None:
