@@ -61,8 +61,11 @@ if _typing.TYPE_CHECKING:
     from ce_policy.audit.chain import ChainBreak
     from ce_policy.audit.log import DecisionLog, DecisionLogError, LogEntry, LoggedPolicy, record_digest
     from ce_policy.audit.replay import CurrentComparison, ReplayEntry, ReplayReport, replay
+    from ce_policy.decide.bulk import PopulationColumns, evaluate_population
+    from ce_policy.decide.bulk_table import evaluate_table
     from ce_policy.decide.many import BatchError, BatchResult, evaluate_many
     from ce_policy.model.record_files import RecordFileError, RecordInput, iter_records, write_jsonl
+    from ce_policy.model.record_table import RecordTable
     from ce_policy.policy.schema import record_schema
     from ce_policy.text.messages import message
 
@@ -86,6 +89,10 @@ _LAZY: dict[str, str] = {
     "ReplayEntry": "ce_policy.audit.replay",
     "ReplayReport": "ce_policy.audit.replay",
     "replay": "ce_policy.audit.replay",
+    "PopulationColumns": "ce_policy.decide.bulk",
+    "evaluate_population": "ce_policy.decide.bulk",
+    "evaluate_table": "ce_policy.decide.bulk_table",
+    "RecordTable": "ce_policy.model.record_table",
     "BatchError": "ce_policy.decide.many",
     "BatchResult": "ce_policy.decide.many",
     "evaluate_many": "ce_policy.decide.many",
@@ -151,12 +158,14 @@ __all__ = [
     "PolicyNotFoundError",
     "PolicyProblem",
     "PolicyRegistry",
+    "PopulationColumns",
     "Projection",
     "Record",
     "RecordError",
     "RecordFileError",
     "RecordInput",
     "RecordProblem",
+    "RecordTable",
     "ReplayEntry",
     "ReplayReport",
     "ReviewYear",
@@ -171,6 +180,8 @@ __all__ = [
     "diff_policies",
     "evaluate",
     "evaluate_many",
+    "evaluate_population",
+    "evaluate_table",
     "evaluate_title_review",
     "iter_records",
     "lint_policies",

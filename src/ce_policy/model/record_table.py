@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +55,9 @@ class RecordTable:
         owner: each activity's record (its row), in order: a record's activities are consecutive.
         extra: for each record, the names of its other top-level fields (e.g. ``labels``), if any.
     """
+
+    MISSING: ClassVar[Any] = MISSING
+    """`MISSING`, to write tables with from the front door (``ce_policy.RecordTable.MISSING``)."""
 
     people: Mapping[str, Sequence[Any]]
     year: Sequence[Any]
