@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["build_decision", "centi"]
 
 _ZERO = Decimal(0)
-_BUILT_PER_RESULT = 32
+_BUILT_PER_RESULT = 8
 """The most models kept on one shared `ActivityResult` (its outcome and trace entries under a few ids)."""
 M = TypeVar("M", bound=BaseModel)
 
