@@ -91,8 +91,9 @@ class ActivityResult:
         provisional: the provisional parameters those rules read.
         counted, in_projection: whether it counts now, and once pending applications are approved.
         reported: what the decision reports of it, but for its id (``ActivityOutcome``'s fields as data).
-        built: the frozen models decisions made of it (its outcome, its trace entries), by its id, for the next
-            decision on an activity with the same id (a few ids each; ``decide.decision_data``).
+        built: once the result is recalled, the frozen models the last decision made of it (its outcome, its
+            trace entries) and that activity's id, for a decision on an activity with the same id
+            (``decision_data``).
     """
 
     __slots__ = (
@@ -130,7 +131,7 @@ class ActivityResult:
         self.acted = tuple(state.acted)
         self.provisional = provisional
         self.recalled = False
-        self.built: dict[Any, Any] = {}  # the decision's models of it, by activity id (``decision_data``)
+        self.built: tuple[str, dict[str, Any]] | None = None  # the decisions' models of it, once recalled
         self.counted = self.counts("actual")
         self.in_projection = self.counts("projected")
         credits = self.standard_credits

@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["build_decision", "centi"]
 
 _ZERO = Decimal(0)
-_BUILT_PER_RESULT = 8
-"""The most models kept on one shared `ActivityResult` (its outcome and trace entries under a few ids)."""
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -121,26 +119,40 @@ def build_decision(
 
 
 def _outcome(activity_id: str, result: ActivityResult) -> ActivityOutcome:
-    """The `ActivityOutcome` of an activity: made once per result and id, then shared (it is frozen)."""
-    built = result.built
-    found: ActivityOutcome | None = built.get(activity_id)
+    """The `ActivityOutcome` of an activity: kept on a recalled result for its last id, then shared (frozen)."""
+    found: ActivityOutcome | None = _kept(result, activity_id, activity_id)
     if found is None:
         found = _made(ActivityOutcome, {"id": activity_id, **result.reported})
-        if len(built) < _BUILT_PER_RESULT:
-            built[activity_id] = found
+        _keep(result, activity_id, activity_id, found)
     return found
 
 
 def _activity_entry(rule: str, cite: str, activity_id: str, result: ActivityResult) -> TraceEntry:
-    """The `TraceEntry` of a rule that acted on an activity: made once per result, rule and id, then shared."""
-    key = (rule, activity_id)
-    built = result.built
-    found: TraceEntry | None = built.get(key)
+    """The `TraceEntry` of a rule that acted on an activity: kept on a recalled result for its last id."""
+    found: TraceEntry | None = _kept(result, activity_id, rule)
     if found is None:
         found = _made(TraceEntry, {"rule": rule, "cite": cite, "activity": activity_id})
-        if len(built) < _BUILT_PER_RESULT:
-            built[key] = found
+        _keep(result, activity_id, rule, found)
     return found
+
+
+def _kept(result: ActivityResult, activity_id: str, key: str) -> Any:
+    built = result.built
+    return built[1].get(key) if built is not None and built[0] == activity_id else None
+
+
+def _keep(result: ActivityResult, activity_id: str, key: str, model: BaseModel) -> None:
+    """Keep ``model`` on ``result`` for the next decision, if the result is shared (recalled from the memo).
+
+    Only the models of one id are kept (those of the last one): a record decided again finds them, and memory
+    stays bounded by the memo's results, whatever the ids of a population.
+    """
+    if not result.recalled:
+        return
+    built = result.built
+    if built is None or built[0] != activity_id:
+        built = result.built = (activity_id, {})
+    built[1][key] = model
 
 
 def _made(model: type[M], fields: dict[str, Any]) -> M:
