@@ -58,3 +58,20 @@ def test_the_kept_outcome_takes_the_records_own_ids_and_prior(monkeypatch: pytes
     with_prior = ce_policy.evaluate(data, policy=policy, prior=prior)
     assert decided[0] > 0
     assert with_prior == ce_policy.evaluate(data, policy=policy, prior=prior, cache=False)
+
+
+def test_a_record_decided_again_shares_its_outcomes_and_trace_only_under_the_same_ids() -> None:
+    policy = dataclasses.replace(ce_policy.default_registry().policy("xj.aksu.2025"))
+    data = record(activity("p", "public_course", 31), activity("t", "training", 61))
+    renamed = record(activity("q", "public_course", 31), activity("u", "training", 61))
+    for _ in range(2):  # the activities recalled the second time: the year's outcome kept
+        ce_policy.evaluate(data, policy=policy)
+    second = ce_policy.evaluate(data, policy=policy)  # from the kept outcome: its models are kept with it
+    third = ce_policy.evaluate(data, policy=policy)
+    assert third.activities is second.activities and third.trace is second.trace
+    other = ce_policy.evaluate(renamed, policy=policy)  # other ids: made again, with these ids
+    assert [a.id for a in other.activities] == ["q", "u"]
+    assert other == ce_policy.evaluate(renamed, policy=policy, cache=False)
+    fourth = ce_policy.evaluate(data, policy=policy)
+    assert [a.id for a in fourth.activities] == ["p", "t"]
+    assert fourth == third == ce_policy.evaluate(data, policy=policy, cache=False)

@@ -42,7 +42,6 @@ class ActivityState:
 
     __slots__ = (
         "acted",
-        "built",
         "category",
         "credits_rule",
         "deferred",
@@ -79,8 +78,7 @@ class ActivityState:
 class ActivityResult:
     """What the rules of the activity and recognition stages made of one activity; shared, and immutable.
 
-    Only ``recalled`` and ``built`` change: the memo's own mark of whether the result was used since the memo was
-    last full, and the models decisions made of it (each equal whoever made it).
+    Only ``recalled`` changes: the memo's own mark of whether the result was used since the memo was last full.
 
     Attributes:
         category, registration, hours_rule, route, pool: the outcomes of the rules that acted (``None`` where
@@ -91,14 +89,10 @@ class ActivityResult:
         provisional: the provisional parameters those rules read.
         counted, in_projection: whether it counts now, and once pending applications are approved.
         reported: what the decision reports of it, but for its id (``ActivityOutcome``'s fields as data).
-        built: once the result is recalled, the frozen models the last decision made of it (its outcome, its
-            trace entries) and that activity's id, for a decision on an activity with the same id
-            (``decision_data``).
     """
 
     __slots__ = (
         "acted",
-        "built",
         "category",
         "counted",
         "credits_rule",
@@ -131,7 +125,6 @@ class ActivityResult:
         self.acted = tuple(state.acted)
         self.provisional = provisional
         self.recalled = False
-        self.built: tuple[str, dict[str, Any]] | None = None  # the decisions' models of it, once recalled
         self.counted = self.counts("actual")
         self.in_projection = self.counts("projected")
         credits = self.standard_credits

@@ -34,13 +34,28 @@ from ce_policy.model.hours import from_centi, plain_hours, to_centi
 from ce_policy.policy.vocabulary import CATEGORIES
 
 if TYPE_CHECKING:
-    from ce_policy.decide.activity_result import ActivityResult
     from ce_policy.decide.stages import StageRunner
 
-__all__ = ["build_decision", "centi"]
+__all__ = ["Reused", "build_decision", "centi"]
 
 _ZERO = Decimal(0)
 M = TypeVar("M", bound=BaseModel)
+
+
+class Reused:
+    """The activity outcomes and trace of the last decision made from one kept year outcome (``year._YearOutcome``).
+
+    A record decided again in the same circumstances (the year memo's hit) with the same activity ids comes to
+    the same frozen models: they are shared rather than made again. Kept only once a year outcome is recalled,
+    one set per kept outcome, so memory stays bounded by the year memo.
+    """
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        """Nothing kept yet."""
+        # One tuple, set in one assignment: a thread reading it sees one decision's ids and models, never a mix.
+        self.last: tuple[tuple[str, ...], tuple[ActivityOutcome, ...], tuple[TraceEntry, ...]] | None = None
 
 
 def build_decision(
@@ -49,11 +64,25 @@ def build_decision(
     projected: dict[str, Decimal],
     complete: bool,
     cycle_fact: dict[str, Any] | None,
+    reused: Reused | None = None,
 ) -> Decision:
-    """The decision ``ev`` came to, its models built directly (`_made`): decisions are made by the thousand."""
-    outcomes = tuple(
-        _outcome(activity.id, result) for activity, result in zip(ev.record.activities, ev.activities, strict=True)
-    )
+    """The decision ``ev`` came to, its models built directly (`_made`): decisions are made by the thousand.
+
+    ``reused``: the models of the last decision made from the same kept year outcome (`Reused`), shared when the
+    activities' ids are the same, else made and kept there.
+    """
+    ids = tuple(activity.id for activity in ev.record.activities)
+    last = reused.last if reused is not None else None
+    if last is not None and last[0] == ids:
+        _, outcomes, trace = last
+    else:
+        outcomes = tuple(
+            _made(ActivityOutcome, {"id": activity_id, **result.reported})
+            for activity_id, result in zip(ids, ev.activities, strict=True)
+        )
+        trace = _trace(ev)
+        if reused is not None:
+            reused.last = (ids, outcomes, trace)
     required = ev.required["actual"]
     short = ev.short["actual"]
     shortfall = {c: plain_hours(short[c] - actual[c]) if c in short else _ZERO for c in (*CATEGORIES, "total")}
@@ -112,47 +141,10 @@ def build_decision(
             "activities": outcomes,
             "consequences": tuple(ev.consequences),
             "policy": policy_info(ev.policy, ev.record.person),
-            "trace": _trace(ev),
+            "trace": trace,
             "provisional": tuple(sorted(ev.provisional)),
         },
     )
-
-
-def _outcome(activity_id: str, result: ActivityResult) -> ActivityOutcome:
-    """The `ActivityOutcome` of an activity: kept on a recalled result for its last id, then shared (frozen)."""
-    found: ActivityOutcome | None = _kept(result, activity_id, activity_id)
-    if found is None:
-        found = _made(ActivityOutcome, {"id": activity_id, **result.reported})
-        _keep(result, activity_id, activity_id, found)
-    return found
-
-
-def _activity_entry(rule: str, cite: str, activity_id: str, result: ActivityResult) -> TraceEntry:
-    """The `TraceEntry` of a rule that acted on an activity: kept on a recalled result for its last id."""
-    found: TraceEntry | None = _kept(result, activity_id, rule)
-    if found is None:
-        found = _made(TraceEntry, {"rule": rule, "cite": cite, "activity": activity_id})
-        _keep(result, activity_id, rule, found)
-    return found
-
-
-def _kept(result: ActivityResult, activity_id: str, key: str) -> Any:
-    built = result.built
-    return built[1].get(key) if built is not None and built[0] == activity_id else None
-
-
-def _keep(result: ActivityResult, activity_id: str, key: str, model: BaseModel) -> None:
-    """Keep ``model`` on ``result`` for the next decision, if the result is shared (recalled from the memo).
-
-    Only the models of one id are kept (those of the last one): a record decided again finds them, and memory
-    stays bounded by the memo's results, whatever the ids of a population.
-    """
-    if not result.recalled:
-        return
-    built = result.built
-    if built is None or built[0] != activity_id:
-        built = result.built = (activity_id, {})
-    built[1][key] = model
 
 
 def _made(model: type[M], fields: dict[str, Any]) -> M:
@@ -239,7 +231,7 @@ def _cents_up(value: Fraction) -> Decimal:
 def _trace(ev: StageRunner) -> tuple[TraceEntry, ...]:
     """Every rule that acted, stage by stage in the engine's order: rule priority, then the facts' positions."""
     actions = ev.actions
-    activities, results = ev.record.activities, ev.activities
+    activities = ev.record.activities
     entries: list[TraceEntry] = []
     for _, _, _, name, index in sorted(ev.traced):
         rule = actions[name].rule
@@ -247,7 +239,7 @@ def _trace(ev: StageRunner) -> tuple[TraceEntry, ...]:
         if index < 0:
             entries.append(_entry(name, rule.cite))
         else:
-            entries.append(_activity_entry(name, rule.cite, activities[index].id, results[index]))
+            entries.append(_made(TraceEntry, {"rule": name, "cite": rule.cite, "activity": activities[index].id}))
     return tuple(entries)
 
 

@@ -13,7 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from ce_policy.decide.activity_result import ActivityResult, ActivityState
-from ce_policy.decide.decision_data import build_decision, centi
+from ce_policy.decide.decision_data import Reused, build_decision, centi
 from ce_policy.decide.facts import activity_fact, activity_key, person_fields
 from ce_policy.decide.stages import StageRunner
 from ce_policy.engine.memo import FiringMemo, priorities
@@ -52,7 +52,7 @@ class YearEvaluation(StageRunner):
             kept: _YearOutcome | None = memo.recall_year(year_key)
             if kept is not None:
                 self.activities = results  # type: ignore[assignment]
-                return build_decision(self, *kept.restore(self))
+                return build_decision(self, *kept.restore(self), reused=kept.reused)
         with contextlib.ExitStack() as stack:
             self._stack = stack
             self._activity_stages(common, keys, results)
@@ -308,6 +308,7 @@ class _YearOutcome:
         "projected",
         "provisional",
         "required",
+        "reused",
         "shares_required",
         "shares_short",
         "short",
@@ -335,6 +336,7 @@ class _YearOutcome:
         self.actual, self.projected = dict(actual), dict(projected)
         self.complete = complete
         self.cycle_fact = dict(cycle_fact) if cycle_fact is not None else None
+        self.reused = Reused()  # the models of the decisions made from it again (`build_decision`)
 
     def restore(self, ev: YearEvaluation) -> tuple[dict[str, Decimal], dict[str, Decimal], bool, dict[str, Any] | None]:
         """Put the kept state back into ``ev``; the totals and flags `build_decision` takes with it."""
