@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import click
 
-from ce_policy.cli.batch_io import _schema, population_outcomes, summary_row
+from ce_policy.cli.batch_io import parquet_schema, population_outcomes, summary_row
 from ce_policy.cli.exit import fail
 from ce_policy.decide.bulk_table import evaluate_table
 from ce_policy.model.errors import CePolicyError
@@ -89,7 +89,7 @@ def decide_part(
         labels = (table.extra.get(row) or {}).get("labels") or {}
         rows.append(summary_row(decision, sector, labels, where))
         compliant += bool(decision["compliant"])
-    schema = _schema(pa)
+    schema = parquet_schema(pa)
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), target)
     return PartResult(name, len(table), compliant, errors)
 

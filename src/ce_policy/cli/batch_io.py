@@ -34,6 +34,7 @@ __all__ = [
     "error_row",
     "neutral_cell",
     "output_format",
+    "parquet_schema",
     "population_outcomes",
     "summary_row",
     "write_parquet",
@@ -210,7 +211,8 @@ class Writer:
         self._stream.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
-def _schema(pa: Any) -> Any:
+def parquet_schema(pa: Any) -> Any:
+    """The Parquet schema of a batch's rows (`CSV_FIELDS`: hours as doubles, the year, the flag, text)."""
     types = {"year": pa.int32(), "compliant": pa.bool_()}
     return pa.schema(
         [(name, types.get(name, pa.float64() if name in _NUMBERS else pa.string())) for name in CSV_FIELDS]
@@ -225,7 +227,7 @@ def write_parquet(rows: Path, target: Path) -> None:
         OSError: a file cannot be read or written.
     """
     pa, pq = _pyarrow()
-    schema = _schema(pa)
+    schema = parquet_schema(pa)
     with rows.open(encoding="utf-8") as lines, pq.ParquetWriter(str(target), schema) as writer:
         pending: list[dict[str, Any]] = []
         groups = 0

@@ -76,7 +76,7 @@ from ce_policy.model.record import Record
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 
-__all__ = ["PopulationColumns", "evaluate_population"]
+__all__ = ["PopulationColumns", "evaluate_population", "population_options"]
 
 _DEFAULT_CHUNK = 2000
 
@@ -273,6 +273,27 @@ def _decide(raws: Sequence[Any], start: Sequence[int], options: dict[str, Any]) 
     return build_columns(rows, start, options)
 
 
+def population_options(
+    policy: str | Policy | None,
+    as_of: dt.date | None,
+    registry: PolicyRegistry | None,
+    to_complete: bool,
+    cache: bool,
+    chunk_size: int,
+) -> dict[str, Any]:
+    """The options of a population path (`evaluate_population`, ``bulk_table.evaluate_table``), checked.
+
+    Raises:
+        ValueError: ``chunk_size`` is below 1.
+        TypeError: ``as_of`` is not a date.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
+        raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
+    return {"policy": policy, "as_of": as_of, "registry": registry, "to_complete": to_complete, "cache": cache}
+
+
 def evaluate_population(
     records: Iterable[Record | dict[str, Any]],
     *,
@@ -305,11 +326,7 @@ def evaluate_population(
     Raises:
         ValueError: ``chunk_size`` is below 1.
     """
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be at least 1")
-    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
-        raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
-    options = {"policy": policy, "as_of": as_of, "registry": registry, "to_complete": to_complete, "cache": cache}
+    options = population_options(policy, as_of, registry, to_complete, cache, chunk_size)
     raws: list[Any] = []
     first = 0
     for index, record in enumerate(records):

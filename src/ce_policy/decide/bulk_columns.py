@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from ce_policy.decide.activity_result import ActivityResult
 from ce_policy.decide.evaluate import evaluate
+from ce_policy.decide.facts import DATE_WINDOWS
 from ce_policy.decide.many import BatchError
 from ce_policy.decide.sink import UNLOGGED
 from ce_policy.engine.compiler import AS_OF_SUFFIX, date_number
@@ -35,8 +36,6 @@ __all__ = ["SUMMED", "ActivityColumns", "PopulationColumns", "Row", "build_colum
 SUMMED = (*CATEGORIES, "total")
 """The hour totals a decision reports."""
 
-_DATE_WINDOWS = (("completed_on", "completed_in"), ("granted_on", "granted_in"))
-"""The activity's dates, each with the name of the window of the year it falls in (as in `activity_fact`)."""
 
 IntColumn = npt.NDArray[np.int64]
 BoolColumn = npt.NDArray[np.bool_]
@@ -327,7 +326,7 @@ class ActivityColumns:
             return [ABSENT if c is None else to_centi(c) for c in map(itemgetter("credits"), acts)]
         if name in OPTIONAL_CHOICE_FIELDS:
             return [value or "" for value in map(itemgetter(name), acts)]
-        for field_name, window in _DATE_WINDOWS:
+        for field_name, window in DATE_WINDOWS:
             if name == field_name:
                 return [ABSENT if d is None else date_number(d) for d in map(itemgetter(field_name), acts)]
             if name == field_name + AS_OF_SUFFIX:

@@ -3,7 +3,7 @@
 An activity's outcome depends on nothing but its two situations (``engine.memo``): that of its activity fact
 and, once the activity stage has given it a category, that of its recognition fact. A year's depends on the
 person's situation and those of the year facts (its totals against every floor the rules test, Aksu 2025
-§一). The keys of a whole chunk are found column by column (`FiringMemo.situations_of_columns`); the tables
+§一). The keys of a whole chunk are found column by column (`FiringMemo.situation_codes`); the tables
 are filled by `bulk` from records `evaluate` decided, and a key two records filled differently is never used.
 """
 

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from ce_policy.decide.activity_result import ActivityResult
-from ce_policy.decide.bulk import _Chunk
+from ce_policy.decide.bulk import _Chunk, population_options
 from ce_policy.decide.bulk_columns import PopulationColumns, Row, build_columns, gather_activities, sum_hours
 from ce_policy.decide.bulk_keys import bulk_policy, by_situations, tables_of
 from ce_policy.decide.engines import decision_date, engine_for, memo_of
-from ce_policy.decide.facts import person_fields_of
+from ce_policy.decide.facts import DATE_WINDOWS, person_fields_of
 from ce_policy.engine.compiler import AS_OF_SUFFIX
 from ce_policy.engine.memo import ABSENT, FiringMemo
 from ce_policy.model.errors import CePolicyError
@@ -41,7 +41,6 @@ from ce_policy.policy.vocabulary import OPTIONAL_CHOICE_FIELDS
 
 __all__ = ["evaluate_table"]
 
-_DATE_WINDOWS = (("completed_on", "completed_in"), ("granted_on", "granted_in"))
 _DEFAULT_CHUNK = 2000
 
 
@@ -96,7 +95,7 @@ class _Columns:
             if name not in self.table.activities:
                 return [""] * self.count
             return ["" if value is MISSING or not value else value for value in self._own(name)]
-        for field_name, window in _DATE_WINDOWS:
+        for field_name, window in DATE_WINDOWS:
             if name not in (field_name, field_name + AS_OF_SUFFIX, window):
                 continue
             days = self.checked.dates[field_name][self.chosen]
@@ -287,11 +286,7 @@ def evaluate_table(
     Raises:
         ValueError: ``chunk_size`` is below 1.
     """
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be at least 1")
-    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
-        raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
-    options = {"policy": policy, "as_of": as_of, "registry": registry, "to_complete": to_complete, "cache": cache}
+    options = population_options(policy, as_of, registry, to_complete, cache, chunk_size)
     for start in range(0, len(table), chunk_size):
         part = table.rows(start, min(start + chunk_size, len(table)))
         yield _decide(part, start, options)

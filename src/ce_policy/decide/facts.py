@@ -22,6 +22,7 @@ from ce_policy.policy.shapes import did_you_mean
 from ce_policy.policy.vocabulary import OPTIONAL_CHOICE_FIELDS
 
 __all__ = [
+    "DATE_WINDOWS",
     "activity_fact",
     "activity_key",
     "check_attributes",
@@ -31,7 +32,8 @@ __all__ = [
     "person_fields_of",
 ]
 
-_DATE_WINDOWS = (("completed_on", "completed_in"), ("granted_on", "granted_in"))
+DATE_WINDOWS = (("completed_on", "completed_in"), ("granted_on", "granted_in"))
+"""An activity's dates, each with the name of the window of the year it falls in (as its fact has them)."""
 
 
 def person_fields(person: Person, year: int, region: str, attributes: Iterable[str] = ()) -> dict[str, Any]:
@@ -151,7 +153,7 @@ def activity_fact(
         "on_platform": activity.on_platform,
         "passed": activity.passed,
     }
-    for name, window in _DATE_WINDOWS:
+    for name, window in DATE_WINDOWS:
         day: dt.date | None = getattr(activity, name)
         if day is not None:
             fact[name] = date_number(day)

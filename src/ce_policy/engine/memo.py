@@ -175,31 +175,13 @@ class FiringMemo(Generic[_Result]):
         """The situations of ``count`` facts of one ``stage``, given each field as a column (``column(name)``).
 
         A column holds each fact's value of the field, `ABSENT` where the fact has none. Each situation is what
-        `situation` gives for the fact: a field's bounds are found for the whole column with numpy when every
-        value in it is a whole number, and one value at a time otherwise. ``None`` when the memo is off.
+        `situation` gives for the fact (found by `situation_codes`). ``None`` when the memo is off.
         """
-        if not self.enabled:
+        coded = self.situation_codes(stage, count, column)
+        if coded is None:
             return None
-        if not count:
-            return []
-        import numpy as np  # noqa: PLC0415 - only the population path needs it: `evaluate` never loads numpy
-
-        plain, ordered = self._fields.get(stage, _NO_FIELDS)
-        columns: list[list[Any]] = [[stage] * count]
-        columns += [column(name) for name in plain]
-        for name, (low, high) in ordered:
-            values = column(name)
-            kinds = set(map(type, values))
-            if int not in kinds and float not in kinds:
-                columns.append(values)  # no number (absent, text): each value itself
-            elif kinds == {int}:
-                numbers = np.asarray(values, dtype=np.int64)
-                reached = np.searchsorted(np.asarray(low), numbers, side="right").tolist() if low else [0] * count
-                passed = np.searchsorted(np.asarray(high), numbers, side="left").tolist() if high else [0] * count
-                columns.append(list(zip(reached, passed, strict=True)))
-            else:
-                columns.append([self._ordered(value, low, high) for value in values])
-        return list(zip(*columns, strict=True))
+        codes, situations = coded
+        return [situations[code] for code in codes.tolist()]
 
     def situation_codes(
         self, stage: str, count: int, column: Callable[[str], list[Any]]

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from math import copysign
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator
@@ -42,6 +42,7 @@ from ce_policy.model.ways import OPTIONAL_FIELDS, Vocabulary, activity_problems,
 __all__ = ["RecordFields", "TableSchemas", "decimal_hours", "table_schemas", "valid_fields", "valid_record"]
 
 _MAX_WHOLE = int(MAX_HOURS)
+T = TypeVar("T")
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -151,24 +152,29 @@ def _build(vocabulary: Vocabulary) -> tuple[SchemaValidator, SchemaValidator] | 
 
 
 _CACHE_SIZE = 64
-_validators: OrderedDict[int, tuple[Vocabulary, tuple[SchemaValidator, SchemaValidator] | None]] = OrderedDict()
+_built: OrderedDict[tuple[Any, int], tuple[Vocabulary, Any]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _validators_of(vocabulary: Vocabulary) -> tuple[SchemaValidator, SchemaValidator] | None:
-    """The fast schemas of ``vocabulary`` (as models, as field dicts), built once (the last 64 vocabularies)."""
-    key = id(vocabulary)
+def _once(build: Callable[[Vocabulary], T], vocabulary: Vocabulary) -> T:
+    """``build(vocabulary)``, built once per vocabulary and builder (the last 64 kept)."""
+    key = (build, id(vocabulary))
     with _lock:
-        found = _validators.get(key)
+        found = _built.get(key)
         if found is not None and found[0] is vocabulary:
-            _validators.move_to_end(key)
-            return found[1]
-    built = _build(vocabulary)
+            _built.move_to_end(key)
+            return cast(T, found[1])
+    made = build(vocabulary)
     with _lock:
-        _validators[key] = (vocabulary, built)  # the vocabulary is kept: its id is not reused while here
-        if len(_validators) > _CACHE_SIZE:
-            _validators.popitem(last=False)
-    return built
+        _built[key] = (vocabulary, made)  # the vocabulary is kept: its id is not reused while here
+        if len(_built) > _CACHE_SIZE:
+            _built.popitem(last=False)
+    return made
+
+
+def _validators_of(vocabulary: Vocabulary) -> tuple[SchemaValidator, SchemaValidator] | None:
+    """The fast schemas of ``vocabulary`` (as models, as field dicts), built once."""
+    return _once(_build, vocabulary)
 
 
 def _validator(vocabulary: Vocabulary) -> SchemaValidator | None:
@@ -353,7 +359,6 @@ class TableSchemas(NamedTuple):
 
 
 _BASE_ACTIVITY = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
-_tables: OrderedDict[int, tuple[Vocabulary, TableSchemas | None]] = OrderedDict()
 
 
 def _listed(schema: Any) -> SchemaValidator:
@@ -390,16 +395,5 @@ def _build_table(vocabulary: Vocabulary) -> TableSchemas | None:
 
 
 def table_schemas(vocabulary: Vocabulary) -> TableSchemas | None:
-    """The column schemas of ``vocabulary`` (built once; the last 64); ``None`` where only Python checks it."""
-    key = id(vocabulary)
-    with _lock:
-        found = _tables.get(key)
-        if found is not None and found[0] is vocabulary:
-            _tables.move_to_end(key)
-            return found[1]
-    built = _build_table(vocabulary)
-    with _lock:
-        _tables[key] = (vocabulary, built)
-        if len(_tables) > _CACHE_SIZE:
-            _tables.popitem(last=False)
-    return built
+    """The column schemas of ``vocabulary`` (built once); ``None`` where only Python checks it."""
+    return _once(_build_table, vocabulary)

@@ -62,7 +62,7 @@ class RecordTable:
     people: Mapping[str, Sequence[Any]]
     year: Sequence[Any]
     activities: Mapping[str, Sequence[Any]]
-    owner: Sequence[int]
+    owner: Sequence[int] | npt.NDArray[np.int64]
     extra: Mapping[int, dict[str, Any]] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -114,7 +114,7 @@ class RecordTable:
             {name: column[start:stop] for name, column in self.people.items()},
             self.year[start:stop],
             {name: column[first:last] for name, column in self.activities.items()},
-            (owner[first:last] - start).tolist(),
+            owner[first:last] - start,
             {row - start: kept for row, kept in self.extra.items() if start <= row < stop},
         )
 
