@@ -31,7 +31,16 @@ from ce_policy.model.record import Record
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.vocabulary import CATEGORIES, OPTIONAL_CHOICE_FIELDS
 
-__all__ = ["SUMMED", "ActivityColumns", "PopulationColumns", "Row", "build_columns", "gather_activities", "sum_hours"]
+__all__ = [
+    "SUMMED",
+    "ActivityColumns",
+    "PopulationColumns",
+    "Row",
+    "build_columns",
+    "concat_columns",
+    "gather_activities",
+    "sum_hours",
+]
 
 SUMMED = (*CATEGORIES, "total")
 """The hour totals a decision reports."""
@@ -287,6 +296,63 @@ def build_columns(
         activity_reasons=found.reasons,
         decisions={r: row.decision for r, row in enumerate(rows) if row.decision is not None},
         _records=[row.raw for row in rows] if records is None else records,
+        _options=options,
+    )
+
+
+_ROW_LISTS = ("person", "year", "as_of", "policy", "policy_version", "error", "decided_by", "consequences")
+_ROW_ARRAYS = ("compliant", "projected_compliant")
+_ACTIVITY_LISTS = ("activity_id", "activity_category", "activity_registration", "activity_route", "activity_reasons")
+_ACTIVITY_ARRAYS = ("activity_counted", "activity_hours")
+
+
+def concat_columns(
+    parts: Sequence[tuple[Sequence[int], PopulationColumns]],
+    start: int,
+    options: dict[str, Any],
+    records: Sequence[Any],
+) -> PopulationColumns:
+    """One chunk's columns from parts that each decided some of its rows (``rows``: chunk rows, ascending).
+
+    Every row of the chunk is in exactly one part; the result has them in order (``index`` from ``start``),
+    each record's activities in their order.
+    """
+    if len(parts) == 1 and list(parts[0][0]) == list(range(len(parts[0][1]))):  # one part, every row in order
+        only = parts[0][1]
+        only.index, only._records, only._options = list(range(start, start + len(only))), records, options
+        return only
+    rows = np.concatenate([np.asarray(part_rows, dtype=np.int64) for part_rows, _ in parts])
+    order = np.argsort(rows, kind="stable").tolist()
+    whole: dict[str, Any] = {}
+    for name in _ROW_LISTS:
+        joined = [value for _, part in parts for value in getattr(part, name)]
+        whole[name] = [joined[i] for i in order]
+    for name in _ROW_ARRAYS:
+        whole[name] = np.concatenate([getattr(part, name) for _, part in parts])[order]
+    for name in ("hours", "required", "shortfall"):
+        whole[name] = {c: np.concatenate([getattr(part, name)[c] for _, part in parts])[order] for c in SUMMED}
+    owners = (
+        np.concatenate(
+            [np.asarray(part_rows, dtype=np.int64)[part.activity_row] for part_rows, part in parts if len(part_rows)]
+        )
+        if any(len(part_rows) for part_rows, _ in parts)
+        else np.zeros(0, dtype=np.int64)
+    )
+    by_row = np.argsort(owners, kind="stable")
+    by_row_list = by_row.tolist()
+    for name in _ACTIVITY_LISTS:
+        joined = [value for _, part in parts for value in getattr(part, name)]
+        whole[name] = [joined[i] for i in by_row_list]
+    for name in _ACTIVITY_ARRAYS:
+        arrays = [getattr(part, name) for _, part in parts]
+        whole[name] = np.concatenate(arrays)[by_row] if arrays else np.zeros(0)
+    decisions = {int(part_rows[r]): decision for part_rows, part in parts for r, decision in part.decisions.items()}
+    return PopulationColumns(
+        index=list(range(start, start + len(rows))),
+        **whole,
+        activity_row=owners[by_row].astype(np.int64),
+        decisions=decisions,
+        _records=records,
         _options=options,
     )
 

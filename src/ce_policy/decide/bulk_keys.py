@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from ce_policy.decide.activity_result import ActivityResult
 from ce_policy.decide.bulk_columns import SUMMED
 from ce_policy.engine.compiler import Action
-from ce_policy.engine.memo import ABSENT, FiringMemo
+from ce_policy.engine.memo import ABSENT, Coded, FiringMemo
 from ce_policy.model.decision import Decision
 from ce_policy.model.hours import to_centi
 from ce_policy.policy.loaded import Policy
@@ -33,6 +33,7 @@ __all__ = [
     "by_situations",
     "outcome_of",
     "recognition_fact",
+    "situation_outcomes",
     "stage_zero",
     "standard",
     "tables_of",
@@ -135,23 +136,48 @@ class FactColumns(Protocol):
 
     count: int
 
-    def column(self, name: str) -> list[Any]:
-        """The field ``name`` of every activity's fact (`ABSENT` where the fact has none)."""
+    def column(self, name: str) -> Any:
+        """The field ``name`` of every activity's fact (`ABSENT` where the fact has none).
+
+        A list, a `Coded` column, or (for hours and other whole numbers) a numpy array.
+        """
         ...
 
 
 def by_situations(memo: FiringMemo[ActivityResult], tables: Tables, activities: FactColumns) -> list[Any]:
     """Each activity's standard hours and outcome, looked up by its two situations (``None``: not in the tables).
 
+    What `situation_outcomes` finds, one entry per activity.
+    """
+    found = situation_outcomes(memo, tables, activities)
+    if found is None:
+        return [None] * activities.count
+    standards, codes, outcomes = found
+    return [
+        None if standard < 0 or outcomes[code] is None else (standard, outcomes[code])
+        for standard, code in zip(standards.tolist(), codes.tolist(), strict=True)
+    ]
+
+
+def situation_outcomes(
+    memo: FiringMemo[ActivityResult], tables: Tables, activities: FactColumns
+) -> tuple[Any, Any, list[Any]] | None:
+    """Each activity's standard hours and outcome, looked up by its two situations, as arrays.
+
     Each distinct situation is looked up once (`FiringMemo.situation_codes`); the standard hours are found for
     the whole chunk with numpy from each situation's hours rule (claimed, fixed or at most so many, §二).
+    Gives ``(standards, codes, outcomes)``: activity ``i``'s standard hours in hundredths (``-1``: its activity
+    situation not in the tables) and its outcome ``outcomes[codes[i]]`` (``None``: not in the tables).
+    ``None`` when the memo is off.
     """
     import numpy as np  # noqa: PLC0415 - the population path's
 
     count = activities.count
     found = memo.situation_codes("activity", count, activities.column)
-    if found is None or not count:
-        return [None] * count
+    if found is None:
+        return None
+    if not count:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
     codes, firsts = found
     zeros: list[Any] = []
     modes, amounts, usable, recognised = [], [], [], []
@@ -181,11 +207,15 @@ def by_situations(memo: FiringMemo[ActivityResult], tables: Tables, activities: 
         "standard_hours": standards[chosen].tolist(),
     }
 
-    def recognition(name: str) -> list[Any]:
+    def recognition(name: str) -> Any:
         given = overrides.get(name)
         if given is not None:
             return given
         whole = activities.column(name)
+        if isinstance(whole, Coded):
+            return Coded(whole.codes[chosen], whole.values)
+        if isinstance(whole, np.ndarray):
+            return whole[chosen]
         return [whole[i] for i in picked]
 
     second = np.zeros(count, dtype=np.int64)  # 0: no recognition fact; else 1 + its situation's number
@@ -201,12 +231,7 @@ def by_situations(memo: FiringMemo[ActivityResult], tables: Tables, activities: 
         first, then = divmod(pair, len(seconds) + 1)
         outcome = tables.outcome.get((firsts[first], seconds[then - 1] if then else None))
         outcomes.append(None if outcome is CONFLICT else outcome)
-    outcome_of_activity = [outcomes[c] for c in pair_codes.reshape(-1).tolist()]
-    looked_up: list[Any] = [
-        None if standard < 0 or outcome is None else (standard, outcome)
-        for standard, outcome in zip(standards.tolist(), outcome_of_activity, strict=True)
-    ]
-    return looked_up
+    return standards, pair_codes.reshape(-1), outcomes
 
 
 def totals_of(decision: Decision) -> tuple[dict[str, int], dict[str, int]]:

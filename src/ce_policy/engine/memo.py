@@ -22,7 +22,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from ce_policy.engine.compiler import CompiledPolicy
 
-__all__ = ["ABSENT", "Firing", "FiringMemo", "Recallable", "priorities"]
+__all__ = ["ABSENT", "Coded", "Firing", "FiringMemo", "Recallable", "priorities"]
 
 _ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 _VALUE_OPS = frozenset({"$neq", *_ORDER_OPS})
@@ -34,6 +34,28 @@ _YEAR_SHARE = 8
 """The year outcomes kept are at most this fraction of ``size`` (each is a whole record's state, not one fact's)."""
 _Bounds = tuple[tuple[Any, ...], tuple[Any, ...]]
 _NO_FIELDS: tuple[tuple[str, ...], tuple[tuple[str, _Bounds], ...]] = ((), ())
+
+
+class Coded:
+    """A column given as codes: fact ``i``'s value is ``values[codes[i]]`` (``codes`` a numpy array of ints).
+
+    The population path gives columns so when it has numbered their values already (e.g. a person field,
+    one value per distinct person): `FiringMemo.situation_codes` then numbers the distinct values only.
+    """
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: Any, values: list[Any]) -> None:
+        self.codes, self.values = codes, values
+
+    def __len__(self) -> int:
+        """The number of facts."""
+        return len(self.codes)
+
+    def tolist(self) -> list[Any]:
+        """Each fact's value."""
+        values = self.values
+        return [values[code] for code in self.codes.tolist()]
 
 
 Firing = tuple[tuple[int, str], ...]
@@ -170,7 +192,7 @@ class FiringMemo(Generic[_Result]):
         return (*plain, *(name for name, _ in ordered))
 
     def situations_of_columns(
-        self, stage: str, count: int, column: Callable[[str], list[Any]]
+        self, stage: str, count: int, column: Callable[[str], Any]
     ) -> list[tuple[Any, ...]] | None:
         """The situations of ``count`` facts of one ``stage``, given each field as a column (``column(name)``).
 
@@ -184,7 +206,7 @@ class FiringMemo(Generic[_Result]):
         return [situations[code] for code in codes.tolist()]
 
     def situation_codes(
-        self, stage: str, count: int, column: Callable[[str], list[Any]]
+        self, stage: str, count: int, column: Callable[[str], Any]
     ) -> tuple[Any, list[tuple[Any, ...]]] | None:
         """`situations_of_columns` as codes: each fact's number among the distinct situations, and those.
 
@@ -192,6 +214,9 @@ class FiringMemo(Generic[_Result]):
         numbers combined into one per fact and the distinct ones found with numpy, so that a situation is made
         once however many facts share it: ``(codes, situations)`` with ``situations[codes[i]]`` what
         `situation` gives for fact ``i`` (``codes`` a numpy array). ``None`` when the memo is off.
+
+        A column may also be given as `Coded` (its distinct values numbered already), or, for a field compared
+        by order, as a numpy array of whole numbers.
         """
         if not self.enabled:
             return None
@@ -202,22 +227,33 @@ class FiringMemo(Generic[_Result]):
         plain, ordered = self._fields.get(stage, _NO_FIELDS)
         code = np.zeros(count, dtype=np.int64)
         size = 1
-        values_of: list[Any] = []  # per field: each fact's part of its situation (a list, or two arrays)
+        values_of: list[Any] = []  # per field: each fact's part of its situation (a list, `Coded`, or two arrays)
         for name in plain:
             values = column(name)
-            code, size = _combined(code, size, *_numbered(values))
+            if isinstance(values, Coded):
+                numbers, distinct = _numbered(values.values)
+                code, size = _combined(code, size, np.asarray(numbers, dtype=np.int64)[values.codes], distinct)
+            else:
+                if isinstance(values, np.ndarray):
+                    values = values.tolist()
+                code, size = _combined(code, size, *_numbered(values))
             values_of.append(values)
         for name, (low, high) in ordered:
             values = column(name)
-            kinds = set(map(type, values))
-            if kinds == {int}:
+            if isinstance(values, Coded):
+                values = Coded(values.codes, [self._ordered(value, low, high) for value in values.values])
+                numbers, distinct = _numbered(values.values)
+                code, size = _combined(code, size, np.asarray(numbers, dtype=np.int64)[values.codes], distinct)
+                values_of.append(values)
+                continue
+            if isinstance(values, np.ndarray) or set(map(type, values)) == {int}:
                 given = np.asarray(values, dtype=np.int64)
                 reached = np.searchsorted(np.asarray(low), given, side="right") if low else np.zeros(count, np.int64)
                 passed = np.searchsorted(np.asarray(high), given, side="left") if high else np.zeros(count, np.int64)
                 code, size = _combined(code, size, reached * (len(high) + 1) + passed, (len(low) + 1) * (len(high) + 1))
                 values_of.append((reached, passed))
                 continue
-            if int in kinds or float in kinds:
+            if any(value.__class__ in (int, float) for value in values):
                 values = [self._ordered(value, low, high) for value in values]
             code, size = _combined(code, size, *_numbered(values))
             values_of.append(values)
@@ -226,7 +262,10 @@ class FiringMemo(Generic[_Result]):
         for i in first.tolist():
             key: list[Any] = [stage]
             for part in values_of:
-                key.append(part[i] if isinstance(part, list) else (int(part[0][i]), int(part[1][i])))
+                if isinstance(part, Coded):
+                    key.append(part.values[part.codes[i]])
+                else:
+                    key.append(part[i] if isinstance(part, list) else (int(part[0][i]), int(part[1][i])))
             situations.append(tuple(key))
         return codes.reshape(-1), situations
 
