@@ -103,6 +103,53 @@ def test_the_columns_vouch_only_for_what_valid_fields_vouches_for_and_read_it_al
     check()
 
 
+_DATE_TEXTS = st.one_of(
+    st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+    st.sampled_from(
+        [
+            *("2024-02-29", "2025-02-29", "2025-04-31", "2025-12-31", "0000-01-01", "0001-01-01", "9999-12-31"),
+            *("2025-00-10", "2025-13-01", "2025-01-00", "2025/01/01", " 2025-1-01", "2025-01-1 ", "２０２５-01-01"),
+        ]
+    ),
+    st.text(min_size=10, max_size=10),
+)
+"""Texts of ten characters: all of a column's are read with numpy (``_iso_days``), the rest by the schema."""
+
+
+@settings(_SETTINGS, max_examples=150)
+@given(
+    st.one_of(
+        st.lists(st.lists(_DATE_TEXTS, min_size=1, max_size=4), min_size=1, max_size=6),
+        st.lists(st.lists(_DATE_TEXTS | st.text(max_size=12), min_size=1, max_size=4), min_size=1, max_size=6),
+    )
+)
+def test_dates_read_with_numpy_are_read_as_the_records_schema_reads_them(dates: list[list[str]]) -> None:
+    policy = next(p for p in _POLICIES if p.id == "xj.aksu.2025")
+    schemas = table_schemas(policy.vocabulary)
+    assert schemas is not None
+    records = [
+        {
+            "person": {"id": f"p{r}", "title_level": "junior"},
+            "year": 2025,
+            "activities": [
+                {"id": f"a{i}", "kind": "public_course", "hours": 2, "on_platform": True, "passed": True}
+                | {"completed_on": day}
+                for i, day in enumerate(days)
+            ],
+        }
+        for r, days in enumerate(dates)
+    ]
+    checked = check_table(RecordTable.from_records(records), list(range(len(records))), schemas)
+    days = checked.dates["completed_on"].tolist()  # every activity, in order
+    for row, valid in enumerate(checked.valid.tolist()):
+        fields = valid_fields(records[row], policy.vocabulary)
+        assert valid == (fields is not None), records[row]
+        if fields is not None:
+            start = sum(len(d) for d in dates[:row])
+            mine = days[start : start + len(dates[row])]
+            assert mine == [a["completed_on"].toordinal() for a in fields.activities]
+
+
 def test_generated_records_are_vouched_for_by_the_columns() -> None:
     policy = next(p for p in _POLICIES if p.id == "xj.aksu.2025")
     records = [r for r in generate_records(200, 3, [policy]).records if not r["person"].get("attributes")]

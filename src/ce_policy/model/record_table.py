@@ -15,7 +15,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import itemgetter
+from itertools import repeat
+from operator import is_, itemgetter
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,6 +40,10 @@ NO_DAY = -1
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _A_DAY = "2000-01-01"
 _BASE = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
+_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]
+_DASH = ord("-") - ord("0")
+_ABSENT_TYPES = frozenset({type(None), type(MISSING)})
+_NUMBERS = frozenset({int, float})
 _IN_PYTHON_ONLY = ("attributes",)
 """Person fields checked in Python only (`valid_record`): a record that gives one is decided from its JSON."""
 
@@ -181,23 +186,67 @@ def _refused(validator: SchemaValidator, values: list[Any]) -> list[int]:
 def _dates(validator: SchemaValidator, values: list[Any], bad: npt.NDArray[np.bool_]) -> Any:
     """The dates given (checked as the record's schema does) as day numbers (`date.toordinal`; -1: none).
 
-    Refused ones are marked ``bad`` (and -1).
+    Refused ones are marked ``bad`` (and -1). Text ``YYYY-MM-DD`` naming a real day is read with numpy
+    (`_iso_days`); anything else is checked by the schema itself.
     """
-    given = [i for i, value in enumerate(values) if value is not None and value is not MISSING]
     out = np.full(len(values), NO_DAY, dtype=np.int64)
+    kinds = set(map(type, values))
+    if kinds <= _ABSENT_TYPES:
+        return out
+    rest: Iterable[int] = range(len(values))
+    if kinds == {str}:
+        read = _iso_days(values)
+        if read is not None:
+            days, ok = read
+            out[ok] = days[ok]
+            rest = np.flatnonzero(~ok).tolist()
+    given = [i for i in rest if values[i] is not None and values[i] is not MISSING]
     if not given:
         return out
-    chosen = values if len(given) == len(values) else [values[i] for i in given]
+    chosen = [values[i] for i in given]
     refused = _refused(validator, chosen)
     if refused:
         bad[[given[i] for i in refused]] = True
-        chosen = list(chosen)
         for i in refused:
             chosen[i] = _A_DAY
     out[given] = [day.toordinal() for day in validator.validate_python(chosen)]
     if refused:
         out[[given[i] for i in refused]] = NO_DAY
     return out
+
+
+def _iso_days(values: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]] | None:
+    """Texts of ten ASCII characters as day numbers, and which of them are ``YYYY-MM-DD`` naming a real day.
+
+    ``None`` when some text is not ten ASCII characters (the schema reads those).
+    """
+    if set(map(len, values)) != {10}:
+        return None
+    try:
+        raw = np.array(values, dtype="S10")
+    except UnicodeEncodeError:
+        return None
+    digits = raw.view(np.uint8).reshape(-1, 10).astype(np.int64) - ord("0")
+    ok = ((digits[:, _DIGITS] >= 0) & (digits[:, _DIGITS] <= 9)).all(axis=1)
+    ok &= (digits[:, 4] == _DASH) & (digits[:, 7] == _DASH)
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 5] * 10 + digits[:, 6]
+    day = digits[:, 8] * 10 + digits[:, 9]
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+    months = ((np.where(ok, year, 1970) - 1970) * 12 + np.where(ok, month, 1) - 1).astype("datetime64[M]")
+    first = months.astype("datetime64[D]").astype(np.int64)
+    ok &= day <= (months + 1).astype("datetime64[D]").astype(np.int64) - first
+    return first + day - 1 + _EPOCH, ok
+
+
+def _missing(values: Sequence[Any]) -> npt.NDArray[np.bool_]:
+    """Where ``values`` has `MISSING`."""
+    return np.fromiter(map(is_, values, repeat(MISSING)), dtype=np.bool_, count=len(values))
+
+
+def _absent(values: Sequence[Any]) -> npt.NDArray[np.bool_]:
+    """Where ``values`` has nothing: ``None`` or `MISSING`."""
+    return np.fromiter(map(_ABSENT_TYPES.__contains__, map(type, values)), dtype=np.bool_, count=len(values))
 
 
 def check_table(table: RecordTable, rows: Sequence[int], schemas: TableSchemas) -> CheckedColumns:
@@ -221,29 +270,43 @@ def check_table(table: RecordTable, rows: Sequence[int], schemas: TableSchemas) 
     bad_row[owner[bad]] = True
     counts = np.bincount(owner, minlength=len(table)) if len(owner) else np.zeros(len(table), dtype=np.int64)
     bad_row[counts > MAX_ACTIVITIES] = True
-    _ids_twice(owner.tolist(), ids, bad_row)
+    _ids_twice(owner, ids, bad_row)
     return CheckedColumns(chosen, ~bad_row[chosen], places, np.where(bad, 0, hours), dates)
 
 
 def _check_people(table: RecordTable, rows: list[int], schemas: TableSchemas, bad_row: npt.NDArray[np.bool_]) -> None:
     """The persons' fields and the years of records ``rows``: refused, or left out where required."""
+    chosen = np.asarray(rows, dtype=np.int64)
     for name, (validator, optional) in schemas.person.items():
-        values = take(table.people.get(name), rows, len(table))
-        if name in _IN_PYTHON_ONLY:
-            bad_row[[r for r, v in zip(rows, values, strict=True) if v is not None and v is not MISSING]] = True
+        column = table.people.get(name)
+        if column is None:  # no record gives it
+            if not optional:
+                bad_row[chosen] = True
             continue
-        present = [(r, v) for r, v in zip(rows, values, strict=True) if v is not MISSING]
-        if not optional and len(present) < len(rows):
-            bad_row[[r for r, v in zip(rows, values, strict=True) if v is MISSING]] = True
-        for i in _refused(validator, [v for _, v in present]):
-            bad_row[present[i][0]] = True
+        values = take(column, rows, len(table))
+        missing = _missing(values)
+        if name in _IN_PYTHON_ONLY:
+            bad_row[chosen[~_absent(values)]] = True
+            continue
+        if not optional:
+            bad_row[chosen[missing]] = True
+        present = np.flatnonzero(~missing).tolist()
+        given = values if len(present) == len(values) else [values[i] for i in present]
+        for i in _refused(validator, given):
+            bad_row[rows[present[i]]] = True
         if name == "degree_level":  # a degree the vocabulary knows (`person_problems`)
-            bad_row[[r for r, v in present if v.__class__ is str and v not in schemas.degrees]] = True
+            bad_row[
+                [
+                    rows[i]
+                    for i, v in zip(present, given, strict=True)
+                    if v.__class__ is str and v not in schemas.degrees
+                ]
+            ] = True
     for i in _refused(schemas.year, take(table.year, rows, len(table))):
         bad_row[rows[i]] = True
     for name, column in table.people.items():  # a field no person has: refused where given
         if name not in schemas.person:
-            bad_row[[r for r in rows if column[r] is not MISSING]] = True
+            bad_row[chosen[~_missing(take(column, rows, len(table)))]] = True
 
 
 def _check_activities(
@@ -261,40 +324,43 @@ def _check_activities(
         if refused:
             bad[refused] = True
     hours = columns["hours"]
-    numbers = np.asarray([v if v.__class__ in (int, float) else 0 for v in hours], dtype=np.float64)
+    kinds = set(map(type, hours))
+    if kinds <= _NUMBERS:
+        numbers = np.asarray(hours, dtype=np.float64)
+    else:
+        numbers = np.asarray([v if v.__class__ in _NUMBERS else 0 for v in hours], dtype=np.float64)
     numbers[~np.isfinite(numbers)] = 0  # refused by the schema
     centi = np.rint(numbers * 100)
     bad |= centi / 100 != numbers  # more than two places: the schema's decimal refuses it
-    for i, value in enumerate(hours):
-        if value.__class__ is Decimal:  # read exactly (JSON Lines): checked as `parse_hours` checks it
-            exact = decimal_hours(value)
-            if exact is None:
-                bad[i] = True
-            else:
-                centi[i] = int(exact * 100)
-    bad[[i for i, v in enumerate(columns["completed_on"]) if v is None or v is MISSING]] = True
+    for i in [i for i, value in enumerate(hours) if value.__class__ is Decimal] if Decimal in kinds else ():
+        exact = decimal_hours(hours[i])  # read exactly (JSON Lines): checked as `parse_hours` checks it
+        if exact is None:
+            bad[i] = True
+        else:
+            centi[i] = int(exact * 100)
+    bad |= _absent(columns["completed_on"])
     dates = {
         name: _dates(schemas.activity["completed_on"], taken.get(name) or [None] * len(places), bad)
         for name in ("completed_on", "granted_on")
     }
     attributes = taken.get("attributes")
     if attributes is not None:
-        bad[[i for i, v in enumerate(attributes) if v is not None and v is not MISSING]] = True
+        bad |= ~_absent(attributes)
     _check_ways(schemas, taken, columns["kind"], bad)
     return columns["id"], centi.astype(np.int64), dates
 
 
-def _ids_twice(owner: list[int], ids: list[Any], bad_row: npt.NDArray[np.bool_]) -> None:
+def _ids_twice(owner: npt.NDArray[np.int64], ids: list[Any], bad_row: npt.NDArray[np.bool_]) -> None:
     """Marks each record that gives an activity id twice (`Record`'s own check)."""
-    try:
-        twice = len(set(zip(owner, ids, strict=True))) < len(ids)
-    except TypeError:  # an id that is not text (refused): each such id counted apart
-        twice = True
-    if not twice:
+    if set(map(type, ids)) == {str}:  # the usual: each id numbered, (record, number) pairs sorted
+        number = {given: i for i, given in enumerate(dict.fromkeys(ids))}
+        pairs = owner * len(number) + np.fromiter(map(number.__getitem__, ids), dtype=np.int64, count=len(ids))
+        pairs.sort()
+        bad_row[pairs[1:][pairs[1:] == pairs[:-1]] // max(len(number), 1)] = True
         return
     seen: set[tuple[int, Any]] = set()
-    for i, (row, given) in enumerate(zip(owner, ids, strict=True)):
-        key = (row, given if given.__class__ is str else i)
+    for i, (row, given) in enumerate(zip(owner.tolist(), ids, strict=True)):
+        key = (row, given if given.__class__ is str else i)  # an id that is not text (refused): counted apart
         if key in seen:
             bad_row[row] = True
         seen.add(key)
@@ -307,11 +373,12 @@ def _check_ways(
     bad: npt.NDArray[np.bool_],
 ) -> None:
     """Each kind's way fields: required ones given and allowed, optional ones null or allowed, others null."""
-    named = [kind if kind.__class__ is str else None for kind in kinds]
+    named = kinds if set(map(type, kinds)) == {str} else [kind if kind.__class__ is str else None for kind in kinds]
     index = {kind: i for i, kind in enumerate(dict.fromkeys(named))}
-    codes = np.asarray(list(map(index.__getitem__, named)), dtype=np.int64)
+    codes = np.fromiter(map(index.__getitem__, named), dtype=np.int64, count=len(named))
+    absent: dict[str, npt.NDArray[np.bool_]] = {}
     for kind, code in index.items():
-        members = np.flatnonzero(codes == code).tolist()
+        members = np.flatnonzero(codes == code)
         ways = schemas.by_kind.get(kind) if kind is not None else None
         if ways is None:
             bad[members] = True  # refused as a kind already
@@ -322,15 +389,17 @@ def _check_ways(
                 if required:
                     bad[members] = True
                 continue
-            values = take(column, members, len(kinds))
+            if name not in absent:
+                absent[name] = _absent(column)
+            given = members[~absent[name][members]]
             if validator is None or name == "credits":  # not carried (or credits: decided from the JSON)
-                bad[[i for i, v in zip(members, values, strict=True) if v is not None and v is not MISSING]] = True
+                bad[given] = True
                 continue
             if required:
-                bad[[i for i, v in zip(members, values, strict=True) if v is None or v is MISSING]] = True
-            present = [(i, v) for i, v in zip(members, values, strict=True) if v is not None and v is not MISSING]
-            for j in _refused(validator, [v for _, v in present]):
-                bad[present[j][0]] = True
+                bad[members[absent[name][members]]] = True
+            present = given.tolist()
+            for j in _refused(validator, take(column, present, len(kinds))):
+                bad[present[j]] = True
 
 
 def date_numbers(days: Any) -> Any:
