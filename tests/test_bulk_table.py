@@ -8,6 +8,7 @@ otherwise than it does (issue 19: "the same validation as a single record").
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from decimal import Decimal
 from typing import Any
 
@@ -18,11 +19,13 @@ from hypothesis import strategies as st
 from ce_policy import strategies
 from ce_policy.decide.bulk import evaluate_population
 from ce_policy.decide.bulk_table import evaluate_table
+from ce_policy.decide.engines import decision_date, engine_for
 from ce_policy.model.fast_record import table_schemas, valid_fields
 from ce_policy.model.hours import to_centi
 from ce_policy.model.record_table import MISSING, NO_DAY, RecordTable, check_table
 from ce_policy.policy.registry import default_registry
 from ce_policy.testing.population import generate_records
+from tests.layers import MAKE_UP_FILES, MAKE_UP_LAYER, registry_with
 
 _POLICIES = [p for p in default_registry().policies() if p.evaluable]
 _SETTINGS = settings(
@@ -113,7 +116,7 @@ _DATE_TEXTS = st.one_of(
     ),
     st.text(min_size=10, max_size=10),
 )
-"""Texts of ten characters: all of a column's are read with numpy (``_iso_days``), the rest by the schema."""
+"""Texts of ten characters, near and on the edges of a real day."""
 
 
 @settings(_SETTINGS, max_examples=150)
@@ -123,7 +126,7 @@ _DATE_TEXTS = st.one_of(
         st.lists(st.lists(_DATE_TEXTS | st.text(max_size=12), min_size=1, max_size=4), min_size=1, max_size=6),
     )
 )
-def test_dates_read_with_numpy_are_read_as_the_records_schema_reads_them(dates: list[list[str]]) -> None:
+def test_dates_read_once_per_distinct_text_are_read_as_the_records_schema_reads_them(dates: list[list[str]]) -> None:
     policy = next(p for p in _POLICIES if p.id == "xj.aksu.2025")
     schemas = table_schemas(policy.vocabulary)
     assert schemas is not None
@@ -220,3 +223,70 @@ def test_columns_given_directly_are_checked_like_records() -> None:
 def test_a_chunk_size_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="chunk_size"):
         next(evaluate_table(RecordTable.from_records([]), chunk_size=0))
+
+
+_MAKE_UP_FLOOR = """\
+  - id: t.mu.make_up_floor
+    cite: s5.make_up
+    stage: year
+    when: {year: {in: [2022, 2023]}}
+    then: {require: {category: professional, at_least: 70}}
+"""
+"""A floor of the make-up years only: the year facts test a person field (``year``)."""
+
+
+def test_windows_and_make_up_years_are_decided_by_the_columns_as_by_the_dict_path(tmp_path: Any) -> None:
+    rules = textwrap.dedent(MAKE_UP_FILES["mu/rules.yaml"]) + _MAKE_UP_FLOOR
+    registry = registry_with(tmp_path, {**MAKE_UP_FILES, "mu/rules.yaml": rules})
+    days = ["2021-12-31", "2022-06-01", "2023-03-03", "2025-01-04", "2025-01-05", "2025-11-30", "2025-12-01"]
+    records = [
+        {
+            "person": {"id": f"p{i}", "title_level": "intermediate", "region": "t.mu"},
+            "year": (2022, 2023, 2025)[i % 3],
+            "activities": [
+                {
+                    "id": f"a{j}",
+                    "kind": ("public_course", "training")[j % 2],
+                    "hours": 10 + 5 * j,
+                    "on_platform": True,
+                    "passed": True,
+                    "completed_on": days[(i + j) % len(days)],
+                }
+                for j in range(i % 5)
+            ],
+        }
+        for i in range(60)
+    ]
+    _rows_alike(records, registry=registry)
+    again = _rows_alike(records, registry=registry)
+    assert again.get("bulk", 0) > 0  # the path under test was taken
+
+
+def test_records_of_two_years_under_one_engine_are_each_decided_as_of_their_own_year(tmp_path: Any) -> None:
+    layer = MAKE_UP_LAYER.split("calendar:")[0].replace("[2022, 2023, 2025]", "[2025, 2026]")
+    registry = registry_with(tmp_path, {**MAKE_UP_FILES, "mu/layer.yaml": layer})
+    policy = registry.policy("t.mu.2025")
+    days = [decision_date(policy, year, None) for year in (2025, 2026)]
+    assert days[0] != days[1] and engine_for(policy, days[0]) is engine_for(policy, days[1])  # one engine, two days
+    dates = ["2024-12-31", "2025-06-01", "2025-12-31", "2026-01-01", "2026-12-31", "2027-01-01"]
+    records = [
+        {
+            "person": {"id": f"p{i}", "title_level": "intermediate", "region": "t.mu"},
+            "year": 2025 + i % 2,
+            "activities": [
+                {
+                    "id": f"a{j}",
+                    "kind": ("public_course", "training")[j % 2],
+                    "hours": 15 + 15 * j,
+                    "on_platform": True,
+                    "passed": True,
+                    "completed_on": dates[(i + j) % len(dates)],
+                }
+                for j in range(1 + i % 4)
+            ],
+        }
+        for i in range(60)
+    ]
+    _rows_alike(records, registry=registry)
+    again = _rows_alike(records, registry=registry)
+    assert again.get("bulk", 0) > 0  # the path under test was taken

@@ -12,7 +12,6 @@ tables is left to the caller (``bulk_table``), which decides it by `evaluate`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,7 @@ from ce_policy.decide.facts import DATE_WINDOWS, person_fields_of
 from ce_policy.engine.compiler import AS_OF_SUFFIX
 from ce_policy.engine.memo import ABSENT, Coded, FiringMemo
 from ce_policy.model.errors import CePolicyError
-from ce_policy.model.record_table import MISSING, NO_DAY, CheckedColumns, RecordTable, date_numbers, take
+from ce_policy.model.record_table import MISSING, NO_DAY, CheckedColumns, RecordTable, date_numbers, numbered, take
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.vocabulary import CATEGORIES, OPTIONAL_CHOICE_FIELDS
 
@@ -34,13 +33,8 @@ __all__ = ["Lane", "decide_lane"]
 
 _CREDIT_TOTALS = ("credits", *(f"{category}_credits" for category in CATEGORIES))
 _NO_ROUTE: tuple[tuple[str, str], ...] = ()
-
-
-def numbered(values: Sequence[Any]) -> tuple[npt.NDArray[np.int64], list[Any]]:
-    """Each value's number among the distinct values (in order of first sight), and those values."""
-    distinct = list(dict.fromkeys(values))
-    number = {value: i for i, value in enumerate(distinct)}
-    return np.fromiter(map(number.__getitem__, values), dtype=np.int64, count=len(values)), distinct
+_FAR = 1 << 40
+"""No day is this many days from another: stands for a date not given."""
 
 
 @dataclass
@@ -102,8 +96,12 @@ class _LaneColumns:
                 return self._date(name, field_name)
         if name == "hours":
             return self.checked.centi[group.chosen]
-        if name in ("kind", "on_platform", "passed"):
-            return take(self.table.activities.get(name), self._indices, -1)
+        if name == "kind":
+            codes, kinds = self.checked.kinds
+            return Coded(codes[group.chosen], kinds)
+        if name in ("on_platform", "passed"):  # checked: each a bool
+            flags = np.asarray(take(self.table.activities.get(name), self._indices, -1), dtype=np.bool_)
+            return Coded(flags.astype(np.int64), [False, True])
         if name in ("id", "idx"):
             starts = np.searchsorted(group.owner, group.owner)
             places = (np.arange(self.count) - starts).tolist()
@@ -112,25 +110,29 @@ class _LaneColumns:
 
     def _date(self, name: str, field_name: str) -> Any:
         group = self.group
-        days = self.checked.dates[field_name][group.chosen]
-        absent = days == NO_DAY
-        if name == field_name or name == field_name + AS_OF_SUFFIX:
-            if name == field_name:
-                numbers = date_numbers(days)
-            else:
-                as_of = np.fromiter((day.toordinal() for day in group.days), dtype=np.int64, count=len(group.days))
-                numbers = days - as_of[group.owner]
-            if not absent.any():
-                return numbers.astype(np.int64)
-            distinct, codes = np.unique(np.where(absent, 0, numbers + 1), return_inverse=True)
-            return Coded(codes.reshape(-1), [ABSENT if n == 0 else n - 1 for n in distinct.tolist()])
+        all_codes, distinct = self.checked.date_codes[field_name]
+        codes = all_codes[group.chosen]
+        given = (distinct != NO_DAY).tolist()
+        if name == field_name:
+            numbers = date_numbers(distinct).tolist()
+            return Coded(codes, [n if g else ABSENT for n, g in zip(numbers, given, strict=True)])
+        days = sorted(set(group.days))
+        if name == field_name + AS_OF_SUFFIX:
+            if len(days) == 1:  # the usual: one decision date for the group
+                as_of = days[0].toordinal()
+                return Coded(codes, [d - as_of if g else ABSENT for d, g in zip(distinct.tolist(), given, strict=True)])
+            as_of_of = np.fromiter((day.toordinal() for day in group.days), dtype=np.int64, count=len(group.days))
+            numbers, pairs = np.unique(
+                np.where(distinct[codes] == NO_DAY, _FAR, distinct[codes] - as_of_of[group.owner]), return_inverse=True
+            )
+            return Coded(pairs.reshape(-1), [ABSENT if n == _FAR else n for n in numbers.tolist()])
         year_codes, years = numbered(group.years)
-        pairs, codes = np.unique(year_codes[group.owner] * (1 << 32) + np.where(absent, 0, days), return_inverse=True)
+        pairs, pair_codes = np.unique(year_codes[group.owner] * len(distinct) + codes, return_inverse=True)
         windows = []
         for pair in pairs.tolist():
-            year, day = years[pair >> 32], pair & 0xFFFFFFFF
-            windows.append("" if day == 0 else self.policy.calendar(year).window_of(dt.date.fromordinal(day)))
-        return Coded(codes.reshape(-1), windows)
+            year, day = years[pair // len(distinct)], int(distinct[pair % len(distinct)])
+            windows.append("" if day == NO_DAY else self.policy.calendar(year).window_of(dt.date.fromordinal(day)))
+        return Coded(pair_codes.reshape(-1), windows)
 
 
 def _groups(

@@ -28,7 +28,16 @@ from ce_policy.model.fast_record import TableSchemas, decimal_hours
 from ce_policy.model.record import MAX_ACTIVITIES
 from ce_policy.model.ways import OPTIONAL_FIELDS
 
-__all__ = ["MISSING", "NO_DAY", "CheckedColumns", "RecordTable", "check_table", "date_numbers", "take"]
+__all__ = [
+    "MISSING",
+    "NO_DAY",
+    "CheckedColumns",
+    "RecordTable",
+    "check_table",
+    "date_numbers",
+    "numbered",
+    "take",
+]
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__slots__": ()})()
 """A field the record (or activity) does not give: left out of its JSON, where ``None`` is given as null."""
@@ -40,8 +49,6 @@ NO_DAY = -1
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _A_DAY = "2000-01-01"
 _BASE = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
-_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]
-_DASH = ord("-") - ord("0")
 _ABSENT_TYPES = frozenset({type(None), type(MISSING)})
 _NUMBERS = frozenset({int, float})
 _IN_PYTHON_ONLY = ("attributes",)
@@ -160,6 +167,10 @@ class CheckedColumns:
     places: npt.NDArray[np.int64]
     centi: npt.NDArray[np.int64]
     dates: dict[str, Any]
+    kinds: tuple[npt.NDArray[np.int64], list[Any]] = (np.zeros(0, dtype=np.int64), [])
+    """Each activity's kind numbered (``None`` for one that is not text), and the distinct kinds."""
+    date_codes: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = field(default_factory=dict)
+    """Each date field numbered: each activity's number and the distinct day numbers (``dates`` is the two)."""
 
 
 def take(column: Sequence[Any] | None, indices: list[int], size: int) -> list[Any]:
@@ -183,26 +194,32 @@ def _refused(validator: SchemaValidator, values: list[Any]) -> list[int]:
     return []
 
 
-def _dates(validator: SchemaValidator, values: list[Any], bad: npt.NDArray[np.bool_]) -> Any:
+def _dates(
+    validator: SchemaValidator, values: list[Any], bad: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The dates given (checked as the record's schema does) as day numbers (`date.toordinal`; -1: none).
 
-    Refused ones are marked ``bad`` (and -1). Text ``YYYY-MM-DD`` naming a real day is read with numpy
-    (`_iso_days`); anything else is checked by the schema itself.
+    Refused ones are marked ``bad`` (and -1). Numbered: each value's number and the distinct day numbers.
+    When every value is text, each distinct text is checked once.
     """
     out = np.full(len(values), NO_DAY, dtype=np.int64)
     kinds = set(map(type, values))
     if kinds <= _ABSENT_TYPES:
-        return out
-    rest: Iterable[int] = range(len(values))
-    if kinds == {str}:
-        read = _iso_days(values)
-        if read is not None:
-            days, ok = read
-            out[ok] = days[ok]
-            rest = np.flatnonzero(~ok).tolist()
-    given = [i for i in rest if values[i] is not None and values[i] is not MISSING]
-    if not given:
-        return out
+        return np.zeros(len(values), dtype=np.int64), np.full(1, NO_DAY, dtype=np.int64)
+    if kinds == {str}:  # the usual: a population's dates repeat, and equal texts are the same date
+        codes, distinct = numbered(values)
+        refused = _refused(validator, distinct)
+        days = np.full(len(distinct), NO_DAY, dtype=np.int64)
+        if refused:
+            bad |= np.isin(codes, refused)
+            keep = np.ones(len(distinct), dtype=np.bool_)
+            keep[refused] = False
+            chosen = [distinct[i] for i in np.flatnonzero(keep).tolist()]
+            days[keep] = [day.toordinal() for day in validator.validate_python(chosen)]
+        else:
+            days[:] = [day.toordinal() for day in validator.validate_python(distinct)]
+        return codes, days
+    given = [i for i, value in enumerate(values) if value is not None and value is not MISSING]
     chosen = [values[i] for i in given]
     refused = _refused(validator, chosen)
     if refused:
@@ -212,31 +229,15 @@ def _dates(validator: SchemaValidator, values: list[Any], bad: npt.NDArray[np.bo
     out[given] = [day.toordinal() for day in validator.validate_python(chosen)]
     if refused:
         out[[given[i] for i in refused]] = NO_DAY
-    return out
+    distinct_days, day_codes = np.unique(out, return_inverse=True)
+    return day_codes.reshape(-1).astype(np.int64), distinct_days
 
 
-def _iso_days(values: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]] | None:
-    """Texts of ten ASCII characters as day numbers, and which of them are ``YYYY-MM-DD`` naming a real day.
-
-    ``None`` when some text is not ten ASCII characters (the schema reads those).
-    """
-    if set(map(len, values)) != {10}:
-        return None
-    try:
-        raw = np.array(values, dtype="S10")
-    except UnicodeEncodeError:
-        return None
-    digits = raw.view(np.uint8).reshape(-1, 10).astype(np.int64) - ord("0")
-    ok = ((digits[:, _DIGITS] >= 0) & (digits[:, _DIGITS] <= 9)).all(axis=1)
-    ok &= (digits[:, 4] == _DASH) & (digits[:, 7] == _DASH)
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month = digits[:, 5] * 10 + digits[:, 6]
-    day = digits[:, 8] * 10 + digits[:, 9]
-    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
-    months = ((np.where(ok, year, 1970) - 1970) * 12 + np.where(ok, month, 1) - 1).astype("datetime64[M]")
-    first = months.astype("datetime64[D]").astype(np.int64)
-    ok &= day <= (months + 1).astype("datetime64[D]").astype(np.int64) - first
-    return first + day - 1 + _EPOCH, ok
+def numbered(values: Sequence[Any]) -> tuple[npt.NDArray[np.int64], list[Any]]:
+    """Each value's number among the distinct values (in order of first sight), and those values."""
+    distinct = list(dict.fromkeys(values))
+    number = {value: i for i, value in enumerate(distinct)}
+    return np.fromiter(map(number.__getitem__, values), dtype=np.int64, count=len(values)), distinct
 
 
 def _missing(values: Sequence[Any]) -> npt.NDArray[np.bool_]:
@@ -266,12 +267,13 @@ def check_table(table: RecordTable, rows: Sequence[int], schemas: TableSchemas) 
     bad_row[list(table.extra)] = True
     _check_people(table, chosen.tolist(), schemas, bad_row)
     bad = np.zeros(len(places), dtype=np.bool_)
-    ids, hours, dates = _check_activities(table, places.tolist(), schemas, bad)
+    ids, hours, date_codes, kinds = _check_activities(table, places.tolist(), schemas, bad)
+    dates = {name: distinct[codes] for name, (codes, distinct) in date_codes.items()}
     bad_row[owner[bad]] = True
     counts = np.bincount(owner, minlength=len(table)) if len(owner) else np.zeros(len(table), dtype=np.int64)
     bad_row[counts > MAX_ACTIVITIES] = True
     _ids_twice(owner, ids, bad_row)
-    return CheckedColumns(chosen, ~bad_row[chosen], places, np.where(bad, 0, hours), dates)
+    return CheckedColumns(chosen, ~bad_row[chosen], places, np.where(bad, 0, hours), dates, kinds, date_codes)
 
 
 def _check_people(table: RecordTable, rows: list[int], schemas: TableSchemas, bad_row: npt.NDArray[np.bool_]) -> None:
@@ -311,8 +313,8 @@ def _check_people(table: RecordTable, rows: list[int], schemas: TableSchemas, ba
 
 def _check_activities(
     table: RecordTable, places: list[int], schemas: TableSchemas, bad: npt.NDArray[np.bool_]
-) -> tuple[list[Any], Any, dict[str, Any]]:
-    """The activities ``places``: each column checked, hours in hundredths, dates as day numbers."""
+) -> tuple[list[Any], Any, dict[str, Any], tuple[npt.NDArray[np.int64], list[Any]]]:
+    """The activities ``places``: each column checked, hours in hundredths, dates and kinds numbered."""
     size = len(table.owner)
     taken = {name: take(column, places, size) for name, column in table.activities.items()}
     for name, values in taken.items():
@@ -346,8 +348,8 @@ def _check_activities(
     attributes = taken.get("attributes")
     if attributes is not None:
         bad |= ~_absent(attributes)
-    _check_ways(schemas, taken, columns["kind"], bad)
-    return columns["id"], centi.astype(np.int64), dates
+    kinds = _check_ways(schemas, taken, columns["kind"], bad)
+    return columns["id"], centi.astype(np.int64), dates, kinds
 
 
 def _ids_twice(owner: npt.NDArray[np.int64], ids: list[Any], bad_row: npt.NDArray[np.bool_]) -> None:
@@ -371,11 +373,14 @@ def _check_ways(
     columns: Mapping[str, list[Any]],
     kinds: list[Any],
     bad: npt.NDArray[np.bool_],
-) -> None:
-    """Each kind's way fields: required ones given and allowed, optional ones null or allowed, others null."""
+) -> tuple[npt.NDArray[np.int64], list[Any]]:
+    """Each kind's way fields: required ones given and allowed, optional ones null or allowed, others null.
+
+    Gives each activity's kind numbered (`numbered`; ``None`` for a kind that is not text).
+    """
     named = kinds if set(map(type, kinds)) == {str} else [kind if kind.__class__ is str else None for kind in kinds]
-    index = {kind: i for i, kind in enumerate(dict.fromkeys(named))}
-    codes = np.fromiter(map(index.__getitem__, named), dtype=np.int64, count=len(named))
+    codes, distinct = numbered(named)
+    index = {kind: i for i, kind in enumerate(distinct)}
     absent: dict[str, npt.NDArray[np.bool_]] = {}
     for kind, code in index.items():
         members = np.flatnonzero(codes == code)
@@ -400,6 +405,7 @@ def _check_ways(
             present = given.tolist()
             for j in _refused(validator, take(column, present, len(kinds))):
                 bad[present[j]] = True
+    return codes, distinct
 
 
 def date_numbers(days: Any) -> Any:
