@@ -290,3 +290,22 @@ def test_records_of_two_years_under_one_engine_are_each_decided_as_of_their_own_
     _rows_alike(records, registry=registry)
     again = _rows_alike(records, registry=registry)
     assert again.get("bulk", 0) > 0  # the path under test was taken
+
+
+def test_a_kind_whose_required_field_no_activity_gives_is_not_vouched_for() -> None:
+    # Found by the hypothesis test above: the column exists (every activity field does) but holds no value.
+    policy = next(p for p in _POLICIES if p.id == "xj.aksu.2025.health")
+    schemas = table_schemas(policy.vocabulary)
+    assert schemas is not None
+    activity = {"hours": 0, "on_platform": True, "passed": True, "completed_on": "2025-01-01"}
+    record = {
+        "person": {"id": "0", "title_level": "junior", "sector": "health"},
+        "year": 2025,
+        "activities": [
+            {"id": "w0", "kind": "self_study", **activity},
+            {"id": "a1", "kind": "public_course", **activity},
+        ],
+    }
+    assert valid_fields(record, policy.vocabulary) is None  # self_study requires its credits
+    checked = check_table(RecordTable.from_records([record]), [0], schemas)
+    assert checked.valid.tolist() == [False]

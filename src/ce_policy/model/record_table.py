@@ -326,15 +326,15 @@ def _check_activities(
         if refused:
             bad[refused] = True
     hours = columns["hours"]
-    kinds = set(map(type, hours))
-    if kinds <= _NUMBERS:
+    given_types = set(map(type, hours))
+    if given_types <= _NUMBERS:
         numbers = np.asarray(hours, dtype=np.float64)
     else:
         numbers = np.asarray([v if v.__class__ in _NUMBERS else 0 for v in hours], dtype=np.float64)
     numbers[~np.isfinite(numbers)] = 0  # refused by the schema
     centi = np.rint(numbers * 100)
     bad |= centi / 100 != numbers  # more than two places: the schema's decimal refuses it
-    for i in [i for i, value in enumerate(hours) if value.__class__ is Decimal] if Decimal in kinds else ():
+    for i in [i for i, value in enumerate(hours) if value.__class__ is Decimal] if Decimal in given_types else ():
         exact = decimal_hours(hours[i])  # read exactly (JSON Lines): checked as `parse_hours` checks it
         if exact is None:
             bad[i] = True
@@ -397,11 +397,11 @@ def _check_ways(
             if name not in absent:
                 absent[name] = _absent(column)
             given = members[~absent[name][members]]
+            if required:
+                bad[members[absent[name][members]]] = True
             if validator is None or name == "credits":  # not carried (or credits: decided from the JSON)
                 bad[given] = True
                 continue
-            if required:
-                bad[members[absent[name][members]]] = True
             present = given.tolist()
             for j in _refused(validator, take(column, present, len(kinds))):
                 bad[present[j]] = True
