@@ -15,8 +15,11 @@ Run from the project's root::
 from __future__ import annotations
 
 import os
-from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
 from typing import Any
+
+import numpy as np
 
 import ce_policy
 from ce_policy.decide.bulk_table import evaluate_table
@@ -29,7 +32,6 @@ TO_COMPLETE = os.environ.get("CE_POLICY_TO_COMPLETE", "1") != "0"
 CHUNK = 2000
 
 _KIND = {"public_course": "public_course", "base_course": "training", "advanced_seminar": "advanced_seminar"}
-_HUNDRED = Decimal(100)
 
 
 def to_ce(record: dict[str, Any]) -> dict[str, Any]:
@@ -79,78 +81,74 @@ def from_decision(d: Any) -> dict[str, Any]:
 
 
 def from_columns(columns: Any) -> list[dict[str, Any]]:
-    """Each row of one chunk's `PopulationColumns` in the peers' output format."""
-    rows = []
-    totals, short = columns.hours, columns.shortfall
-    public, professional, total = totals["public"].tolist(), totals["professional"].tolist(), totals["total"].tolist()
-    s_public, s_professional, s_total = (
-        short["public"].tolist(),
-        short["professional"].tolist(),
-        short["total"].tolist(),
-    )
-    routes: list[dict[str, Any]] = [{} for _ in range(len(columns))]
-    counted = columns.activity_counted.tolist()
-    for i, row in enumerate(columns.activity_row.tolist()):
-        if counted[i]:
-            registration = columns.activity_registration[i]
-            route = columns.activity_route[i]
-            routes[row][columns.activity_id[i]] = (
-                "auto" if registration == "automatic" else [actor for actor, _ in route if actor != "individual"]
-            )
-    decimals: dict[int, Decimal] = {}
+    """Each row of one chunk's `PopulationColumns` in the peers' output format.
 
-    def hours(centi: int) -> Decimal:
-        found = decimals.get(centi)
-        if found is None:
-            found = decimals[centi] = Decimal(centi) / _HUNDRED
-        return found
-
-    for r, compliant in enumerate(columns.compliant.tolist()):
-        error = columns.error[r]
+    Hours are the columns' whole hundredths divided by 100 as floats: exact for the workload's quarter hours,
+    and compared by the harness as floats, as every peer's are.
+    """
+    for r, error in enumerate(columns.error):
         if error is not None:
             raise RuntimeError(f"ce_policy population path, record {columns.index[r]}: {error.message}")
-        rows.append(
-            {
-                "compliant": compliant,
-                "public": hours(public[r]),
-                "professional": hours(professional[r]),
-                "total": hours(total[r]),
-                "shortfall": {
-                    "public": hours(s_public[r]),
-                    "professional": hours(s_professional[r]),
-                    "total": hours(s_total[r]),
-                },
-                "routes": routes[r],
-                "consequences": list(columns.consequences[r]),
-            }
+    totals, short = columns.hours, columns.shortfall
+    public, professional, total = (
+        (totals["public"] / 100).tolist(),
+        (totals["professional"] / 100).tolist(),
+        (totals["total"] / 100).tolist(),
+    )
+    s_public, s_professional, s_total = (
+        (short["public"] / 100).tolist(),
+        (short["professional"] / 100).tolist(),
+        (short["total"] / 100).tolist(),
+    )
+    routes: list[dict[str, Any]] = [{} for _ in range(len(columns))]
+    counted = np.flatnonzero(columns.activity_counted).tolist()
+    owners = columns.activity_row[counted].tolist()
+    ids, registrations, steps = columns.activity_id, columns.activity_registration, columns.activity_route
+    for i, row in zip(counted, owners, strict=True):
+        routes[row][ids[i]] = (
+            "auto" if registrations[i] == "automatic" else [actor for actor, _ in steps[i] if actor != "individual"]
         )
-    return rows
+    return [
+        {
+            "compliant": compliant,
+            "public": public[r],
+            "professional": professional[r],
+            "total": total[r],
+            "shortfall": {"public": s_public[r], "professional": s_professional[r], "total": s_total[r]},
+            "routes": routes[r],
+            "consequences": list(consequences),
+        }
+        for r, (compliant, consequences) in enumerate(
+            zip(columns.compliant.tolist(), columns.consequences, strict=True)
+        )
+    ]
+
+
+_ORGANISER = {"public_course": MISSING, "training": MISSING, "advanced_seminar": "national"}
 
 
 def to_table(records: list[dict[str, Any]]) -> RecordTable:
     """The peers' records as ce_policy's `RecordTable` (columns; the same mapping as `to_ce`)."""
-    people = [r["person"] for r in records]
-    activities = [a for r in records for a in r["activities"]]
-    owner = [row for row, r in enumerate(records) for _ in r["activities"]]
-    kinds = []
-    for a in activities:
-        kind = _KIND.get(a["kind"])
-        if kind is None:
-            raise ValueError(f"kind {a['kind']!r} is not compared with ce_policy: run with --workload courses")
-        kinds.append(kind)
+    people = list(map(itemgetter("person"), records))
+    given = list(map(itemgetter("activities"), records))
+    activities = list(chain.from_iterable(given))
+    kinds = list(map(_KIND.get, map(itemgetter("kind"), activities)))
+    if None in kinds:
+        kind = activities[kinds.index(None)]["kind"]
+        raise ValueError(f"kind {kind!r} is not compared with ce_policy: run with --workload courses")
     return RecordTable(
-        people={"id": [p["id"] for p in people], "title_level": [p["level"] for p in people]},
-        year=[r["year"] for r in records],
+        people={"id": list(map(itemgetter("id"), people)), "title_level": list(map(itemgetter("level"), people))},
+        year=list(map(itemgetter("year"), records)),
         activities={
-            "id": [a["id"] for a in activities],
+            "id": list(map(itemgetter("id"), activities)),
             "kind": kinds,
-            "hours": [a["hours"] for a in activities],
-            "on_platform": [a["on_platform"] for a in activities],
-            "passed": [a["passed"] for a in activities],
-            "completed_on": [a["completed_on"] for a in activities],
-            "organiser_level": ["national" if k == "advanced_seminar" else MISSING for k in kinds],
+            "hours": list(map(itemgetter("hours"), activities)),
+            "on_platform": list(map(itemgetter("on_platform"), activities)),
+            "passed": list(map(itemgetter("passed"), activities)),
+            "completed_on": list(map(itemgetter("completed_on"), activities)),
+            "organiser_level": list(map(_ORGANISER.__getitem__, kinds)),
         },
-        owner=owner,
+        owner=np.repeat(np.arange(len(records), dtype=np.int64), list(map(len, given))),
     )
 
 

@@ -199,12 +199,14 @@ def situation_outcomes(
     standards[~np.asarray(usable)[codes]] = -1
     chosen = np.flatnonzero(np.asarray(recognised)[codes])
     picked = chosen.tolist()
-    chosen_codes = codes[chosen].tolist()
-    overrides: dict[str, list[Any]] = {
-        "stage": ["recognition"] * len(picked),
-        "category": [zeros[c][0] for c in chosen_codes],
-        "registration": [zeros[c][1] or "" for c in chosen_codes],
-        "standard_hours": standards[chosen].tolist(),
+    chosen_codes = codes[chosen]
+    overrides: dict[str, Any] = {
+        "stage": Coded(np.zeros(len(picked), dtype=np.int64), ["recognition"]),
+        "category": Coded(chosen_codes, [zero[0] if ok else None for zero, ok in zip(zeros, recognised, strict=True)]),
+        "registration": Coded(
+            chosen_codes, [(zero[1] or "") if ok else None for zero, ok in zip(zeros, recognised, strict=True)]
+        ),
+        "standard_hours": standards[chosen],
     }
 
     def recognition(name: str) -> Any:

@@ -69,6 +69,7 @@ class _LaneColumns:
         self.count = len(group.chosen)
         self._columns: dict[str, Any] = {}
         self._indices = group.places.tolist()
+        self.size = len(table.owner)
 
     def column(self, name: str) -> Any:
         """The field ``name`` of every activity's fact."""
@@ -90,7 +91,8 @@ class _LaneColumns:
             given = self.table.activities.get(name)
             if given is None:
                 return self._constant("")
-            return ["" if value is MISSING or not value else value for value in take(given, self._indices, -1)]
+            codes, distinct = numbered(take(given, self._indices, self.size))  # checked: text, null or left out
+            return Coded(codes, ["" if value is MISSING or not value else value for value in distinct])
         for field_name, window in DATE_WINDOWS:
             if name in (field_name, field_name + AS_OF_SUFFIX, window):
                 return self._date(name, field_name)
@@ -100,7 +102,7 @@ class _LaneColumns:
             codes, kinds = self.checked.kinds
             return Coded(codes[group.chosen], kinds)
         if name in ("on_platform", "passed"):  # checked: each a bool
-            flags = np.asarray(take(self.table.activities.get(name), self._indices, -1), dtype=np.bool_)
+            flags = np.asarray(take(self.table.activities.get(name), self._indices, self.size), dtype=np.bool_)
             return Coded(flags.astype(np.int64), [False, True])
         if name in ("id", "idx"):
             starts = np.searchsorted(group.owner, group.owner)
@@ -143,7 +145,7 @@ def _groups(
     if not len(valid):
         return []
     rows = valid.tolist()
-    years = take(table.year, rows, -1)
+    years = take(table.year, rows, len(table))
     memos: dict[int, tuple[Any, list[int]]] = {}
     days: dict[int, dt.date | None] = {}
     for year in dict.fromkeys(years):
@@ -168,10 +170,10 @@ def _groups(
     for memo, positions in memos.values():
         chosen_rows = [rows[i] for i in positions]
         chosen_years = [years[i] for i in positions]
-        titles = take(people["title_level"], chosen_rows, -1)
-        sectors = take(people.get("sector"), chosen_rows, -1)
-        regions = take(people.get("region"), chosen_rows, -1)
-        degrees = take(people.get("degree_level"), chosen_rows, -1)
+        titles = take(people["title_level"], chosen_rows, len(table))
+        sectors = take(people.get("sector"), chosen_rows, len(table))
+        regions = take(people.get("region"), chosen_rows, len(table))
+        degrees = take(people.get("degree_level"), chosen_rows, len(table))
         keys = list(zip(chosen_years, regions, titles, sectors, degrees, strict=True))
         combo, distinct = numbered(keys)
         commons = []
@@ -347,12 +349,12 @@ def _columns(
     position = np.full(len(group.rows), -1, dtype=np.int64)
     position[kept] = np.arange(count)
     act = np.flatnonzero(keep[group.owner])
-    act_codes = codes[act].tolist()
+    act_codes = codes[act]
     parts = [o if o is not None else (None, None, _NO_ROUTE, (), False, False) for o in outcomes]
     counted = np.asarray([bool(p[4]) for p in parts], dtype=np.bool_)[codes[act]]
     return PopulationColumns(
         index=rows,
-        person=take(table.people["id"], rows, -1),
+        person=take(table.people["id"], rows, len(table)),
         year=[group.years[i] for i in kept.tolist()],
         as_of=[group.days[i] for i in kept.tolist()],
         policy=[policy.id] * count,
@@ -366,11 +368,19 @@ def _columns(
         projected_compliant=projected_ok,
         consequences=[consequences_of[y] for y in picked.tolist()],
         activity_row=position[group.owner[act]],
-        activity_id=take(table.activities["id"], group.places[act].tolist(), -1),
+        activity_id=take(table.activities["id"], group.places[act].tolist(), len(table.owner)),
         activity_counted=counted,
-        activity_category=[parts[c][0] for c in act_codes],
+        activity_category=_spread([p[0] for p in parts], act_codes),
         activity_hours=np.where(counted, standards[act], 0).astype(np.int64),
-        activity_registration=[parts[c][1] for c in act_codes],
-        activity_route=[parts[c][2] for c in act_codes],
-        activity_reasons=[parts[c][3] for c in act_codes],
+        activity_registration=_spread([p[1] for p in parts], act_codes),
+        activity_route=_spread([p[2] for p in parts], act_codes),
+        activity_reasons=_spread([p[3] for p in parts], act_codes),
     )
+
+
+def _spread(values: list[Any], codes: npt.NDArray[np.int64]) -> list[Any]:
+    """``values[code]`` for each of ``codes``, as a list."""
+    table = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):  # one by one: a tuple stays one object (few: one per distinct outcome)
+        table[i] = value
+    return table[codes].tolist()  # type: ignore[no-any-return]

@@ -247,6 +247,11 @@ def _missing(values: Sequence[Any]) -> npt.NDArray[np.bool_]:
 
 def _absent(values: Sequence[Any]) -> npt.NDArray[np.bool_]:
     """Where ``values`` has nothing: ``None`` or `MISSING`."""
+    kinds = set(map(type, values))
+    if kinds <= _ABSENT_TYPES:  # all absent (or none given)
+        return np.ones(len(values), dtype=np.bool_)
+    if not kinds & _ABSENT_TYPES:  # none absent
+        return np.zeros(len(values), dtype=np.bool_)
     return np.fromiter(map(_ABSENT_TYPES.__contains__, map(type, values)), dtype=np.bool_, count=len(values))
 
 
