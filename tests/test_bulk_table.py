@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import ce_policy
 from ce_policy import strategies
 from ce_policy.decide.bulk import evaluate_population
+from ce_policy.decide.bulk_columns import SUMMED
 from ce_policy.decide.bulk_table import evaluate_table
 from ce_policy.decide.engines import decision_date, engine_for
 from ce_policy.model.fast_record import table_schemas, valid_fields
@@ -309,3 +312,38 @@ def test_a_kind_whose_required_field_no_activity_gives_is_not_vouched_for() -> N
     assert valid_fields(record, policy.vocabulary) is None  # self_study requires its credits
     checked = check_table(RecordTable.from_records([record]), [0], schemas)
     assert checked.valid.tolist() == [False]
+
+
+def test_situations_the_tables_miss_are_taught_by_probes_and_the_records_then_decided_by_the_columns(
+    tmp_path: Any,
+) -> None:
+    registry = registry_with(tmp_path, MAKE_UP_FILES)  # a policy no record was decided under: empty tables
+    days = ["2025-01-05", "2025-03-01", "2025-06-30", "2025-11-30"]
+    records = [
+        {
+            "person": {"id": f"p{i}", "title_level": ("junior", "senior")[i % 2], "region": "t.mu"},
+            "year": 2025,
+            "activities": [
+                {
+                    "id": f"a{j}",
+                    "kind": ("public_course", "training")[j % 2],
+                    "hours": 20 + 10 * j,
+                    "on_platform": True,
+                    "passed": True,
+                    "completed_on": days[(i + j) % len(days)],
+                }
+                for j in range(2 + i % 4)
+            ],
+        }
+        for i in range(40)
+    ]
+    (columns,) = evaluate_table(RecordTable.from_records(records), registry=registry, chunk_size=40)
+    # Empty tables: without the probes no record of the first chunk could be decided by the columns. A record
+    # whose year the tables miss still goes through `evaluate` (years are learnt from whole records only).
+    assert Counter(columns.decided_by)["bulk"] > 0
+    for row, record in enumerate(records):
+        decision = ce_policy.evaluate(record, registry=registry, to_complete=False)
+        assert columns.compliant[row] == decision.compliant
+        assert columns.row(row)["hours"] == {c: getattr(decision.hours, c) for c in SUMMED}
+        mine = [(a["id"], a["counted"], a["category"], a["reasons"]) for a in columns.row(row)["activities"]]
+        assert mine == [(a.id, a.counted, a.category, tuple(a.reasons)) for a in decision.activities]

@@ -25,11 +25,12 @@ from ce_policy.decide.facts import DATE_WINDOWS, person_fields_of
 from ce_policy.engine.compiler import AS_OF_SUFFIX
 from ce_policy.engine.memo import ABSENT, Coded, FiringMemo
 from ce_policy.model.errors import CePolicyError
+from ce_policy.model.record import MAX_ACTIVITIES
 from ce_policy.model.record_table import MISSING, NO_DAY, CheckedColumns, RecordTable, date_numbers, numbered, take
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.vocabulary import CATEGORIES, OPTIONAL_CHOICE_FIELDS
 
-__all__ = ["Lane", "decide_lane"]
+__all__ = ["Lane", "Lanes", "decide_lane"]
 
 _CREDIT_TOTALS = ("credits", *(f"{category}_credits" for category in CATEGORIES))
 _NO_ROUTE: tuple[tuple[str, str], ...] = ()
@@ -206,32 +207,51 @@ def _groups(
     return groups
 
 
+@dataclass
+class Lanes:
+    """What the lane made of some records: the rows it decided, and what would teach the tables the rest.
+
+    Attributes:
+        lanes: the rows decided, by engine.
+        probes: records (JSON) made of one activity per situation the tables miss, with its person and year:
+            decided by `evaluate`, they fill the tables with those situations (an activity's outcome depends
+            on nothing but its situations), so that the records ``retry`` may be decided by the lane after all.
+        retry: the rows left undecided because of an activity the tables miss.
+    """
+
+    lanes: list[Lane]
+    probes: list[dict[str, Any]]
+    retry: list[int]
+
+
 def decide_lane(
     table: RecordTable, checked: CheckedColumns, policy: Policy, options: dict[str, Any], region: str
-) -> list[Lane]:
+) -> Lanes:
     """The records ``checked`` vouches for, decided by arrays where the tables know their situations."""
-    lanes = []
+    found = Lanes([], [], [])
     for group in _groups(table, checked, policy, options["as_of"], region):
-        lane = _decide_group(table, checked, group, policy, options["to_complete"])
-        if lane is not None:
-            lanes.append(lane)
-    return lanes
+        _decide_group(table, checked, group, policy, options["to_complete"], found)
+    return found
 
 
 def _decide_group(
-    table: RecordTable, checked: CheckedColumns, group: _Group, policy: Policy, to_complete: bool
-) -> Lane | None:
+    table: RecordTable, checked: CheckedColumns, group: _Group, policy: Policy, to_complete: bool, found: Lanes
+) -> None:
     """One engine's records: activities and years looked up by situation; those all found make the lane."""
     tables = tables_of(group.memo)
     count = len(group.rows)
-    found = situation_outcomes(group.memo, tables, _LaneColumns(table, checked, group, policy))
-    if found is None:
-        return None
-    standards, codes, outcomes = found
+    looked_up = situation_outcomes(group.memo, tables, _LaneColumns(table, checked, group, policy))
+    if looked_up is None:
+        return
+    standards, codes, outcomes = looked_up
     known = np.asarray([o is not None for o in outcomes], dtype=np.bool_)
     usable = (standards >= 0) & known[codes] if len(codes) else np.zeros(0, dtype=np.bool_)
     bad = np.zeros(count, dtype=np.bool_)
-    bad[group.owner[~usable]] = True
+    missed = np.flatnonzero(~usable)
+    if len(missed):
+        bad[group.owner[missed]] = True
+        found.probes += _probes(table, group, missed, codes, len(outcomes))
+        found.retry += group.rows[bad].tolist()
     parts = [o if o is not None else (None, None, _NO_ROUTE, (), False, False) for o in outcomes]
     category_of = np.asarray([CATEGORIES.index(p[0]) if p[0] in CATEGORIES else -1 for p in parts], dtype=np.int64)
     counted = np.asarray([bool(p[4]) for p in parts], dtype=np.bool_)[codes] & usable
@@ -248,12 +268,39 @@ def _decide_group(
         sums.append(scenario)
     years = _years(group, sums, to_complete, bad)
     if years is None:
-        return None
+        return
     year_of, year_outcomes = years
     keep = ~bad
-    if not keep.any():
-        return None
-    return Lane(group.rows[keep], _columns(table, group, policy, keep, sums[0], year_of, year_outcomes, found))
+    if keep.any():
+        columns = _columns(table, group, policy, keep, sums[0], year_of, year_outcomes, looked_up)
+        found.lanes.append(Lane(group.rows[keep], columns))
+
+
+def _probes(
+    table: RecordTable, group: _Group, missed: npt.NDArray[np.int64], codes: npt.NDArray[np.int64], size: int
+) -> list[dict[str, Any]]:
+    """Records made of one activity ``missed`` per person and pair of situations, with that person and year.
+
+    The activities keep their fields (their ids renamed apart); each record is within `MAX_ACTIVITIES`.
+    """
+    owners = group.owner[missed]
+    _, first = np.unique(group.combo[owners] * (size + 1) + codes[missed], return_index=True)
+    starts = np.searchsorted(np.asarray(table.owner, dtype=np.int64), group.rows)
+    chosen: dict[int, list[tuple[int, int]]] = {}  # person number -> (row, place in its record)
+    for i in first.tolist():
+        position = int(owners[i])
+        row = int(group.rows[position])
+        place = int(group.places[missed[i]]) - int(starts[position])
+        chosen.setdefault(int(group.combo[position]), []).append((row, place))
+    probes = []
+    for activities in chosen.values():
+        records = {row: table.record(row) for row in dict.fromkeys(row for row, _ in activities)}
+        first_record = records[activities[0][0]]
+        given = [{**records[row]["activities"][place], "id": f"probe-{k}"} for k, (row, place) in enumerate(activities)]
+        for start in range(0, len(given), MAX_ACTIVITIES):
+            probe = {"person": first_record["person"], "year": first_record["year"]}
+            probes.append({**probe, "activities": given[start : start + MAX_ACTIVITIES]})
+    return probes
 
 
 def _years(
@@ -326,10 +373,10 @@ def _columns(
     totals: dict[str, Any],
     year_of: npt.NDArray[np.int64],
     year_outcomes: list[Any],
-    found: tuple[Any, Any, list[Any]],
+    looked_up: tuple[Any, Any, list[Any]],
 ) -> PopulationColumns:
     """The columns of the records ``keep`` (positions in the group), as `build_columns` makes them."""
-    standards, codes, outcomes = found
+    standards, codes, outcomes = looked_up
     kept = np.flatnonzero(keep)
     count = len(kept)
     rows = group.rows[kept].tolist()

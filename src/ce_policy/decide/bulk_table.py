@@ -104,8 +104,16 @@ def _decide(table: RecordTable, start: int, options: dict[str, Any]) -> Populati
         schemas = table_schemas(policy.vocabulary)
         if schemas is None:
             continue
-        checked = check_table(table, members, schemas)
-        for lane in decide_lane(table, checked, policy, options, registry.default_region or ""):
+        region = registry.default_region or ""
+        found = decide_lane(table, check_table(table, members, schemas), policy, options, region)
+        if found.probes:  # taught the situations the tables miss, the records they held back are tried again
+            for probe in found.probes:
+                row = Row(probe)
+                chunk.prepare(row)
+                if row.error is None:
+                    chunk.evaluate(row)
+            found.lanes += decide_lane(table, check_table(table, found.retry, schemas), policy, options, region).lanes
+        for lane in found.lanes:
             decided[lane.rows] = True
             parts.append((lane.rows, lane.columns))
     rest = np.flatnonzero(~decided).tolist()
