@@ -101,8 +101,8 @@ def from_columns(columns: Any) -> list[dict[str, Any]]:
         (short["total"] / 100).tolist(),
     )
     routes: list[dict[str, Any]] = [{} for _ in range(len(columns))]
-    counted = np.flatnonzero(columns.activity_counted).tolist()
-    owners = columns.activity_row[counted].tolist()
+    chosen = np.flatnonzero(columns.activity_counted)
+    counted, owners = chosen.tolist(), columns.activity_row[chosen].tolist()
     ids, registrations, steps = columns.activity_id, columns.activity_registration, columns.activity_route
     for i, row in zip(counted, owners, strict=True):
         routes[row][ids[i]] = (
