@@ -132,7 +132,7 @@ def to_table(records: list[dict[str, Any]]) -> RecordTable:
     people = list(map(itemgetter("person"), records))
     given = list(map(itemgetter("activities"), records))
     activities = list(chain.from_iterable(given))
-    kinds = list(map(_KIND.get, map(itemgetter("kind"), activities)))
+    kinds: list[Any] = list(map(_KIND.get, map(itemgetter("kind"), activities)))
     if None in kinds:
         kind = activities[kinds.index(None)]["kind"]
         raise ValueError(f"kind {kind!r} is not compared with ce_policy: run with --workload courses")

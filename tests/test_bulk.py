@@ -14,49 +14,23 @@ import random
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ce_policy import evaluate, strategies
-from ce_policy.decide import bulk
+from ce_policy.decide import bulk_lane
 from ce_policy.decide.bulk import PopulationColumns, evaluate_population
-from ce_policy.decide.bulk_columns import ActivityColumns, Row
-from ce_policy.decide.engines import engine_for, memo_of
-from ce_policy.decide.facts import activity_fact, person_fields, person_fields_of
-from ce_policy.model.decision import Decision
+from ce_policy.decide.facts import activity_fact, person_fields
 from ce_policy.model.errors import CePolicyError
-from ce_policy.model.fast_record import valid_record
+from ce_policy.model.fast_record import table_schemas, valid_record
+from ce_policy.model.record_table import RecordTable, check_table
 from ce_policy.policy.registry import default_registry
 from ce_policy.testing.population import generate_records
+from tests.bulk_rows import expected_row
 
 _SUMS = ("public", "professional", "total")
-
-
-def _expected(decision: Decision) -> dict[str, Any]:
-    return {
-        "person": decision.person,
-        "year": decision.year,
-        "as_of": decision.as_of,
-        "compliant": decision.compliant,
-        "hours": {c: getattr(decision.hours, c) for c in _SUMS},
-        "required": {c: getattr(decision.required, c) for c in _SUMS},
-        "shortfall": {c: getattr(decision.shortfall, c) for c in _SUMS},
-        "projected_compliant": decision.projected.compliant,
-        "consequences": tuple(decision.consequences),
-        "activities": [
-            {
-                "id": a.id,
-                "counted": a.counted,
-                "category": a.category,
-                "hours": a.hours,
-                "registration": a.registration,
-                "route": tuple((step.actor, step.action) for step in a.route),
-                "reasons": tuple(a.reasons),
-            }
-            for a in decision.activities
-        ],
-    }
 
 
 def _compare(records: list[dict[str, Any]], **options: Any) -> dict[str, int]:
@@ -76,7 +50,7 @@ def _compare(records: list[dict[str, Any]], **options: Any) -> dict[str, int]:
                 continue
             decision = evaluate(record, to_complete=options.get("to_complete", False))
             assert chunk.error[row] is None
-            assert chunk.row(row) == _expected(decision), (chunk.decided_by[row], record)
+            assert chunk.row(row) == expected_row(decision), (chunk.decided_by[row], record)
             ways[chunk.decided_by[row]] = ways.get(chunk.decided_by[row], 0) + 1
     return ways
 
@@ -129,42 +103,44 @@ def test_a_row_gives_its_full_decision() -> None:
                 assert chunk.decision(row) == evaluate(records[chunk.index[row]], to_complete=False)
 
 
-def test_activity_columns_key_each_activity_as_its_fact() -> None:
-    """The columns the path keys activities by give the situation `activity_fact`'s fact gives."""
+def test_the_lanes_columns_key_each_activity_as_its_fact() -> None:
+    """The columns the lane keys activities by give the situations `activity_fact`'s facts give."""
     registry = default_registry()
     records = list(generate_records(200, 8, _POLICIES).records)
-    chunk = bulk._Chunk(
-        {"policy": None, "as_of": None, "registry": None, "to_complete": False, "cache": True}, registry
-    )
-    rows = [Row(raw) for raw in records]
-    for row in rows:
-        chunk.prepare(row)
-    checked = 0
-    for row in rows:
-        if row.fields is None or row.policy is None or row.day is None:
-            continue
-        memo = memo_of(engine_for(row.policy, row.day))
-        assert memo is not None
-        record = row.record or valid_record(row.raw, row.policy.vocabulary)
-        assert record is not None
-        region = record.person.region or registry.default_region or ""
-        row.common = person_fields(record.person, record.year, region, row.policy.attributes)
-        assert row.common == person_fields_of(row.fields.person, row.fields.year, region, row.policy.attributes)
-        count = len(row.fields.activities)
-        columns = ActivityColumns(list(row.fields.activities), [row] * count, list(range(count)), row.policy)
-        keyed = memo.situations_of_columns("activity", columns.count, columns.column)
-        dates = row.policy.calendar(record.year)
-        attributes = row.policy.vocabulary.attributes
-        facts = [activity_fact(i, a, row.common, row.day, dates, attributes) for i, a in enumerate(record.activities)]
-        assert keyed == [memo.situation(fact) for fact in facts]
-        assert memo.situations("activity", facts) == keyed
-        coded = memo.situation_codes("activity", columns.count, columns.column)
-        assert coded is not None
-        codes, distinct = coded
-        assert [distinct[c] for c in codes.tolist()] == keyed
-        assert len(distinct) == len(set(keyed))
-        checked += len(facts)
-    assert checked > 100
+    table = RecordTable.from_records(records)
+    owners = np.asarray(table.owner).tolist()
+    checked_facts = 0
+    for policy in _POLICIES:
+        schemas = table_schemas(policy.vocabulary)
+        assert schemas is not None
+        members = [
+            r
+            for r, record in enumerate(records)
+            if record["person"].get("sector", "general") == policy.sector
+            or (policy.sector is None and record["person"].get("sector", "general") == "general")
+        ]
+        checked = check_table(table, members, schemas)
+        region = registry.default_region or ""
+        for group in bulk_lane._groups(table, checked, policy, None, region):
+            columns = bulk_lane._LaneColumns(table, checked, group, policy)
+            coded = group.memo.situation_codes("activity", columns.count, columns.column)
+            assert coded is not None
+            codes, distinct = coded
+            assert len(distinct) == len(set(distinct))
+            expected = []
+            for place in group.places.tolist():
+                row = owners[place]
+                record = valid_record(records[row], policy.vocabulary)
+                assert record is not None
+                index = place - owners.index(row)
+                day = group.days[int(np.flatnonzero(group.rows == row)[0])]
+                common = person_fields(record.person, record.year, record.person.region or region, policy.attributes)
+                dates = policy.calendar(record.year)
+                fact = activity_fact(index, record.activities[index], common, day, dates, policy.vocabulary.attributes)
+                expected.append(group.memo.situation(fact))
+            assert [distinct[c] for c in codes.tolist()] == expected
+            checked_facts += len(expected)
+    assert checked_facts > 100
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

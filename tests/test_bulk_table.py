@@ -1,8 +1,8 @@
 """The population path on records given as columns (``decide.bulk_table``, ``model.record_table``).
 
-Every row must equal what `evaluate` decides for the record (through the dict path's checks: the same
-errors), and the columns must never vouch for a record that `valid_fields` refuses, nor read a value
-otherwise than it does (issue 19: "the same validation as a single record").
+Every row must equal what `evaluate` decides for the record (the same errors too), and the columns must
+never vouch for a record that `valid_fields` refuses, nor read a value otherwise than it does (issue 19: "the
+same validation as a single record").
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ from hypothesis import strategies as st
 
 import ce_policy
 from ce_policy import strategies
-from ce_policy.decide.bulk import evaluate_population
 from ce_policy.decide.bulk_columns import SUMMED
 from ce_policy.decide.bulk_table import evaluate_table
 from ce_policy.decide.engines import decision_date, engine_for
+from ce_policy.model.errors import CePolicyError
 from ce_policy.model.fast_record import table_schemas, valid_fields
 from ce_policy.model.hours import to_centi
 from ce_policy.model.record_table import MISSING, NO_DAY, RecordTable, check_table
 from ce_policy.policy.registry import default_registry
 from ce_policy.testing.population import generate_records
+from tests.bulk_rows import expected_row
 from tests.layers import MAKE_UP_FILES, MAKE_UP_LAYER, registry_with
 
 _POLICIES = [p for p in default_registry().policies() if p.evaluable]
@@ -37,23 +38,31 @@ _SETTINGS = settings(
 
 
 def _rows_alike(records: list[Any], **options: Any) -> dict[str, int]:
-    """Both population paths on ``records``: every row and error equal; how the table path decided each."""
+    """The table path on ``records``: every row and error what `evaluate` gives; how the table path decided each."""
     table = RecordTable.from_records(records)
     ways: dict[str, int] = {}
-    by_dicts = list(evaluate_population(records, chunk_size=23, **options))
     by_table = list(evaluate_table(table, chunk_size=23, **options))
-    assert [c.index for c in by_table] == [c.index for c in by_dicts]
-    for mine, theirs in zip(by_table, by_dicts, strict=True):
+    assert [i for chunk in by_table for i in chunk.index] == list(range(len(records)))
+    alone = {"to_complete": False, **options}
+    for mine in by_table:
         for row in range(len(mine)):
-            assert mine.error[row] == theirs.error[row]
-            if mine.error[row] is None:
-                assert mine.row(row) == theirs.row(row), (mine.decided_by[row], records[mine.index[row]])
+            record = records[mine.index[row]]
+            error = mine.error[row]
+            if error is not None:
+                with pytest.raises(CePolicyError) as refused:
+                    ce_policy.evaluate(record, **alone)
+                assert error.message == str(refused.value)
+            else:
+                assert mine.row(row) == expected_row(ce_policy.evaluate(record, **alone)), (
+                    mine.decided_by[row],
+                    record,
+                )
             ways[mine.decided_by[row] or "error"] = ways.get(mine.decided_by[row] or "error", 0) + 1
     return ways
 
 
 @pytest.mark.parametrize("policy", _POLICIES, ids=lambda p: p.id)
-def test_every_row_equals_the_dict_paths_on_a_generated_population(policy: Any) -> None:
+def test_every_row_equals_evaluate_on_a_generated_population(policy: Any) -> None:
     records = list(generate_records(150, 17, [policy]).records)
     _rows_alike(records)
     again = _rows_alike(records)
@@ -72,7 +81,7 @@ def test_to_complete_no_cache_as_of_and_a_named_policy_are_honoured() -> None:
 
 @_SETTINGS
 @given(population=st.lists(st.one_of(strategies.records(max_activities=6), strategies.invalid_records()), max_size=8))
-def test_any_population_is_decided_as_the_dict_path_decides_it(population: list[Any]) -> None:
+def test_any_population_is_decided_as_evaluate_decides_it(population: list[Any]) -> None:
     records = [r[0] if isinstance(r, tuple) else r for r in population]
     _rows_alike(records)
     _rows_alike(records)
@@ -238,7 +247,7 @@ _MAKE_UP_FLOOR = """\
 """A floor of the make-up years only: the year facts test a person field (``year``)."""
 
 
-def test_windows_and_make_up_years_are_decided_by_the_columns_as_by_the_dict_path(tmp_path: Any) -> None:
+def test_windows_and_make_up_years_are_decided_by_the_columns_as_by_evaluate(tmp_path: Any) -> None:
     rules = textwrap.dedent(MAKE_UP_FILES["mu/rules.yaml"]) + _MAKE_UP_FLOOR
     registry = registry_with(tmp_path, {**MAKE_UP_FILES, "mu/rules.yaml": rules})
     days = ["2021-12-31", "2022-06-01", "2023-03-03", "2025-01-04", "2025-01-05", "2025-11-30", "2025-12-01"]

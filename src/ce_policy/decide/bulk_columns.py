@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -19,21 +18,18 @@ import numpy.typing as npt
 
 from ce_policy.decide.activity_result import ActivityResult
 from ce_policy.decide.evaluate import evaluate
-from ce_policy.decide.facts import DATE_WINDOWS
 from ce_policy.decide.many import BatchError
 from ce_policy.decide.sink import UNLOGGED
-from ce_policy.engine.compiler import AS_OF_SUFFIX, date_number
-from ce_policy.engine.memo import ABSENT, FiringMemo
+from ce_policy.engine.memo import FiringMemo
 from ce_policy.model.decision import Decision
 from ce_policy.model.fast_record import RecordFields
 from ce_policy.model.hours import to_centi
 from ce_policy.model.record import Record
 from ce_policy.policy.loaded import Policy
-from ce_policy.policy.vocabulary import CATEGORIES, OPTIONAL_CHOICE_FIELDS
+from ce_policy.policy.vocabulary import CATEGORIES
 
 __all__ = [
     "SUMMED",
-    "ActivityColumns",
     "PopulationColumns",
     "Row",
     "build_columns",
@@ -355,80 +351,3 @@ def concat_columns(
         _records=records,
         _options=options,
     )
-
-
-class ActivityColumns:
-    """The activities of a chunk's records (one policy), each field of their activity facts as a column.
-
-    Each activity is given as its field dict (an `Activity`'s fields, as `RecordFields` holds them).
-
-    Column ``name`` holds, for each activity, what `activity_fact` puts under ``name`` (`ABSENT` where it puts
-    nothing), computed only for the fields the rules test: the same precedence (the activity's attributes,
-    then its credits, its optional choices, its dates, its own fields, the person fields).
-    """
-
-    def __init__(self, activities: list[dict[str, Any]], owners: list[Row], places: list[int], policy: Policy) -> None:
-        self.activities = activities
-        self.owners = owners  # each activity's record
-        self.places = places  # each activity's index in its record
-        self.policy = policy
-        self.attributes = frozenset(policy.vocabulary.attributes)
-        self.count = len(activities)
-        self._columns: dict[str, list[Any]] = {}
-        self._windows: dict[tuple[int, dt.date], str] = {}
-
-    def column(self, name: str) -> list[Any]:
-        """The field ``name`` of every activity's fact."""
-        found = self._columns.get(name)
-        if found is None:
-            found = self._columns[name] = self._build(name)
-        return found
-
-    def _build(self, name: str) -> list[Any]:
-        acts = self.activities
-        if name in self.attributes:
-            return [(given or {}).get(name, "") for given in map(itemgetter("attributes"), acts)]
-        if name == "credits":
-            return [ABSENT if c is None else to_centi(c) for c in map(itemgetter("credits"), acts)]
-        if name in OPTIONAL_CHOICE_FIELDS:
-            return [value or "" for value in map(itemgetter(name), acts)]
-        for field_name, window in DATE_WINDOWS:
-            if name == field_name:
-                return [ABSENT if d is None else date_number(d) for d in map(itemgetter(field_name), acts)]
-            if name == field_name + AS_OF_SUFFIX:
-                days = map(itemgetter(field_name), acts)
-                return [ABSENT if d is None else (d - row.day).days for d, row in zip(days, self.owners, strict=True)]
-            if name == window:
-                days = map(itemgetter(field_name), acts)
-                return ["" if d is None else self._window(d, row) for d, row in zip(days, self.owners, strict=True)]
-        if name == "hours":
-            return _each_once(to_centi, list(map(itemgetter("hours"), acts)))
-        if name in ("kind", "on_platform", "passed"):
-            return list(map(itemgetter(name), acts))
-        if name in ("id", "idx"):
-            return list(self.places) if name == "idx" else [f"a{i}" for i in self.places]
-        return [row.common.get(name, ABSENT) for row in self.owners]
-
-    def _window(self, day: dt.date, row: Row) -> str:
-        assert row.fields is not None  # noqa: S101 - prepared
-        key = (row.fields.year, day)
-        window = self._windows.get(key)
-        if window is None:
-            window = self._windows[key] = self.policy.calendar(row.fields.year).window_of(day)
-        return window
-
-
-def _each_once(convert: Any, values: list[Any]) -> list[Any]:
-    """``convert`` of each value, called once per distinct value (hours and dates repeat across a chunk)."""
-    done: dict[Any, Any] = {}
-    get = done.get
-    out = []
-    for value in values:
-        found = get(value, _MISSING)
-        if found is _MISSING:
-            found = done[value] = convert(value)
-        out.append(found)
-    return out
-
-
-_MISSING = object()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -19,7 +18,7 @@ from typing import Any, Protocol
 from ce_policy.decide.activity_result import ActivityResult
 from ce_policy.decide.bulk_columns import SUMMED
 from ce_policy.engine.compiler import Action
-from ce_policy.engine.memo import ABSENT, Coded, FiringMemo
+from ce_policy.engine.memo import Coded, FiringMemo
 from ce_policy.model.decision import Decision
 from ce_policy.model.hours import to_centi
 from ce_policy.policy.loaded import Policy
@@ -30,7 +29,6 @@ __all__ = [
     "FactColumns",
     "Tables",
     "bulk_policy",
-    "by_situations",
     "outcome_of",
     "recognition_fact",
     "situation_outcomes",
@@ -40,7 +38,6 @@ __all__ = [
     "totals_of",
     "verdict_key",
     "year_key",
-    "year_keys",
 ]
 
 _CREDIT_TOTALS = ("credits", *(f"{category}_credits" for category in CATEGORIES))
@@ -132,7 +129,7 @@ def outcome_of(result: ActivityResult) -> tuple[Any, ...]:
 
 
 class FactColumns(Protocol):
-    """The activity facts of a chunk, each field as a column (`ActivityColumns`, or a table's)."""
+    """The activity facts of a chunk, each field as a column (``bulk_lane``'s, made from a table's)."""
 
     count: int
 
@@ -142,21 +139,6 @@ class FactColumns(Protocol):
         A list, a `Coded` column, or (for hours and other whole numbers) a numpy array.
         """
         ...
-
-
-def by_situations(memo: FiringMemo[ActivityResult], tables: Tables, activities: FactColumns) -> list[Any]:
-    """Each activity's standard hours and outcome, looked up by its two situations (``None``: not in the tables).
-
-    What `situation_outcomes` finds, one entry per activity.
-    """
-    found = situation_outcomes(memo, tables, activities)
-    if found is None:
-        return [None] * activities.count
-    standards, codes, outcomes = found
-    return [
-        None if standard < 0 or outcomes[code] is None else (standard, outcomes[code])
-        for standard, code in zip(standards.tolist(), codes.tolist(), strict=True)
-    ]
 
 
 def situation_outcomes(
@@ -268,43 +250,3 @@ def verdict_key(memo: FiringMemo[ActivityResult], common: dict[str, Any], comple
         "cycle_complete": True,
     }
     return memo.situation(fact)
-
-
-def year_keys(
-    memo: FiringMemo[ActivityResult],
-    commons: Sequence[dict[str, Any]],
-    years: Sequence[int],
-    actual: dict[str, Any],
-    projected: dict[str, Any],
-    rows: Sequence[int],
-) -> list[tuple[Any, ...]]:
-    """`year_key` of many records at once: each with its person fields, year and totals (row ``rows[i]``).
-
-    ``actual`` and ``projected`` are the chunk's totals by category (numpy columns, whole hundredths).
-    """
-    people: dict[int, Any] = {}
-    for common in commons:
-        if id(common) not in people:
-            people[id(common)] = memo.situation({"id": "person", "stage": "person", **common})
-    count = len(rows)
-    scenarios = []
-    for scenario, sums in (("actual", actual), ("projected", projected)):
-        chosen = {c: sums[c][list(rows)].tolist() for c in SUMMED}
-        constant = {"id": f"year.{scenario}", "stage": "year", "scenario": scenario}
-
-        def column(name: str, chosen: dict[str, list[int]] = chosen, constant: dict[str, str] = constant) -> list[Any]:
-            # The precedence of the year fact of `year_key`: credit totals, sums, person fields, then its own.
-            if name in _CREDIT_TOTALS:
-                return [0] * count
-            if name in chosen:
-                return chosen[name]
-            if name in constant:
-                return [constant[name]] * count
-            return [common.get(name, ABSENT) for common in commons]
-
-        coded = memo.situation_codes("year", count, column)
-        scenarios.append([None] * count if coded is None else [coded[1][c] for c in coded[0].tolist()])
-    return [
-        (year, people[id(common)], first, second)
-        for year, common, first, second in zip(years, commons, *scenarios, strict=True)
-    ]

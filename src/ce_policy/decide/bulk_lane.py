@@ -62,7 +62,12 @@ class _Group:
 
 
 class _LaneColumns:
-    """The activity facts' fields of a group's records, as columns (what ``bulk_columns.ActivityColumns`` makes)."""
+    """The activity facts' fields of a group's records, as columns.
+
+    Column ``name`` holds, for each activity, what `activity_fact` puts under ``name`` (`ABSENT` where it puts
+    nothing), made only for the fields the rules test, with its precedence: the activity's attributes, its
+    credits, its optional choices, its dates, its own fields, then the person fields.
+    """
 
     def __init__(self, table: RecordTable, checked: CheckedColumns, group: _Group, policy: Policy) -> None:
         self.table, self.checked, self.group, self.policy = table, checked, group, policy
@@ -415,7 +420,7 @@ def _columns(
         projected_compliant=projected_ok,
         consequences=[consequences_of[y] for y in picked.tolist()],
         activity_row=position[group.owner[act]],
-        activity_id=take(table.activities["id"], group.places[act].tolist(), len(table.owner)),
+        activity_id=take(table.activities.get("id"), group.places[act].tolist(), len(table.owner)),
         activity_counted=counted,
         activity_category=_spread([p[0] for p in parts], act_codes),
         activity_hours=np.where(counted, standards[act], 0).astype(np.int64),

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ce_policy.decide.bulk import _Chunk, population_options
+from ce_policy.decide.bulk_chunk import Chunk, population_options
 from ce_policy.decide.bulk_columns import PopulationColumns, Row, build_columns, concat_columns
 from ce_policy.decide.bulk_lane import decide_lane
 from ce_policy.model.errors import CePolicyError
@@ -24,7 +24,7 @@ from ce_policy.model.record_table import MISSING, RecordTable, check_table, take
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.registry import PolicyRegistry, default_registry
 
-__all__ = ["evaluate_table"]
+__all__ = ["decide_records", "evaluate_table"]
 
 _DEFAULT_CHUNK = 2000
 
@@ -96,7 +96,7 @@ def _policy_of(key: Any, registry: PolicyRegistry) -> Policy | None:
 def _decide(table: RecordTable, start: int, options: dict[str, Any]) -> PopulationColumns:
     """One chunk of the table: checked and decided by arrays where it can be (``bulk_lane``), the rest by `evaluate`."""
     registry = options["registry"] or default_registry()
-    chunk = _Chunk(options, registry)
+    chunk = Chunk(options, registry)
     groups = {} if chunk.everything_evaluated else _policies(table, options, registry)
     parts: list[tuple[Any, PopulationColumns]] = []
     decided = np.zeros(len(table), dtype=np.bool_)
@@ -158,3 +158,8 @@ def evaluate_table(
     for start in range(0, len(table), chunk_size):
         part = table.rows(start, min(start + chunk_size, len(table)))
         yield _decide(part, start, options)
+
+
+def decide_records(records: Sequence[Any], start: int, options: dict[str, Any]) -> PopulationColumns:
+    """One chunk of JSON records (or `Record` objects), read into columns and decided as `evaluate_table` does."""
+    return _decide(RecordTable.from_records(records), start, options)

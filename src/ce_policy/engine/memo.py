@@ -179,36 +179,17 @@ class FiringMemo(Generic[_Result]):
                 key.append(value)  # not a number (absent, a string, NaN): the value itself
         return tuple(key)
 
-    def situations(self, stage: str, facts: list[dict[str, Any]]) -> list[tuple[Any, ...]] | None:
-        """The situations of many facts of one ``stage`` at once, column by column; ``None`` when the memo is off.
-
-        Each is what `situation` gives for the fact.
-        """
-        return self.situations_of_columns(stage, len(facts), lambda name: [fact.get(name, ABSENT) for fact in facts])
-
     def tested(self, stage: str) -> tuple[str, ...]:
         """The fields some rule of ``stage`` tests (those a situation of the stage is made of)."""
         plain, ordered = self._fields.get(stage, _NO_FIELDS)
         return (*plain, *(name for name, _ in ordered))
 
-    def situations_of_columns(
-        self, stage: str, count: int, column: Callable[[str], Any]
-    ) -> list[tuple[Any, ...]] | None:
-        """The situations of ``count`` facts of one ``stage``, given each field as a column (``column(name)``).
-
-        A column holds each fact's value of the field, `ABSENT` where the fact has none. Each situation is what
-        `situation` gives for the fact (found by `situation_codes`). ``None`` when the memo is off.
-        """
-        coded = self.situation_codes(stage, count, column)
-        if coded is None:
-            return None
-        codes, situations = coded
-        return [situations[code] for code in codes.tolist()]
-
     def situation_codes(
         self, stage: str, count: int, column: Callable[[str], Any]
     ) -> tuple[Any, list[tuple[Any, ...]]] | None:
-        """`situations_of_columns` as codes: each fact's number among the distinct situations, and those.
+        """The situations of ``count`` facts of one ``stage`` as codes, each field given as a column (``column(name)``).
+
+        A column holds each fact's value of the field, `ABSENT` where the fact has none.
 
         Each column is numbered value by value (a field's bounds found with numpy for whole numbers), the
         numbers combined into one per fact and the distinct ones found with numpy, so that a situation is made

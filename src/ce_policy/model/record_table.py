@@ -15,8 +15,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import repeat
-from operator import is_, itemgetter
+from itertools import chain, repeat
+from operator import is_, itemgetter, methodcaller
 from typing import Any, ClassVar
 
 import numpy as np
@@ -44,6 +44,7 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__slots
 
 _PERSON_FIELDS = ("id", "title_level", "sector", "region", "degree_level", "attributes")
 _ACTIVITY_FIELDS = ("id", "kind", "hours", "on_platform", "passed", "completed_on", *OPTIONAL_FIELDS, "attributes")
+_ACTIVITY_NAMES = frozenset(_ACTIVITY_FIELDS)
 NO_DAY = -1
 """The day number of a date not given."""
 _EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -83,11 +84,14 @@ class RecordTable:
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> RecordTable:
-        """The table of JSON records (what is not an object, or has odd fields, is kept to be decided alone)."""
+        """The table of JSON records (what is not an object, or has odd fields, is kept to be decided alone).
+
+        An activity field no activity gives has no column.
+        """
         people: dict[str, list[Any]] = {name: [] for name in _PERSON_FIELDS}
-        activities: dict[str, list[Any]] = {name: [] for name in _ACTIVITY_FIELDS}
         years: list[Any] = []
-        owner: list[int] = []
+        given_activities: list[Any] = []  # per row: its activities, when they are a list
+        persons: list[Any] = []  # per row: its person as given
         extra: dict[int, dict[str, Any]] = {}
         for row, given_record in enumerate(records):
             record: Mapping[str, Any] = given_record if isinstance(given_record, Mapping) else {}
@@ -107,15 +111,25 @@ class RecordTable:
                 extra[row] = {**others, "person": person, "activities": given}
                 person, given = {}, ()
             years.append(record.get("year", MISSING))
+            persons.append(record.get("person"))
             for name, column in people.items():
                 column.append(person.get(name, MISSING))
-            for activity in () if given is MISSING else given:
-                if not isinstance(activity, Mapping) or not activity.keys() <= activities.keys():
-                    extra[row] = {"person": record.get("person"), "activities": given}
-                    continue
-                owner.append(row)
-                for name, column in activities.items():
-                    column.append(activity.get(name, MISSING))
+            given_activities.append(() if given is MISSING else given)
+        counts = list(map(len, given_activities))
+        flat = list(chain.from_iterable(given_activities))
+        owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        if set(map(type, flat)) <= {dict}:  # the usual: every activity a dict, so each gives its keys at once
+            present = set(chain.from_iterable(map(dict.keys, flat)))
+            kept = None if present <= _ACTIVITY_NAMES else _activities_kept(flat)
+        else:
+            kept = _activities_kept(flat)
+        if kept is not None:  # a record with an activity that is not one is decided from its JSON
+            for row in sorted(set(owner[~kept].tolist())):
+                extra[row] = {"person": persons[row], "activities": given_activities[row]}
+            flat = [activity for activity, ok in zip(flat, kept.tolist(), strict=True) if ok]
+            owner = owner[kept]
+            present = set(chain.from_iterable(map(methodcaller("keys"), flat)))
+        activities = {name: _column(flat, name) for name in _ACTIVITY_FIELDS if name in present}
         return cls(people, years, activities, owner, extra)
 
     def rows(self, start: int, stop: int) -> RecordTable:
@@ -148,6 +162,20 @@ class RecordTable:
         if kept is not None:
             data.update(kept)
         return {name: value for name, value in data.items() if value is not MISSING}
+
+
+def _column(activities: list[Any], name: str) -> list[Any]:
+    """Field ``name`` of each activity, `MISSING` where one does not give it."""
+    try:
+        return list(map(itemgetter(name), activities))  # the usual: every activity gives it
+    except KeyError:
+        return list(map(methodcaller("get", name, MISSING), activities))
+
+
+def _activities_kept(activities: list[Any]) -> npt.NDArray[np.bool_]:
+    """Which of ``activities`` are objects with activity fields only (the others are not read into columns)."""
+    kept = (isinstance(activity, Mapping) and activity.keys() <= _ACTIVITY_NAMES for activity in activities)
+    return np.fromiter(kept, dtype=np.bool_, count=len(activities))
 
 
 @dataclass
