@@ -356,3 +356,24 @@ def test_situations_the_tables_miss_are_taught_by_probes_and_the_records_then_de
         assert columns.row(row)["hours"] == {c: getattr(decision.hours, c) for c in SUMMED}
         mine = [(a["id"], a["counted"], a["category"], a["reasons"]) for a in columns.row(row)["activities"]]
         assert mine == [(a.id, a.counted, a.category, tuple(a.reasons)) for a in decision.activities]
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [[10**400], [10**20, 2], [10_000, 9_999.75], [10_000.25], [-0.0, 0], [1e308], [True, 1], [2, 2.5], ["2"]],
+    ids=str,
+)
+def test_hours_at_and_beyond_the_schemas_bounds_are_decided_as_evaluate_decides_them(hours: list[Any]) -> None:
+    activity = {"kind": "public_course", "on_platform": True, "passed": True, "completed_on": "2025-03-01"}
+    records = [
+        {
+            "person": {"id": f"p{i}", "title_level": "junior"},
+            "year": 2025,
+            "activities": [{**activity, "id": f"a{j}", "hours": given} for j, given in enumerate(hours)],
+        }
+        for i in range(2)
+    ]
+    warm = {**records[0], "activities": [{**activity, "id": "a0", "hours": 2}]}
+    _rows_alike([warm, warm])  # the tables know the situation: a value the columns misread would be decided
+    assert _rows_alike([warm]) == {"bulk": 1}
+    _rows_alike(records)

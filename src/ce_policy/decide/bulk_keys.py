@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from ce_policy.decide.activity_result import ActivityResult
 from ce_policy.decide.bulk_columns import SUMMED
 from ce_policy.engine.compiler import Action
-from ce_policy.engine.memo import Coded, FiringMemo
+from ce_policy.engine.memo import Coded, FiringMemo, distinct_codes
 from ce_policy.model.decision import Decision
 from ce_policy.model.hours import to_centi
 from ce_policy.policy.loaded import Policy
@@ -209,7 +209,8 @@ def situation_outcomes(
         assert coded is not None  # noqa: S101 - the memo is on
         second[chosen] = coded[0] + 1
         seconds = coded[1]
-    pairs, pair_codes = np.unique(codes.astype(np.int64) * (len(seconds) + 1) + second, return_inverse=True)
+    width = len(seconds) + 1
+    pairs, _, pair_codes = distinct_codes(codes.astype(np.int64) * width + second, len(firsts) * width)
     outcomes = []
     for pair in pairs.tolist():
         first, then = divmod(pair, len(seconds) + 1)

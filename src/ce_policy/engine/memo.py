@@ -22,7 +22,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from ce_policy.engine.compiler import CompiledPolicy
 
-__all__ = ["ABSENT", "Coded", "Firing", "FiringMemo", "Recallable", "priorities"]
+__all__ = ["ABSENT", "Coded", "Firing", "FiringMemo", "Recallable", "distinct_codes", "priorities"]
 
 _ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 _VALUE_OPS = frozenset({"$neq", *_ORDER_OPS})
@@ -238,7 +238,7 @@ class FiringMemo(Generic[_Result]):
                 values = [self._ordered(value, low, high) for value in values]
             code, size = _combined(code, size, *_numbered(values))
             values_of.append(values)
-        _, first, codes = np.unique(code, return_index=True, return_inverse=True)
+        _, first, codes = distinct_codes(code, size)
         situations = []
         for i in first.tolist():
             key: list[Any] = [stage]
@@ -332,6 +332,28 @@ class FiringMemo(Generic[_Result]):
     def __len__(self) -> int:
         """The number of situations and activities kept."""
         return len(self._seen) + len(self._activities)
+
+
+def distinct_codes(code: Any, size: int) -> tuple[Any, Any, Any]:
+    """The distinct values of ``code`` (whole numbers below ``size``), ascending; a position of each; each's rank.
+
+    What ``numpy.unique(code, return_index=True, return_inverse=True)`` gives, except that the position of a
+    value is one where it occurs (not always the first). Without sorting when ``size`` is small: a table of
+    ``size`` flags marks the values that occur.
+    """
+    import numpy as np  # noqa: PLC0415 - the population path's
+
+    count = len(code)
+    if size > 4 * count + 4096:
+        values, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        return values, first, inverse.reshape(-1)
+    seen = np.zeros(size, dtype=np.bool_)
+    seen[code] = True
+    rank = np.cumsum(seen) - 1
+    inverse = rank[code]
+    first = np.zeros(int(rank[-1]) + 1 if size else 0, dtype=np.int64)
+    first[inverse] = np.arange(count)  # some position of each value
+    return np.flatnonzero(seen), first, inverse
 
 
 def _combined(code: Any, size: int, part: Any, count: int) -> tuple[Any, int]:

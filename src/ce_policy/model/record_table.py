@@ -12,6 +12,7 @@ would, naming its problems the same way.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 
 from ce_policy.model.fast_record import TableSchemas, decimal_hours
+from ce_policy.model.hours import MAX_HOURS
 from ce_policy.model.record import MAX_ACTIVITIES
 from ce_policy.model.ways import OPTIONAL_FIELDS
 
@@ -52,6 +54,9 @@ _A_DAY = "2000-01-01"
 _BASE = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
 _ABSENT_TYPES = frozenset({type(None), type(MISSING)})
 _NUMBERS = frozenset({int, float})
+_MOST_HOURS = float(MAX_HOURS)
+"""The schema's bound on an activity's hours (`fast_record`: at most ``MAX_HOURS``, whole or not)."""
+_HUGE = 10**300
 _IN_PYTHON_ONLY = ("attributes",)
 """Person fields checked in Python only (`valid_record`): a record that gives one is decided from its JSON."""
 
@@ -170,6 +175,22 @@ def _column(activities: list[Any], name: str) -> list[Any]:
         return list(map(itemgetter(name), activities))  # the usual: every activity gives it
     except KeyError:
         return list(map(methodcaller("get", name, MISSING), activities))
+
+
+def _hour_numbers(hours: list[Any], given_types: set[type]) -> npt.NDArray[np.float64]:
+    """Each activity's hours as a float (NaN for what is not a number, or a whole number too large for one)."""
+    if given_types <= _NUMBERS:
+        try:
+            return np.asarray(hours, dtype=np.float64)
+        except OverflowError:  # a whole number beyond any float: refused by the schema
+            pass
+    return np.asarray([_hour_number(value) for value in hours], dtype=np.float64)
+
+
+def _hour_number(value: Any) -> float:
+    if value.__class__ is float:
+        return float(value)
+    return float(value) if value.__class__ is int and -_HUGE < value < _HUGE else math.nan
 
 
 def _activities_kept(activities: list[Any]) -> npt.NDArray[np.bool_]:
@@ -354,17 +375,17 @@ def _check_activities(
         if name not in _ACTIVITY_FIELDS:  # a field no activity has: refused where given
             bad[[i for i, v in enumerate(values) if v is not MISSING]] = True
     columns = {name: taken.get(name) or [MISSING] * len(places) for name in _BASE}
-    for name in ("id", "kind", "hours", "on_platform", "passed"):
+    for name in ("id", "kind", "on_platform", "passed"):
         refused = _refused(schemas.activity[name], columns[name])
         if refused:
             bad[refused] = True
     hours = columns["hours"]
     given_types = set(map(type, hours))
-    if given_types <= _NUMBERS:
-        numbers = np.asarray(hours, dtype=np.float64)
-    else:
-        numbers = np.asarray([v if v.__class__ in _NUMBERS else 0 for v in hours], dtype=np.float64)
-    numbers[~np.isfinite(numbers)] = 0  # refused by the schema
+    numbers = _hour_numbers(hours, given_types)
+    within = np.isfinite(numbers) & (numbers >= 0) & (numbers <= _MOST_HOURS)
+    if len(given_types) != 1 or not given_types <= _NUMBERS or not within.all():
+        bad[_refused(schemas.activity["hours"], hours)] = True  # else: one type of number, within the bounds
+    numbers[~within] = 0  # refused by the schema (and kept from overflowing in hundredths)
     centi = np.rint(numbers * 100)
     bad |= centi / 100 != numbers  # more than two places: the schema's decimal refuses it
     for i in [i for i, value in enumerate(hours) if value.__class__ is Decimal] if Decimal in given_types else ():
