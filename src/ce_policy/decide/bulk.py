@@ -3,13 +3,14 @@
 What the rules make of an activity depends on nothing but its *situation*: the answers its facts give to every
 test of the rules of their stage (``engine.memo``). The activity stage decides the activity fact; from what
 fired there, the standard hours follow (claimed, fixed or at most so many: Aksu 2025 §二, the hours of each
-way) and the recognition fact is made, whose situation settles the rest. So for a chunk of records this
-module builds every activity's facts, keys them by their situations, and looks the outcome up in a table of
-situations already decided, kept per engine; a record with an activity, or a year, in a situation not in the
-table yet is decided by `evaluate` (the engine's rules firing, with the memo) and what it came to fills the
-table. Hours are then summed per person and per category with numpy (whole hundredths, exact), and the year's
-situation (its totals against every floor the rules test, §一) settles compliance, shortfalls and
-consequences the same way.
+way) and the recognition fact is made, whose situation settles the rest. So a chunk of records is read into
+columns (`RecordTable.from_records`) and checked column by column (``model.record_table``); the array lane
+(``bulk_lane``) keys every activity by its situations and looks the outcome up in a table of situations
+already decided, kept per engine (``bulk_keys``), sums hours per person and category with numpy (whole
+hundredths, exact), and settles compliance, shortfalls and consequences by the year's situation (its totals
+against every floor the rules test, §一) the same way. A situation not in the tables yet is decided by the
+engine's rules firing: a probe record of the activities concerned goes through `evaluate` and fills the
+tables (``bulk_chunk``); a record whose year is in a new situation is decided by `evaluate`.
 
 Only what is the same for every record in one situation is kept: the category, registration, route and
 reasons of an activity, and for a year the floors found short, the required hours, the consequences. Each

@@ -12,6 +12,7 @@ from typing import Any
 
 from ce_policy.decide.bulk_columns import SUMMED, Row
 from ce_policy.decide.bulk_keys import (
+    CONFLICT,
     bulk_policy,
     outcome_of,
     recognition_fact,
@@ -112,12 +113,16 @@ class Chunk:
         actions = engine.compiled.actions
         for index, activity in enumerate(record.activities):
             result = memo.recall_activity((profile, *activity_key(activity)))
-            if result is None or result.pool is not None or result.credits_rule is not None:
-                return  # pooled or credited (in either stage): decided per person, by evaluate
+            if result is None:
+                return
             fact = activity_fact(index, activity, common, day, dates, attributes)
             first = memo.situation(fact)
             zero = stage_zero(result, actions)
-            if result.standard_hours != standard(activity.hours, zero[2]) and zero[0] is not None:
+            pooled = result.pool is not None or result.credits_rule is not None
+            if pooled or (result.standard_hours != standard(activity.hours, zero[2]) and zero[0] is not None):
+                # Pooled or credited (in either stage: decided per person, §二 (五)), or hours its activity
+                # stage does not tell: its situation is never looked up, its records go through evaluate.
+                tables.keep(tables.activity, first, CONFLICT)
                 return
             second = (
                 memo.situation(recognition_fact(fact, zero, result.standard_hours)) if zero[0] is not None else None

@@ -26,6 +26,8 @@ from ce_policy.policy.vocabulary import CATEGORIES
 
 __all__ = [
     "CONFLICT",
+    "MISSED",
+    "NEVER",
     "FactColumns",
     "Tables",
     "bulk_policy",
@@ -42,7 +44,11 @@ __all__ = [
 
 _CREDIT_TOTALS = ("credits", *(f"{category}_credits" for category in CATEGORIES))
 CONFLICT = object()
-"""A table entry two records filled differently: never used."""
+"""A table entry two records filled differently, or one that can never be used: never used."""
+MISSED = -1
+"""The standard hours of an activity whose situation the tables do not hold yet (`situation_outcomes`)."""
+NEVER = -2
+"""The standard hours of an activity whose situation is never looked up (`situation_outcomes`)."""
 _TABLE_SIZE = 50_000
 
 
@@ -148,9 +154,10 @@ def situation_outcomes(
 
     Each distinct situation is looked up once (`FiringMemo.situation_codes`); the standard hours are found for
     the whole chunk with numpy from each situation's hours rule (claimed, fixed or at most so many, §二).
-    Gives ``(standards, codes, outcomes)``: activity ``i``'s standard hours in hundredths (``-1``: its activity
-    situation not in the tables) and its outcome ``outcomes[codes[i]]`` (``None``: not in the tables).
-    ``None`` when the memo is off.
+    Gives ``(standards, codes, outcomes)``: activity ``i``'s standard hours in hundredths (`MISSED`: its
+    activity situation not in the tables yet; `NEVER`: one never looked up, e.g. pooled) and its outcome
+    ``outcomes[codes[i]]`` (``None``: not in the tables yet; `CONFLICT`: never used). ``None`` when the memo is
+    off.
     """
     import numpy as np  # noqa: PLC0415 - the population path's
 
@@ -162,10 +169,11 @@ def situation_outcomes(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
     codes, firsts = found
     zeros: list[Any] = []
-    modes, amounts, usable, recognised = [], [], [], []
+    modes, amounts, usable, recognised, missed = [], [], [], [], []
     for first in firsts:
         zero: Any = tables.activity.get(first)
         ok = zero is not None and zero is not CONFLICT and zero[3] is None and zero[4] is None
+        missed.append(zero is None)
         mode, amount = (zero[2] if ok else None) or ("claimed", None)
         if amount is None or mode not in ("fixed", "at_most"):
             modes.append(0)  # claimed
@@ -178,7 +186,8 @@ def situation_outcomes(
     hours = np.asarray(activities.column("hours"), dtype=np.int64)
     mode_of, amount_of = np.asarray(modes)[codes], np.asarray(amounts, dtype=np.int64)[codes]
     standards = np.where(mode_of == 1, amount_of, np.where(mode_of == 2, np.minimum(hours, amount_of), hours))
-    standards[~np.asarray(usable)[codes]] = -1
+    standards[~np.asarray(usable)[codes]] = NEVER
+    standards[np.asarray(missed)[codes]] = MISSED
     chosen = np.flatnonzero(np.asarray(recognised)[codes])
     picked = chosen.tolist()
     chosen_codes = codes[chosen]
@@ -214,8 +223,7 @@ def situation_outcomes(
     outcomes = []
     for pair in pairs.tolist():
         first, then = divmod(pair, len(seconds) + 1)
-        outcome = tables.outcome.get((firsts[first], seconds[then - 1] if then else None))
-        outcomes.append(None if outcome is CONFLICT else outcome)
+        outcomes.append(tables.outcome.get((firsts[first], seconds[then - 1] if then else None)))
     return standards, pair_codes.reshape(-1), outcomes
 
 

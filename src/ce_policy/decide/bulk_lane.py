@@ -19,7 +19,15 @@ import numpy as np
 import numpy.typing as npt
 
 from ce_policy.decide.bulk_columns import SUMMED, PopulationColumns
-from ce_policy.decide.bulk_keys import CONFLICT, bulk_policy, situation_outcomes, tables_of, verdict_key
+from ce_policy.decide.bulk_keys import (
+    CONFLICT,
+    MISSED,
+    NEVER,
+    bulk_policy,
+    situation_outcomes,
+    tables_of,
+    verdict_key,
+)
 from ce_policy.decide.engines import decision_date, engine_for, memo_of
 from ce_policy.decide.facts import DATE_WINDOWS, person_fields_of
 from ce_policy.engine.compiler import AS_OF_SUFFIX
@@ -34,6 +42,8 @@ __all__ = ["Lane", "Lanes", "decide_lane"]
 
 _CREDIT_TOTALS = ("credits", *(f"{category}_credits" for category in CATEGORIES))
 _NO_ROUTE: tuple[tuple[str, str], ...] = ()
+_NO_OUTCOME = (None, None, _NO_ROUTE, (), False, False)
+"""What stands for an outcome the tables do not give (its records are not decided by the lane)."""
 _FAR = 1 << 40
 """No day is this many days from another: stands for a date not given."""
 
@@ -249,15 +259,18 @@ def _decide_group(
     if looked_up is None:
         return
     standards, codes, outcomes = looked_up
-    known = np.asarray([o is not None for o in outcomes], dtype=np.bool_)
+    known = np.asarray([o is not None and o is not CONFLICT for o in outcomes], dtype=np.bool_)
+    unknown = np.asarray([o is None for o in outcomes], dtype=np.bool_)
     usable = (standards >= 0) & known[codes] if len(codes) else np.zeros(0, dtype=np.bool_)
     bad = np.zeros(count, dtype=np.bool_)
-    missed = np.flatnonzero(~usable)
+    bad[group.owner[~usable]] = True
+    never = np.zeros(count, dtype=np.bool_)  # a record with an activity never looked up: evaluate decides it
+    never[group.owner[(standards == NEVER) | ((standards >= 0) & ~known[codes] & ~unknown[codes])]] = True
+    missed = np.flatnonzero(((standards == MISSED) | ((standards >= 0) & unknown[codes])) & ~never[group.owner])
     if len(missed):
-        bad[group.owner[missed]] = True
         found.probes += _probes(table, group, missed, codes, len(outcomes))
-        found.retry += group.rows[bad].tolist()
-    parts = [o if o is not None else (None, None, _NO_ROUTE, (), False, False) for o in outcomes]
+        found.retry += group.rows[bad & ~never].tolist()
+    parts = [o if known[i] else _NO_OUTCOME for i, o in enumerate(outcomes)]
     category_of = np.asarray([CATEGORIES.index(p[0]) if p[0] in CATEGORIES else -1 for p in parts], dtype=np.int64)
     counted = np.asarray([bool(p[4]) for p in parts], dtype=np.bool_)[codes] & usable
     projected = np.asarray([bool(p[5]) for p in parts], dtype=np.bool_)[codes] & usable
@@ -402,7 +415,7 @@ def _columns(
     position[kept] = np.arange(count)
     act = np.flatnonzero(keep[group.owner])
     act_codes = codes[act]
-    parts = [o if o is not None else (None, None, _NO_ROUTE, (), False, False) for o in outcomes]
+    parts = [o if o is not None and o is not CONFLICT else _NO_OUTCOME for o in outcomes]
     counted = np.asarray([bool(p[4]) for p in parts], dtype=np.bool_)[codes[act]]
     return PopulationColumns(
         index=rows,
