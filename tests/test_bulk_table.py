@@ -194,9 +194,12 @@ def test_a_table_gives_back_each_record_as_read() -> None:
     ]
     table = RecordTable.from_records(records)
     expected = [*records]
-    expected[1] = {**records[1], "activities": []}
+    expected[1] = {**records[1], "activities": []}  # left out and empty read alike
+    expected[3] = {**records[3], "activities": []}
     assert [table.record(row) for row in range(len(records))] == expected
-    assert table.rows(1, 4).record(2) == records[3]
+    assert table.rows(1, 4).record(2) == expected[3]
+    assert table.labels is not None and table.labels[3] == records[3]["labels"]  # a column, not kept apart
+    assert 3 not in table.extra
 
 
 def test_columns_given_directly_are_checked_like_records() -> None:
@@ -377,3 +380,32 @@ def test_hours_at_and_beyond_the_schemas_bounds_are_decided_as_evaluate_decides_
     _rows_alike([warm, warm])  # the tables know the situation: a value the columns misread would be decided
     assert _rows_alike([warm]) == {"bulk": 1}
     _rows_alike(records)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        {"county": "库车市", "employer": "水利局"},
+        None,
+        {},
+        {"County": "x"},
+        {"county": ""},
+        {"county": "x" * 101},
+        {f"l{i}": "x" for i in range(17)},
+        {"county": 3},
+        ["county"],
+    ],
+    ids=str,
+)
+def test_labels_are_read_as_a_column_and_checked_as_evaluate_checks_them(labels: Any) -> None:
+    activity = {"id": "a0", "kind": "public_course", "hours": 2, "on_platform": True, "passed": True}
+    record = {
+        "person": {"id": "p0", "title_level": "junior"},
+        "year": 2025,
+        "activities": [{**activity, "completed_on": "2025-03-01"}],
+    }
+    _rows_alike([record, record])  # the tables know the situation: a label the columns misread would be decided
+    assert _rows_alike([{**record, "labels": labels}, {**record, "labels": labels}]) in (
+        {"bulk": 2},
+        {"error": 2},
+    )

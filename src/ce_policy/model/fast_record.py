@@ -349,6 +349,7 @@ class TableSchemas(NamedTuple):
         by_kind: for each kind, each optional field's list validator (``None``: the kind does not carry it,
             left out or null) and whether the kind requires it.
         degrees: the person degrees the vocabulary knows (checked in Python by `valid_record`).
+        labels: a list validator of the records' labels (null allowed).
     """
 
     person: dict[str, tuple[SchemaValidator, bool]]
@@ -356,6 +357,7 @@ class TableSchemas(NamedTuple):
     activity: dict[str, SchemaValidator]
     by_kind: dict[str, dict[str, tuple[SchemaValidator | None, bool]]]
     degrees: frozenset[str]
+    labels: SchemaValidator
 
 
 _BASE_ACTIVITY = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
@@ -391,7 +393,9 @@ def _build_table(vocabulary: Vocabulary) -> TableSchemas | None:
             kind_fields[name] = (None if inner.get("type") == "none" else _listed(inner), not optional)
         by_kind[kind] = kind_fields
     degrees = frozenset(vocabulary.choices["degree_level"])
-    return TableSchemas(person, _listed(fields["year"]["schema"]), activities, by_kind, degrees)
+    labels = fields["labels"]["schema"]
+    labels = labels["schema"] if labels.get("type") == "default" else labels
+    return TableSchemas(person, _listed(fields["year"]["schema"]), activities, by_kind, degrees, _listed(labels))
 
 
 def table_schemas(vocabulary: Vocabulary) -> TableSchemas | None:

@@ -4,7 +4,7 @@ A platform's export, a Parquet file or an Arrow table holds records as columns a
 and year, one row per activity. `RecordTable` keeps them so, and `check_table` checks every column with the
 schema `valid_record` checks a record with (``model.fast_record.table_schemas``), one list at a time, so
 that no object is made per activity. A record the columns cannot vouch for (a value refused, a field the
-columns do not cover: attributes, a person's degree, credits, labels, an unknown field) is not refused here:
+columns do not cover: attributes, a person's degree, credits, an unknown field) is not refused here:
 its row is marked, and the population path decides it from its JSON (`RecordTable.record`) as `evaluate`
 would, naming its problems the same way.
 """
@@ -47,6 +47,8 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__slots
 _PERSON_FIELDS = ("id", "title_level", "sector", "region", "degree_level", "attributes")
 _ACTIVITY_FIELDS = ("id", "kind", "hours", "on_platform", "passed", "completed_on", *OPTIONAL_FIELDS, "attributes")
 _ACTIVITY_NAMES = frozenset(_ACTIVITY_FIELDS)
+_RECORD_COLUMNS = frozenset({"person", "year", "activities", "labels"})
+"""A record's fields the columns hold."""
 NO_DAY = -1
 """The day number of a date not given."""
 _EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -71,7 +73,8 @@ class RecordTable:
         year: each record's year.
         activities: each activity field as a column, one value per activity; `MISSING` where not given.
         owner: each activity's record (its row), in order: a record's activities are consecutive.
-        extra: for each record, the names of its other top-level fields (e.g. ``labels``), if any.
+        extra: for each record, its JSON fields the columns do not hold (kept to decide it alone), if any.
+        labels: each record's labels (`MISSING` where not given), or ``None``: no record gives any.
     """
 
     MISSING: ClassVar[Any] = MISSING
@@ -82,6 +85,7 @@ class RecordTable:
     activities: Mapping[str, Sequence[Any]]
     owner: Sequence[int] | npt.NDArray[np.int64]
     extra: Mapping[int, dict[str, Any]] = field(default_factory=dict)
+    labels: Sequence[Any] | None = None
 
     def __len__(self) -> int:
         """The number of records."""
@@ -98,15 +102,17 @@ class RecordTable:
         given_activities: list[Any] = []  # per row: its activities, when they are a list
         persons: list[Any] = []  # per row: its person as given
         extra: dict[int, dict[str, Any]] = {}
+        labels: list[Any] = []
         for row, given_record in enumerate(records):
             record: Mapping[str, Any] = given_record if isinstance(given_record, Mapping) else {}
             if not isinstance(given_record, Mapping):
                 extra[row] = {"": given_record}
             person = record.get("person", MISSING)
             given = record.get("activities", MISSING)
-            others = {k: v for k, v in record.items() if k not in ("person", "year", "activities")}
+            others = {k: v for k, v in record.items() if k not in _RECORD_COLUMNS}
+            labels.append(record.get("labels", MISSING))
             if row in extra:  # not a record at all
-                person, given = {}, ()
+                person, given, labels[-1] = {}, (), MISSING
             elif (
                 others
                 or not isinstance(person, Mapping)
@@ -114,7 +120,7 @@ class RecordTable:
                 or not isinstance(given, list | tuple | type(MISSING))
             ):
                 extra[row] = {**others, "person": person, "activities": given}
-                person, given = {}, ()
+                person, given, labels[-1] = {}, (), MISSING
             years.append(record.get("year", MISSING))
             persons.append(record.get("person"))
             for name, column in people.items():
@@ -135,7 +141,8 @@ class RecordTable:
             owner = owner[kept]
             present = set(chain.from_iterable(map(methodcaller("keys"), flat)))
         activities = {name: _column(flat, name) for name in _ACTIVITY_FIELDS if name in present}
-        return cls(people, years, activities, owner, extra)
+        given_labels = labels if any(value is not MISSING for value in labels) else None
+        return cls(people, years, activities, owner, extra, given_labels)
 
     def rows(self, start: int, stop: int) -> RecordTable:
         """Records ``start`` to ``stop`` (excluded) as a table of their own."""
@@ -147,6 +154,7 @@ class RecordTable:
             {name: column[first:last] for name, column in self.activities.items()},
             owner[first:last] - start,
             {row - start: kept for row, kept in self.extra.items() if start <= row < stop},
+            None if self.labels is None else self.labels[start:stop],
         )
 
     def record(self, row: int) -> Any:
@@ -164,6 +172,8 @@ class RecordTable:
         if self.year[row] is not MISSING:
             data["year"] = self.year[row]
         data["activities"] = activities
+        if self.labels is not None:
+            data["labels"] = self.labels[row]
         if kept is not None:
             data.update(kept)
         return {name: value for name, value in data.items() if value is not MISSING}
@@ -360,6 +370,11 @@ def _check_people(table: RecordTable, rows: list[int], schemas: TableSchemas, ba
             ] = True
     for i in _refused(schemas.year, take(table.year, rows, len(table))):
         bad_row[rows[i]] = True
+    if table.labels is not None:  # checked as the record's schema checks them (they decide nothing)
+        labels = take(table.labels, rows, len(table))
+        present = np.flatnonzero(~_missing(labels)).tolist()
+        for i in _refused(schemas.labels, [labels[i] for i in present]):
+            bad_row[rows[present[i]]] = True
     for name, column in table.people.items():  # a field no person has: refused where given
         if name not in schemas.person:
             bad_row[chosen[~_missing(take(column, rows, len(table)))]] = True
