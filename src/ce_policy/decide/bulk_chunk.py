@@ -77,8 +77,8 @@ class Chunk:
             return
         row.fields, row.policy = fields, policy
 
-    def evaluate(self, row: Row) -> None:
-        """Decide the record by `evaluate` and learn its situations; an error becomes the row's."""
+    def evaluate(self, row: Row, learn: bool = True) -> None:
+        """Decide the record by `evaluate` and (``learn``) learn its situations; an error becomes the row's."""
         options = self.options
         try:
             decision = evaluate(row.raw, log=None, **options)
@@ -89,7 +89,7 @@ class Chunk:
                 return
             decision = made
         row.decision = decision
-        if row.fields is not None:
+        if learn and row.fields is not None:
             self.learn(row, decision)
 
     def learn(self, row: Row, decision: Decision) -> None:
@@ -129,16 +129,17 @@ class Chunk:
             )
             tables.keep(tables.activity, first, zero)
             tables.keep(tables.outcome, (first, second), outcome_of(result))
-        if decision.cycle is not None or decision.credits is not None or decision.shares:
-            return
-        totals = totals_of(decision)
-        key = year_key(memo, common, record.year, totals)
+        key = year_key(memo, common, record.year, totals_of(decision))
         floors = {
             c: to_centi(getattr(decision.hours, c)) + to_centi(getattr(decision.shortfall, c))
             for c in SUMMED
             if getattr(decision.shortfall, c)
         }
+        if decision.cycle is not None or decision.credits is not None or decision.shares:
+            tables.keep(tables.year, key, CONFLICT)  # a cycle's or credits' year: decided per person, never looked up
+            return
         if not decision.compliant and not floors:
+            tables.keep(tables.year, key, CONFLICT)  # short of no floor the tables can name: never looked up
             return
         required = tuple(to_centi(getattr(decision.required, c)) for c in SUMMED)
         tables.keep(

@@ -43,6 +43,7 @@ __all__ = ["Lane", "Lanes", "decide_lane"]
 _CREDIT_TOTALS = ("credits", *(f"{category}_credits" for category in CATEGORIES))
 _NO_ROUTE: tuple[tuple[str, str], ...] = ()
 _NO_OUTCOME = (None, None, _NO_ROUTE, (), False, False)
+_NO_YEAR = (False, (), (0,) * len(SUMMED), False, ())
 """What stands for an outcome the tables do not give (its records are not decided by the lane)."""
 _FAR = 1 << 40
 """No day is this many days from another: stands for a date not given."""
@@ -232,18 +233,21 @@ class Lanes:
             decided by `evaluate`, they fill the tables with those situations (an activity's outcome depends
             on nothing but its situations), so that the records ``retry`` may be decided by the lane after all.
         retry: the rows left undecided because of an activity the tables miss.
+        never: the rows with an activity or a year whose situation is never looked up (pooled, credited, in a
+            cycle: decided per person): deciding them teaches the tables nothing.
     """
 
     lanes: list[Lane]
     probes: list[dict[str, Any]]
     retry: list[int]
+    never: list[int]
 
 
 def decide_lane(
     table: RecordTable, checked: CheckedColumns, policy: Policy, options: dict[str, Any], region: str
 ) -> Lanes:
     """The records ``checked`` vouches for, decided by arrays where the tables know their situations."""
-    found = Lanes([], [], [])
+    found = Lanes([], [], [], [])
     for group in _groups(table, checked, policy, options["as_of"], region):
         _decide_group(table, checked, group, policy, options["to_complete"], found)
     return found
@@ -284,7 +288,8 @@ def _decide_group(
             scenario[c] = np.rint(total).astype(np.int64)  # exact: whole hundredths below 2**53
         scenario["total"] = sum((scenario[c] for c in CATEGORIES), np.zeros(count, dtype=np.int64))
         sums.append(scenario)
-    years = _years(group, sums, to_complete, bad)
+    years = _years(group, sums, to_complete, bad, never)
+    found.never += group.rows[never].tolist()
     if years is None:
         return
     year_of, year_outcomes = years
@@ -322,11 +327,15 @@ def _probes(
 
 
 def _years(
-    group: _Group, sums: list[dict[str, Any]], to_complete: bool, bad: npt.NDArray[np.bool_]
+    group: _Group,
+    sums: list[dict[str, Any]],
+    to_complete: bool,
+    bad: npt.NDArray[np.bool_],
+    never: npt.NDArray[np.bool_],
 ) -> tuple[npt.NDArray[np.int64], list[Any]] | None:
     """Each record's year looked up by its situation (person, totals against the floors, §一), and what each is.
 
-    Records whose year is not in the tables are marked ``bad``.
+    Records whose year is not in the tables are marked ``bad`` (and ``never`` where it is never looked up).
     """
     memo, count = group.memo, len(group.rows)
     tables = tables_of(memo)
@@ -371,15 +380,15 @@ def _years(
         )
         year = tables.year.get(key)
         if year is None or year is CONFLICT or (to_complete and not year[0]):
-            outcomes.append(None)
+            outcomes.append(None if year is None else CONFLICT)
             continue
         verdict = verdicts.get((combo, year[0]))
         if verdict is None:
             verdict = verdicts[(combo, year[0])] = verdict_key(memo, group.commons[combo], year[0])
         consequences = tables.verdict.get((key, verdict))
-        outcomes.append(None if consequences is None or consequences is CONFLICT else (*year, consequences))
-    missing = np.asarray([o is None for o in outcomes], dtype=np.bool_)
-    bad |= missing[year_of]
+        outcomes.append(consequences if consequences is None or consequences is CONFLICT else (*year, consequences))
+    bad |= np.asarray([o is None or o is CONFLICT for o in outcomes], dtype=np.bool_)[year_of]
+    never |= np.asarray([o is CONFLICT for o in outcomes], dtype=np.bool_)[year_of]
     return year_of, outcomes
 
 
@@ -399,7 +408,7 @@ def _columns(
     count = len(kept)
     rows = group.rows[kept].tolist()
     picked = year_of[kept]
-    distinct = [o if o is not None else (False, (), (0,) * len(SUMMED), False, ()) for o in year_outcomes]
+    distinct = [o if o is not None and o is not CONFLICT else _NO_YEAR for o in year_outcomes]
     compliant = np.asarray([o[0] for o in distinct], dtype=np.bool_)[picked]
     projected_ok = np.asarray([o[3] for o in distinct], dtype=np.bool_)[picked]
     required = {c: np.asarray([o[2][i] for o in distinct], dtype=np.int64)[picked] for i, c in enumerate(SUMMED)}

@@ -99,6 +99,7 @@ def _decide(table: RecordTable, start: int, options: dict[str, Any]) -> Populati
     chunk = Chunk(options, registry)
     groups = {} if chunk.everything_evaluated else _policies(table, options, registry)
     parts: list[tuple[Any, PopulationColumns]] = []
+    never: set[int] = set()  # rows whose deciding teaches the tables nothing
     decided = np.zeros(len(table), dtype=np.bool_)
     for policy, members in groups.values():
         schemas = table_schemas(policy.vocabulary)
@@ -106,22 +107,25 @@ def _decide(table: RecordTable, start: int, options: dict[str, Any]) -> Populati
             continue
         region = registry.default_region or ""
         found = decide_lane(table, check_table(table, members, schemas), policy, options, region)
+        never.update(found.never)
         if found.probes:  # taught the situations the tables miss, the records they held back are tried again
             for probe in found.probes:
                 row = Row(probe)
                 chunk.prepare(row)
                 if row.error is None:
                     chunk.evaluate(row)
-            found.lanes += decide_lane(table, check_table(table, found.retry, schemas), policy, options, region).lanes
+            again = decide_lane(table, check_table(table, found.retry, schemas), policy, options, region)
+            found.lanes += again.lanes
+            never.update(again.never)
         for lane in found.lanes:
             decided[lane.rows] = True
             parts.append((lane.rows, lane.columns))
     rest = np.flatnonzero(~decided).tolist()
     rows = [Row(table.record(r)) for r in rest]
-    for row in rows:
+    for r, row in zip(rest, rows, strict=True):
         chunk.prepare(row)
         if row.error is None:
-            chunk.evaluate(row)
+            chunk.evaluate(row, learn=r not in never)
     if rows:
         parts.append((rest, build_columns(rows, rest, options)))
     return concat_columns(parts, start, options, _Records(table))
