@@ -23,6 +23,7 @@ from ce_policy import evaluate, strategies
 from ce_policy.decide import bulk_lane
 from ce_policy.decide.bulk import PopulationColumns, evaluate_population
 from ce_policy.decide.facts import activity_fact, person_fields
+from ce_policy.engine.memo import ABSENT
 from ce_policy.model.errors import CePolicyError
 from ce_policy.model.fast_record import table_schemas, valid_record
 from ce_policy.model.record_table import RecordTable, check_table
@@ -127,7 +128,7 @@ def test_the_lanes_columns_key_each_activity_as_its_fact() -> None:
             assert coded is not None
             codes, distinct = coded
             assert len(distinct) == len(set(distinct))
-            expected = []
+            expected, facts = [], []
             for place in group.places.tolist():
                 row = owners[place]
                 record = valid_record(records[row], policy.vocabulary)
@@ -138,7 +139,14 @@ def test_the_lanes_columns_key_each_activity_as_its_fact() -> None:
                 dates = policy.calendar(record.year)
                 fact = activity_fact(index, record.activities[index], common, day, dates, policy.vocabulary.attributes)
                 expected.append(group.memo.situation(fact))
+                facts.append(fact)
             assert [distinct[c] for c in codes.tolist()] == expected
+            for name in {*(name for fact in facts for name in fact), *policy.vocabulary.attributes, "credits"}:
+                if name == "stage":
+                    continue  # not a column: the stage is the first part of a situation
+                given = columns.column(name)
+                values = given.tolist() if hasattr(given, "tolist") else list(given)
+                assert values == [fact.get(name, ABSENT) for fact in facts], name
             checked_facts += len(expected)
     assert checked_facts > 100
 
