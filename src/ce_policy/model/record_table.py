@@ -56,6 +56,8 @@ _A_DAY = "2000-01-01"
 _BASE = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
 _ABSENT_TYPES = frozenset({type(None), type(MISSING)})
 _NUMBERS = frozenset({int, float})
+Numbered = tuple[npt.NDArray[np.int64], list[Any]]
+"""Values numbered (`numbered`): each value's number, and the distinct values."""
 _MOST_HOURS = float(MAX_HOURS)
 """The schema's bound on an activity's hours (`fast_record`: at most ``MAX_HOURS``, whole or not)."""
 _HUGE = 10**300
@@ -253,6 +255,16 @@ def _refused(validator: SchemaValidator, values: list[Any]) -> list[int]:
     return []
 
 
+def _refused_numbered(validator: SchemaValidator, values: list[Any], numbers: Numbered | None) -> npt.NDArray[np.bool_]:
+    """Where ``validator`` refuses ``values``; given them numbered (all text), each distinct one is checked once."""
+    if numbers is None:
+        refused = np.zeros(len(values), dtype=np.bool_)
+        refused[_refused(validator, values)] = True
+        return refused
+    codes, distinct = numbers
+    return np.isin(codes, _refused(validator, distinct))
+
+
 def _dates(
     validator: SchemaValidator, values: list[Any], bad: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -331,12 +343,12 @@ def check_table(table: RecordTable, rows: Sequence[int], schemas: TableSchemas) 
     bad_row[list(table.extra)] = True
     _check_people(table, chosen.tolist(), schemas, bad_row)
     bad = np.zeros(len(places), dtype=np.bool_)
-    ids, hours, date_codes, kinds = _check_activities(table, places.tolist(), schemas, bad)
+    ids, hours, date_codes, kinds, id_numbers = _check_activities(table, places.tolist(), schemas, bad)
     dates = {name: distinct[codes] for name, (codes, distinct) in date_codes.items()}
     bad_row[owner[bad]] = True
     counts = np.bincount(owner, minlength=len(table)) if len(owner) else np.zeros(len(table), dtype=np.int64)
     bad_row[counts > MAX_ACTIVITIES] = True
-    _ids_twice(owner, ids, bad_row)
+    _ids_twice(owner, ids, bad_row, id_numbers)
     return CheckedColumns(chosen, ~bad_row[chosen], places, np.where(bad, 0, hours), dates, kinds, date_codes)
 
 
@@ -382,18 +394,19 @@ def _check_people(table: RecordTable, rows: list[int], schemas: TableSchemas, ba
 
 def _check_activities(
     table: RecordTable, places: list[int], schemas: TableSchemas, bad: npt.NDArray[np.bool_]
-) -> tuple[list[Any], Any, dict[str, Any], tuple[npt.NDArray[np.int64], list[Any]]]:
-    """The activities ``places``: each column checked, hours in hundredths, dates and kinds numbered."""
+) -> tuple[list[Any], Any, dict[str, Any], Numbered, Numbered | None]:
+    """The activities ``places``: each column checked, hours in hundredths, dates, kinds (and ids) numbered."""
     size = len(table.owner)
     taken = {name: take(column, places, size) for name, column in table.activities.items()}
     for name, values in taken.items():
         if name not in _ACTIVITY_FIELDS:  # a field no activity has: refused where given
             bad[[i for i, v in enumerate(values) if v is not MISSING]] = True
     columns = {name: taken.get(name) or [MISSING] * len(places) for name in _BASE}
-    for name in ("id", "kind", "on_platform", "passed"):
-        refused = _refused(schemas.activity[name], columns[name])
-        if refused:
-            bad[refused] = True
+    for name in ("on_platform", "passed"):
+        bad[_refused(schemas.activity[name], columns[name])] = True
+    ids = columns["id"]
+    id_numbers = numbered(ids) if set(map(type, ids)) == {str} else None  # the usual: every id text
+    bad |= _refused_numbered(schemas.activity["id"], ids, id_numbers)
     hours = columns["hours"]
     given_types = set(map(type, hours))
     numbers = _hour_numbers(hours, given_types)
@@ -418,16 +431,18 @@ def _check_activities(
     if attributes is not None:
         bad |= ~_absent(attributes)
     kinds = _check_ways(schemas, taken, columns["kind"], bad)
-    return columns["id"], centi.astype(np.int64), dates, kinds
+    return ids, centi.astype(np.int64), dates, kinds, id_numbers
 
 
-def _ids_twice(owner: npt.NDArray[np.int64], ids: list[Any], bad_row: npt.NDArray[np.bool_]) -> None:
-    """Marks each record that gives an activity id twice (`Record`'s own check)."""
-    if set(map(type, ids)) == {str}:  # the usual: each id numbered, (record, number) pairs sorted
-        number = {given: i for i, given in enumerate(dict.fromkeys(ids))}
-        pairs = owner * len(number) + np.fromiter(map(number.__getitem__, ids), dtype=np.int64, count=len(ids))
+def _ids_twice(
+    owner: npt.NDArray[np.int64], ids: list[Any], bad_row: npt.NDArray[np.bool_], numbers: Numbered | None
+) -> None:
+    """Marks each record that gives an activity id twice (`Record`'s own check); ``numbers``: text ids numbered."""
+    if numbers is not None:  # the usual: (record, number) pairs sorted, a pair twice is an id twice
+        codes, distinct = numbers
+        pairs = owner * len(distinct) + codes
         pairs.sort()
-        bad_row[pairs[1:][pairs[1:] == pairs[:-1]] // max(len(number), 1)] = True
+        bad_row[pairs[1:][pairs[1:] == pairs[:-1]] // max(len(distinct), 1)] = True
         return
     seen: set[tuple[int, Any]] = set()
     for i, (row, given) in enumerate(zip(owner.tolist(), ids, strict=True)):
@@ -447,8 +462,10 @@ def _check_ways(
 
     Gives each activity's kind numbered (`numbered`; ``None`` for a kind that is not text).
     """
-    named = kinds if set(map(type, kinds)) == {str} else [kind if kind.__class__ is str else None for kind in kinds]
+    text = set(map(type, kinds)) == {str}
+    named = kinds if text else [kind if kind.__class__ is str else None for kind in kinds]
     codes, distinct = numbered(named)
+    bad |= _refused_numbered(schemas.activity["kind"], kinds, (codes, distinct) if text else None)
     index = {kind: i for i, kind in enumerate(distinct)}
     absent: dict[str, npt.NDArray[np.bool_]] = {}
     for kind, code in index.items():
