@@ -32,9 +32,10 @@ from ce_policy.decide.engines import decision_date, engine_for, memo_of
 from ce_policy.decide.facts import DATE_WINDOWS, person_fields_of
 from ce_policy.engine.compiler import AS_OF_SUFFIX
 from ce_policy.engine.memo import ABSENT, Coded, FiringMemo
+from ce_policy.model.column_values import date_numbers, numbered
 from ce_policy.model.errors import CePolicyError
 from ce_policy.model.record import MAX_ACTIVITIES
-from ce_policy.model.record_table import MISSING, NO_DAY, CheckedColumns, RecordTable, date_numbers, numbered, take
+from ce_policy.model.record_table import MISSING, NO_DAY, CheckedColumns, RecordTable, take
 from ce_policy.policy.loaded import Policy
 from ce_policy.policy.vocabulary import CATEGORIES, OPTIONAL_CHOICE_FIELDS
 

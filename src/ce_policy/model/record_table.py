@@ -11,8 +11,6 @@ would, naming its problems the same way.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +23,7 @@ import numpy.typing as npt
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 
+from ce_policy.model.column_values import hour_numbers, numbered
 from ce_policy.model.fast_record import TableSchemas, decimal_hours
 from ce_policy.model.hours import MAX_HOURS
 from ce_policy.model.record import MAX_ACTIVITIES
@@ -36,8 +35,6 @@ __all__ = [
     "CheckedColumns",
     "RecordTable",
     "check_table",
-    "date_numbers",
-    "numbered",
     "take",
 ]
 
@@ -51,7 +48,6 @@ _RECORD_COLUMNS = frozenset({"person", "year", "activities", "labels"})
 """A record's fields the columns hold."""
 NO_DAY = -1
 """The day number of a date not given."""
-_EPOCH = dt.date(1970, 1, 1).toordinal()
 _A_DAY = "2000-01-01"
 _BASE = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
 _ABSENT_TYPES = frozenset({type(None), type(MISSING)})
@@ -60,7 +56,6 @@ Numbered = tuple[npt.NDArray[np.int64], list[Any]]
 """Values numbered (`numbered`): each value's number, and the distinct values."""
 _MOST_HOURS = float(MAX_HOURS)
 """The schema's bound on an activity's hours (`fast_record`: at most ``MAX_HOURS``, whole or not)."""
-_HUGE = 10**300
 _IN_PYTHON_ONLY = ("attributes",)
 """Person fields checked in Python only (`valid_record`): a record that gives one is decided from its JSON."""
 
@@ -189,22 +184,6 @@ def _column(activities: list[Any], name: str) -> list[Any]:
         return list(map(methodcaller("get", name, MISSING), activities))
 
 
-def _hour_numbers(hours: list[Any], given_types: set[type]) -> npt.NDArray[np.float64]:
-    """Each activity's hours as a float (NaN for what is not a number, or a whole number too large for one)."""
-    if given_types <= _NUMBERS:
-        try:
-            return np.asarray(hours, dtype=np.float64)
-        except OverflowError:  # a whole number beyond any float: refused by the schema
-            pass
-    return np.asarray([_hour_number(value) for value in hours], dtype=np.float64)
-
-
-def _hour_number(value: Any) -> float:
-    if value.__class__ is float:
-        return float(value)
-    return float(value) if value.__class__ is int and -_HUGE < value < _HUGE else math.nan
-
-
 def _activities_kept(activities: list[Any]) -> npt.NDArray[np.bool_]:
     """Which of ``activities`` are objects with activity fields only (the others are not read into columns)."""
     kept = (isinstance(activity, Mapping) and activity.keys() <= _ACTIVITY_NAMES for activity in activities)
@@ -302,13 +281,6 @@ def _dates(
         out[[given[i] for i in refused]] = NO_DAY
     distinct_days, day_codes = np.unique(out, return_inverse=True)
     return day_codes.reshape(-1).astype(np.int64), distinct_days
-
-
-def numbered(values: Sequence[Any]) -> tuple[npt.NDArray[np.int64], list[Any]]:
-    """Each value's number among the distinct values (in order of first sight), and those values."""
-    distinct = list(dict.fromkeys(values))
-    number = {value: i for i, value in enumerate(distinct)}
-    return np.fromiter(map(number.__getitem__, values), dtype=np.int64, count=len(values)), distinct
 
 
 def _missing(values: Sequence[Any]) -> npt.NDArray[np.bool_]:
@@ -409,7 +381,7 @@ def _check_activities(
     bad |= _refused_numbered(schemas.activity["id"], ids, id_numbers)
     hours = columns["hours"]
     given_types = set(map(type, hours))
-    numbers = _hour_numbers(hours, given_types)
+    numbers = hour_numbers(hours, given_types)
     within = np.isfinite(numbers) & (numbers >= 0) & (numbers <= _MOST_HOURS)
     if len(given_types) != 1 or not given_types <= _NUMBERS or not within.all():
         bad[_refused(schemas.activity["hours"], hours)] = True  # else: one type of number, within the bounds
@@ -492,12 +464,3 @@ def _check_ways(
             for j in _refused(validator, take(column, present, len(kinds))):
                 bad[present[j]] = True
     return codes, distinct
-
-
-def date_numbers(days: Any) -> Any:
-    """Day numbers (`date.toordinal`) as ``yyyymmdd`` whole numbers (as `date_number` makes them)."""
-    moments = (days - _EPOCH).astype("datetime64[D]")
-    years = moments.astype("datetime64[Y]").astype(np.int64) + 1970
-    months = moments.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    first = moments.astype("datetime64[M]").astype("datetime64[D]")
-    return years * 10_000 + months * 100 + (moments - first).astype(np.int64) + 1
