@@ -240,6 +240,42 @@ def test_a_chunk_size_below_one_is_refused() -> None:
         next(evaluate_table(RecordTable.from_records([]), chunk_size=0))
 
 
+def _mu_records(
+    days: list[str],
+    count: int,
+    *,
+    years: tuple[int, ...] = (2025,),
+    titles: tuple[str, ...] = ("intermediate",),
+    hours: tuple[int, int],
+    activities: tuple[int, int],
+) -> list[dict[str, Any]]:
+    """``count`` records of the test layers' region ``t.mu``, their courses public and professional in turn.
+
+    Record ``i`` takes its year and title from ``years`` and ``titles`` in turn and has ``least + i % spread``
+    courses (``activities``); course ``j`` has ``first + step * j`` hours (``hours``) and was completed on
+    ``days[(i + j) % len(days)]``.
+    """
+    (first, step), (least, spread) = hours, activities
+    return [
+        {
+            "person": {"id": f"p{i}", "title_level": titles[i % len(titles)], "region": "t.mu"},
+            "year": years[i % len(years)],
+            "activities": [
+                {
+                    "id": f"a{j}",
+                    "kind": ("public_course", "training")[j % 2],
+                    "hours": first + step * j,
+                    "on_platform": True,
+                    "passed": True,
+                    "completed_on": days[(i + j) % len(days)],
+                }
+                for j in range(least + i % spread)
+            ],
+        }
+        for i in range(count)
+    ]
+
+
 _MAKE_UP_FLOOR = """\
   - id: t.mu.make_up_floor
     cite: s5.make_up
@@ -254,24 +290,7 @@ def test_windows_and_make_up_years_are_decided_by_the_columns_as_by_evaluate(tmp
     rules = textwrap.dedent(MAKE_UP_FILES["mu/rules.yaml"]) + _MAKE_UP_FLOOR
     registry = registry_with(tmp_path, {**MAKE_UP_FILES, "mu/rules.yaml": rules})
     days = ["2021-12-31", "2022-06-01", "2023-03-03", "2025-01-04", "2025-01-05", "2025-11-30", "2025-12-01"]
-    records = [
-        {
-            "person": {"id": f"p{i}", "title_level": "intermediate", "region": "t.mu"},
-            "year": (2022, 2023, 2025)[i % 3],
-            "activities": [
-                {
-                    "id": f"a{j}",
-                    "kind": ("public_course", "training")[j % 2],
-                    "hours": 10 + 5 * j,
-                    "on_platform": True,
-                    "passed": True,
-                    "completed_on": days[(i + j) % len(days)],
-                }
-                for j in range(i % 5)
-            ],
-        }
-        for i in range(60)
-    ]
+    records = _mu_records(days, 60, years=(2022, 2023, 2025), hours=(10, 5), activities=(0, 5))
     _rows_alike(records, registry=registry)
     again = _rows_alike(records, registry=registry)
     assert again.get("bulk", 0) > 0  # the path under test was taken
@@ -284,24 +303,7 @@ def test_records_of_two_years_under_one_engine_are_each_decided_as_of_their_own_
     days = [decision_date(policy, year, None) for year in (2025, 2026)]
     assert days[0] != days[1] and engine_for(policy, days[0]) is engine_for(policy, days[1])  # one engine, two days
     dates = ["2024-12-31", "2025-06-01", "2025-12-31", "2026-01-01", "2026-12-31", "2027-01-01"]
-    records = [
-        {
-            "person": {"id": f"p{i}", "title_level": "intermediate", "region": "t.mu"},
-            "year": 2025 + i % 2,
-            "activities": [
-                {
-                    "id": f"a{j}",
-                    "kind": ("public_course", "training")[j % 2],
-                    "hours": 15 + 15 * j,
-                    "on_platform": True,
-                    "passed": True,
-                    "completed_on": dates[(i + j) % len(dates)],
-                }
-                for j in range(1 + i % 4)
-            ],
-        }
-        for i in range(60)
-    ]
+    records = _mu_records(dates, 60, years=(2025, 2026), hours=(15, 15), activities=(1, 4))
     _rows_alike(records, registry=registry)
     again = _rows_alike(records, registry=registry)
     assert again.get("bulk", 0) > 0  # the path under test was taken
@@ -331,24 +333,7 @@ def test_situations_the_tables_miss_are_taught_by_probes_and_the_records_then_de
 ) -> None:
     registry = registry_with(tmp_path, MAKE_UP_FILES)  # a policy no record was decided under: empty tables
     days = ["2025-01-05", "2025-03-01", "2025-06-30", "2025-11-30"]
-    records = [
-        {
-            "person": {"id": f"p{i}", "title_level": ("junior", "senior")[i % 2], "region": "t.mu"},
-            "year": 2025,
-            "activities": [
-                {
-                    "id": f"a{j}",
-                    "kind": ("public_course", "training")[j % 2],
-                    "hours": 20 + 10 * j,
-                    "on_platform": True,
-                    "passed": True,
-                    "completed_on": days[(i + j) % len(days)],
-                }
-                for j in range(2 + i % 4)
-            ],
-        }
-        for i in range(40)
-    ]
+    records = _mu_records(days, 40, titles=("junior", "senior"), hours=(20, 10), activities=(2, 4))
     (columns,) = evaluate_table(RecordTable.from_records(records), registry=registry, chunk_size=40)
     # Empty tables: without the probes no record of the first chunk could be decided by the columns. A record
     # whose year the tables miss still goes through `evaluate` (years are learnt from whole records only).

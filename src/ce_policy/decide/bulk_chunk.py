@@ -77,6 +77,12 @@ class Chunk:
             return
         row.fields, row.policy = fields, policy
 
+    def decide(self, row: Row, learn: bool = True) -> None:
+        """`prepare` the record, then `evaluate` it unless it was refused."""
+        self.prepare(row)
+        if row.error is None:
+            self.evaluate(row, learn)
+
     def evaluate(self, row: Row, learn: bool = True) -> None:
         """Decide the record by `evaluate` and (``learn``) learn its situations; an error becomes the row's."""
         options = self.options

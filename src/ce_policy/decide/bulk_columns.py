@@ -327,21 +327,14 @@ def concat_columns(
         whole[name] = np.concatenate([getattr(part, name) for _, part in parts])[order]
     for name in ("hours", "required", "shortfall"):
         whole[name] = {c: np.concatenate([getattr(part, name)[c] for _, part in parts])[order] for c in SUMMED}
-    owners = (
-        np.concatenate(
-            [np.asarray(part_rows, dtype=np.int64)[part.activity_row] for part_rows, part in parts if len(part_rows)]
-        )
-        if any(len(part_rows) for part_rows, _ in parts)
-        else np.zeros(0, dtype=np.int64)
-    )
+    owners = np.concatenate([np.asarray(part_rows, dtype=np.int64)[part.activity_row] for part_rows, part in parts])
     by_row = np.argsort(owners, kind="stable")
     by_row_list = by_row.tolist()
     for name in _ACTIVITY_LISTS:
         joined = [value for _, part in parts for value in getattr(part, name)]
         whole[name] = [joined[i] for i in by_row_list]
     for name in _ACTIVITY_ARRAYS:
-        arrays = [getattr(part, name) for _, part in parts]
-        whole[name] = np.concatenate(arrays)[by_row] if arrays else np.zeros(0)
+        whole[name] = np.concatenate([getattr(part, name) for _, part in parts])[by_row]
     decisions = {int(part_rows[r]): decision for part_rows, part in parts for r, decision in part.decisions.items()}
     return PopulationColumns(
         index=list(range(start, start + len(rows))),

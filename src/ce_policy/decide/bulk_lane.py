@@ -43,9 +43,9 @@ __all__ = ["Lane", "Lanes", "decide_lane"]
 
 _CREDIT_TOTALS = ("credits", *(f"{category}_credits" for category in CATEGORIES))
 _NO_ROUTE: tuple[tuple[str, str], ...] = ()
+# What stands for an activity's or a year's outcome the tables do not give (its records are not decided here).
 _NO_OUTCOME = (None, None, _NO_ROUTE, (), False, False)
 _NO_YEAR = (False, (), (0,) * len(SUMMED), False, ())
-"""What stands for an outcome the tables do not give (its records are not decided by the lane)."""
 _FAR = 1 << 40
 """No day is this many days from another: stands for a date not given."""
 
@@ -264,18 +264,18 @@ def _decide_group(
     if looked_up is None:
         return
     standards, codes, outcomes = looked_up
-    known = np.asarray([o is not None and o is not CONFLICT for o in outcomes], dtype=np.bool_)
-    unknown = np.asarray([o is None for o in outcomes], dtype=np.bool_)
-    usable = (standards >= 0) & known[codes] if len(codes) else np.zeros(0, dtype=np.bool_)
+    unknown = np.asarray([o is None for o in outcomes], dtype=np.bool_)[codes]  # not in the tables yet
+    conflict = np.asarray([o is CONFLICT for o in outcomes], dtype=np.bool_)[codes]  # never used
+    usable = (standards >= 0) & ~unknown & ~conflict
     bad = np.zeros(count, dtype=np.bool_)
     bad[group.owner[~usable]] = True
     never = np.zeros(count, dtype=np.bool_)  # a record with an activity never looked up: evaluate decides it
-    never[group.owner[(standards == NEVER) | ((standards >= 0) & ~known[codes] & ~unknown[codes])]] = True
-    missed = np.flatnonzero(((standards == MISSED) | ((standards >= 0) & unknown[codes])) & ~never[group.owner])
+    never[group.owner[(standards == NEVER) | ((standards >= 0) & conflict)]] = True
+    missed = np.flatnonzero(((standards == MISSED) | ((standards >= 0) & unknown)) & ~never[group.owner])
     if len(missed):
         found.probes += _probes(table, group, missed, codes, len(outcomes))
         found.retry += group.rows[bad & ~never].tolist()
-    parts = [o if known[i] else _NO_OUTCOME for i, o in enumerate(outcomes)]
+    parts = [o if o is not None and o is not CONFLICT else _NO_OUTCOME for o in outcomes]
     category_of = np.asarray([CATEGORIES.index(p[0]) if p[0] in CATEGORIES else -1 for p in parts], dtype=np.int64)
     counted = np.asarray([bool(p[4]) for p in parts], dtype=np.bool_)[codes] & usable
     projected = np.asarray([bool(p[5]) for p in parts], dtype=np.bool_)[codes] & usable
@@ -296,7 +296,8 @@ def _decide_group(
     year_of, year_outcomes = years
     keep = ~bad
     if keep.any():
-        columns = _columns(table, group, policy, keep, sums[0], year_of, year_outcomes, looked_up)
+        activities = (standards, codes, parts, counted)
+        columns = _columns(table, group, policy, keep, sums[0], year_of, year_outcomes, activities)
         found.lanes.append(Lane(group.rows[keep], columns))
 
 
@@ -401,10 +402,13 @@ def _columns(
     totals: dict[str, Any],
     year_of: npt.NDArray[np.int64],
     year_outcomes: list[Any],
-    looked_up: tuple[Any, Any, list[Any]],
+    activities: tuple[Any, Any, list[Any], Any],
 ) -> PopulationColumns:
-    """The columns of the records ``keep`` (positions in the group), as `build_columns` makes them."""
-    standards, codes, outcomes = looked_up
+    """The columns of the records ``keep`` (positions in the group), as `build_columns` makes them.
+
+    ``activities``: each activity's standard hours, outcome number, the outcomes and whether it counts.
+    """
+    standards, codes, parts, counted_all = activities
     kept = np.flatnonzero(keep)
     count = len(kept)
     rows = group.rows[kept].tolist()
@@ -415,8 +419,8 @@ def _columns(
     required = {c: np.asarray([o[2][i] for o in distinct], dtype=np.int64)[picked] for i, c in enumerate(SUMMED)}
     hours = {c: totals[c][kept] for c in SUMMED}
     shortfall = {}
+    floors = [dict(o[1]) for o in distinct]
     for c in SUMMED:
-        floors = [dict(o[1]) for o in distinct]
         short = np.asarray([c in f for f in floors], dtype=np.bool_)[picked]
         floor = np.asarray([f.get(c, 0) for f in floors], dtype=np.int64)[picked]
         shortfall[c] = np.where(short, floor - hours[c], 0).astype(np.int64)
@@ -425,8 +429,7 @@ def _columns(
     position[kept] = np.arange(count)
     act = np.flatnonzero(keep[group.owner])
     act_codes = codes[act]
-    parts = [o if o is not None and o is not CONFLICT else _NO_OUTCOME for o in outcomes]
-    counted = np.asarray([bool(p[4]) for p in parts], dtype=np.bool_)[codes[act]]
+    counted = counted_all[act]
     return PopulationColumns(
         index=rows,
         person=take(table.people["id"], rows, len(table)),

@@ -52,12 +52,12 @@ def _policies(
     """
     given = options["policy"]
     rows = [r for r in range(len(table)) if r not in table.extra]
-    if isinstance(given, Policy) or given is not None:
+    if given is not None:  # a policy, or its id
         keys: list[Any] = [given] * len(rows)
     else:
-        years = [table.year[r] for r in rows]
-        regions = take(table.people.get("region"), rows, -1)
-        sectors = take(table.people.get("sector"), rows, -1)
+        years = take(table.year, rows, len(table))
+        regions = take(table.people.get("region"), rows, len(table))
+        sectors = take(table.people.get("sector"), rows, len(table))
         keys = [  # None: a value no policy is told from (refused when the record is decided alone)
             (year, region, sector) if year.__class__ is int and _text(region) and _text(sector) else None
             for year, region, sector in zip(years, regions, sectors, strict=True)
@@ -101,19 +101,16 @@ def _decide(table: RecordTable, start: int, options: dict[str, Any]) -> Populati
     parts: list[tuple[Any, PopulationColumns]] = []
     never: set[int] = set()  # rows whose deciding teaches the tables nothing
     decided = np.zeros(len(table), dtype=np.bool_)
+    region = registry.default_region or ""
     for policy, members in groups.values():
         schemas = table_schemas(policy.vocabulary)
         if schemas is None:
             continue
-        region = registry.default_region or ""
         found = decide_lane(table, check_table(table, members, schemas), policy, options, region)
         never.update(found.never)
         if found.probes:  # taught the situations the tables miss, the records they held back are tried again
             for probe in found.probes:
-                row = Row(probe)
-                chunk.prepare(row)
-                if row.error is None:
-                    chunk.evaluate(row)
+                chunk.decide(Row(probe))
             again = decide_lane(table, check_table(table, found.retry, schemas), policy, options, region)
             found.lanes += again.lanes
             never.update(again.never)
@@ -123,9 +120,7 @@ def _decide(table: RecordTable, start: int, options: dict[str, Any]) -> Populati
     rest = np.flatnonzero(~decided).tolist()
     rows = [Row(table.record(r)) for r in rest]
     for r, row in zip(rest, rows, strict=True):
-        chunk.prepare(row)
-        if row.error is None:
-            chunk.evaluate(row, learn=r not in never)
+        chunk.decide(row, learn=r not in never)
     if rows:
         parts.append((rest, build_columns(rows, rest, options)))
     return concat_columns(parts, start, options, _Records(table))

@@ -211,20 +211,15 @@ class FiringMemo(Generic[_Result]):
         values_of: list[Any] = []  # per field: each fact's part of its situation (a list, `Coded`, or two arrays)
         for name in plain:
             values = column(name)
-            if isinstance(values, Coded):
-                numbers, distinct = _numbered(values.values)
-                code, size = _combined(code, size, np.asarray(numbers, dtype=np.int64)[values.codes], distinct)
-            else:
-                if isinstance(values, np.ndarray):
-                    values = values.tolist()
-                code, size = _combined(code, size, *_numbered(values))
+            if isinstance(values, np.ndarray):
+                values = values.tolist()
+            code, size = _combined(code, size, *_numbers_of(values))
             values_of.append(values)
         for name, (low, high) in ordered:
             values = column(name)
             if isinstance(values, Coded):
                 values = Coded(values.codes, [self._ordered(value, low, high) for value in values.values])
-                numbers, distinct = _numbered(values.values)
-                code, size = _combined(code, size, np.asarray(numbers, dtype=np.int64)[values.codes], distinct)
+                code, size = _combined(code, size, *_numbers_of(values))
                 values_of.append(values)
                 continue
             if isinstance(values, np.ndarray) or set(map(type, values)) == {int}:
@@ -236,7 +231,7 @@ class FiringMemo(Generic[_Result]):
                 continue
             if any(value.__class__ in (int, float) for value in values):
                 values = [self._ordered(value, low, high) for value in values]
-            code, size = _combined(code, size, *_numbered(values))
+            code, size = _combined(code, size, *_numbers_of(values))
             values_of.append(values)
         _, first, codes = distinct_codes(code, size)
         situations = []
@@ -366,7 +361,12 @@ def _combined(code: Any, size: int, part: Any, count: int) -> tuple[Any, int]:
     return code * max(count, 1) + np.asarray(part, dtype=np.int64), size * max(count, 1)
 
 
-def _numbered(values: list[Any]) -> tuple[list[int], int]:
-    """Each value's number among the distinct values (in order of first sight), and how many there are."""
-    numbers = {value: i for i, value in enumerate(dict.fromkeys(values))}
-    return list(map(numbers.__getitem__, values)), len(numbers)
+def _numbers_of(values: list[Any] | Coded) -> tuple[Any, int]:
+    """Each fact's number among a column's distinct values, and how many there are (`Coded`: its values numbered)."""
+    from ce_policy.model.column_values import numbered  # noqa: PLC0415 - numpy: the population path's only
+
+    if isinstance(values, Coded):
+        numbers, distinct = numbered(values.values)
+        return numbers[values.codes], len(distinct)
+    numbers, distinct = numbered(values)
+    return numbers, len(distinct)

@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["date_numbers", "hour_numbers", "numbered"]
+__all__ = ["NUMBER_TYPES", "date_numbers", "hour_numbers", "numbered"]
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
-_NUMBERS = frozenset({int, float})
+NUMBER_TYPES = frozenset({int, float})
+"""The types an activity's hours are read from as numbers (a decimal is read exactly, apart)."""
 _HUGE = 10**300
 
 
@@ -29,7 +30,7 @@ def numbered(values: Sequence[Any]) -> tuple[npt.NDArray[np.int64], list[Any]]:
 
 def hour_numbers(hours: list[Any], given_types: set[type]) -> npt.NDArray[np.float64]:
     """Each activity's hours as a float (NaN for what is not a number, or a whole number too large for one)."""
-    if given_types <= _NUMBERS:
+    if given_types <= NUMBER_TYPES:
         try:
             return np.asarray(hours, dtype=np.float64)
         except OverflowError:  # a whole number beyond any float: refused by the schema

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 
-from ce_policy.model.column_values import hour_numbers, numbered
+from ce_policy.model.column_values import NUMBER_TYPES, hour_numbers, numbered
 from ce_policy.model.fast_record import TableSchemas, decimal_hours
 from ce_policy.model.hours import MAX_HOURS
 from ce_policy.model.record import MAX_ACTIVITIES
@@ -51,7 +51,6 @@ NO_DAY = -1
 _A_DAY = "2000-01-01"
 _BASE = ("id", "kind", "hours", "on_platform", "passed", "completed_on")
 _ABSENT_TYPES = frozenset({type(None), type(MISSING)})
-_NUMBERS = frozenset({int, float})
 Numbered = tuple[npt.NDArray[np.int64], list[Any]]
 """Values numbered (`numbered`): each value's number, and the distinct values."""
 _MOST_HOURS = float(MAX_HOURS)
@@ -383,7 +382,7 @@ def _check_activities(
     given_types = set(map(type, hours))
     numbers = hour_numbers(hours, given_types)
     within = np.isfinite(numbers) & (numbers >= 0) & (numbers <= _MOST_HOURS)
-    if len(given_types) != 1 or not given_types <= _NUMBERS or not within.all():
+    if len(given_types) != 1 or not given_types <= NUMBER_TYPES or not within.all():
         bad[_refused(schemas.activity["hours"], hours)] = True  # else: one type of number, within the bounds
     numbers[~within] = 0  # refused by the schema (and kept from overflowing in hundredths)
     centi = np.rint(numbers * 100)
